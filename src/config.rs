@@ -1,0 +1,385 @@
+//! The checked configuration: raw command-line options turned, once, into values workers can trust.
+//!
+//! Everything that can be refused before any work starts is refused here (a missing IN, an OUT
+//! inside IN, a bad glob, an unreadable `--files-from` list), so that a usage error never leaves a
+//! half-made output tree behind. Workers receive an `Arc<ConvertConfig>` and never see clap types.
+
+use std::fs;
+use std::io::{self, BufRead, BufReader};
+use std::path::{Component, Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use globset::{Glob, GlobSet, GlobSetBuilder};
+
+use crate::cli::{ConvertArgs, EolArg, PoolArgs, WalkArgs};
+use crate::transform::Eol;
+
+/// Environment variable that slows every chunk down by this many milliseconds.
+///
+/// For tests only: it makes interruption and resource tests deterministic on any machine. It is
+/// documented as such in the README and has no other effect.
+pub const TEST_DELAY_ENV: &str = "ASYNCFILES_TEST_DELAY_MS";
+
+/// Where the bytes come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// A directory tree, walked recursively.
+    Dir(PathBuf),
+    /// One regular file.
+    File(PathBuf),
+    /// Standard input (`-`).
+    Stdin,
+}
+
+/// Where the bytes go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Dest {
+    /// A directory mirroring the layout of a source directory.
+    Dir(PathBuf),
+    /// One output file (the source is a single file or stdin).
+    File(PathBuf),
+    /// Standard output (`-`).
+    Stdout,
+}
+
+/// Which paths under the source directory are visited.
+#[derive(Debug, Clone, Default)]
+pub struct PathFilter {
+    include: Option<GlobSet>,
+    exclude: Option<GlobSet>,
+}
+
+impl PathFilter {
+    /// Compiles `--include`/`--exclude` globs; a bad glob is a usage error naming it.
+    pub fn new(include: &[String], exclude: &[String]) -> Result<Self> {
+        Ok(Self {
+            include: glob_set(include, "--include")?,
+            exclude: glob_set(exclude, "--exclude")?,
+        })
+    }
+
+    /// Whether a file at `rel` (relative to the source root) is processed.
+    pub fn accepts_file(&self, rel: &Path) -> bool {
+        !self.excludes(rel) && self.include.as_ref().is_none_or(|set| set.is_match(rel))
+    }
+
+    /// Whether an excluded directory should be pruned from the walk.
+    pub fn excludes(&self, rel: &Path) -> bool {
+        self.exclude.as_ref().is_some_and(|set| set.is_match(rel))
+    }
+}
+
+fn glob_set(globs: &[String], flag: &str) -> Result<Option<GlobSet>> {
+    if globs.is_empty() {
+        return Ok(None);
+    }
+    let mut builder = GlobSetBuilder::new();
+    for glob in globs {
+        builder.add(Glob::new(glob).with_context(|| format!("{flag} {glob:?}"))?);
+    }
+    Ok(Some(builder.build()?))
+}
+
+/// An explicit list of files (`--files-from`), already opened so that a missing list is a usage
+/// error rather than a failure discovered mid-run.
+pub struct FileList {
+    /// The list's name as the user gave it, for messages.
+    pub name: PathBuf,
+    /// The opened list.
+    pub reader: Box<dyn BufRead + Send + Sync>,
+    /// `b'\n'`, or `b'\0'` with `-0`.
+    pub separator: u8,
+}
+
+impl std::fmt::Debug for FileList {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FileList")
+            .field("name", &self.name)
+            .field("separator", &self.separator)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How the walker visits a source directory.
+#[derive(Debug)]
+pub struct WalkConfig {
+    /// The source directory as the user named it (paths in messages start with it).
+    pub root: PathBuf,
+    /// Follow symbolic links (`-L`).
+    pub follow: bool,
+    /// Deepest level visited below `root` (1: only its direct children).
+    pub max_depth: Option<usize>,
+    /// `--include`/`--exclude`.
+    pub filter: PathFilter,
+    /// `--files-from`: visit exactly these files instead of walking.
+    pub list: Option<FileList>,
+}
+
+impl WalkConfig {
+    /// Checks walk options against a source directory (`root`).
+    pub fn from_args(args: WalkArgs, root: PathBuf, stdin_taken: bool) -> Result<Self> {
+        let list = match args.files_from {
+            None => None,
+            Some(name) if name.as_os_str() == "-" => {
+                if stdin_taken {
+                    bail!("--files-from - and IN - cannot both read standard input");
+                }
+                Some(FileList {
+                    name,
+                    reader: Box::new(BufReader::new(io::stdin())),
+                    separator: separator(args.null),
+                })
+            }
+            Some(name) => {
+                let file = fs::File::open(&name)
+                    .with_context(|| format!("--files-from {}", name.display()))?;
+                Some(FileList {
+                    name,
+                    reader: Box::new(BufReader::with_capacity(64 * 1024, file)),
+                    separator: separator(args.null),
+                })
+            }
+        };
+        Ok(Self {
+            root,
+            follow: args.follow,
+            max_depth: args.max_depth.map(|depth| depth as usize),
+            filter: PathFilter::new(&args.include, &args.exclude)?,
+            list,
+        })
+    }
+}
+
+fn separator(null: bool) -> u8 {
+    if null { b'\0' } else { b'\n' }
+}
+
+/// The checked configuration of one `convert` run.
+#[derive(Debug)]
+pub struct ConvertConfig {
+    /// What to read.
+    pub source: Source,
+    /// Where to write.
+    pub dest: Dest,
+    /// How to walk a source directory (`None` for a single file or stdin).
+    pub walk: Option<WalkConfig>,
+    /// Line-ending normalisation.
+    pub eol: Eol,
+    /// Files in flight at once.
+    pub jobs: usize,
+    /// fsync each output and its directory.
+    pub fsync: bool,
+    /// Test-only slowdown per chunk (see [`TEST_DELAY_ENV`]).
+    pub test_delay: Option<Duration>,
+}
+
+impl ConvertConfig {
+    /// Turns `convert` options into a checked configuration, refusing anything that cannot work
+    /// before a single byte is written.
+    pub fn from_args(args: ConvertArgs) -> Result<Self> {
+        let source = resolve_source(&args.input)?;
+        let dest = resolve_dest(&args.output, &source)?;
+        check_no_overlap(&source, &dest)?;
+        let walk = match &source {
+            Source::Dir(root) => Some(WalkConfig::from_args(args.walk, root.clone(), false)?),
+            _ if args.walk.files_from.is_some() => {
+                bail!(
+                    "--files-from needs IN to be a directory (the listed paths are relative to it)"
+                )
+            }
+            _ => None,
+        };
+        Ok(Self {
+            source,
+            dest,
+            walk,
+            eol: match args.eol {
+                EolArg::Keep => Eol::Keep,
+                EolArg::Lf => Eol::Lf,
+                EolArg::Crlf => Eol::Crlf,
+            },
+            jobs: jobs(&args.pool),
+            fsync: args.fsync,
+            test_delay: test_delay()?,
+        })
+    }
+}
+
+/// `--jobs`, defaulting to the number of CPUs.
+pub fn jobs(args: &PoolArgs) -> usize {
+    args.jobs
+        .map(|n| n as usize)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, std::num::NonZero::get))
+}
+
+fn test_delay() -> Result<Option<Duration>> {
+    match std::env::var(TEST_DELAY_ENV) {
+        Err(_) => Ok(None),
+        Ok(ms) => {
+            let ms: u64 = ms
+                .parse()
+                .with_context(|| format!("{TEST_DELAY_ENV}={ms:?}"))?;
+            Ok(Some(Duration::from_millis(ms)))
+        }
+    }
+}
+
+fn is_dash(path: &Path) -> bool {
+    path.as_os_str() == "-"
+}
+
+fn resolve_source(input: &Path) -> Result<Source> {
+    if is_dash(input) {
+        return Ok(Source::Stdin);
+    }
+    let meta = fs::metadata(input).with_context(|| input.display().to_string())?;
+    if meta.is_dir() {
+        Ok(Source::Dir(input.to_path_buf()))
+    } else if meta.is_file() {
+        Ok(Source::File(input.to_path_buf()))
+    } else {
+        bail!(
+            "{}: not a regular file or directory (use - to read standard input)",
+            input.display()
+        )
+    }
+}
+
+/// A path the user wrote with a trailing slash names a directory even if it does not exist yet.
+fn names_directory(path: &Path) -> bool {
+    path.as_os_str().as_encoded_bytes().ends_with(b"/") || path.is_dir()
+}
+
+fn resolve_dest(output: &Path, source: &Source) -> Result<Dest> {
+    if is_dash(output) {
+        return match source {
+            Source::Dir(_) => {
+                bail!("cannot write a directory tree to standard output; give an output directory")
+            }
+            _ => Ok(Dest::Stdout),
+        };
+    }
+    match source {
+        Source::Dir(_) => {
+            if output.exists() && !output.is_dir() {
+                bail!("{}: exists and is not a directory", output.display());
+            }
+            Ok(Dest::Dir(output.to_path_buf()))
+        }
+        Source::File(file) if names_directory(output) => {
+            let name = file.file_name().context("input file has no file name")?;
+            Ok(Dest::File(output.join(name)))
+        }
+        Source::Stdin if names_directory(output) => bail!(
+            "{}: is a directory; standard input needs an output file name or -",
+            output.display()
+        ),
+        Source::File(_) | Source::Stdin => Ok(Dest::File(output.to_path_buf())),
+    }
+}
+
+/// Refuses an output that would be written into the input (`convert . ./out` must not produce
+/// out/out/out…) or over the input file itself.
+fn check_no_overlap(source: &Source, dest: &Dest) -> Result<()> {
+    match (source, dest) {
+        (Source::Dir(input), Dest::Dir(output)) => {
+            let (input_abs, output_abs) = (canonical(input)?, canonical_lenient(output)?);
+            if output_abs.starts_with(&input_abs) {
+                bail!(
+                    "output directory {} is inside the input directory {}; choose an output outside it",
+                    output.display(),
+                    input.display()
+                );
+            }
+        }
+        (Source::File(input), Dest::File(output)) => {
+            if canonical_lenient(output)? == canonical(input)? {
+                bail!(
+                    "output {} is the input file itself; choose another output",
+                    output.display()
+                );
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+fn canonical(path: &Path) -> Result<PathBuf> {
+    fs::canonicalize(path).with_context(|| path.display().to_string())
+}
+
+/// Canonicalizes the longest existing ancestor of `path` and appends the rest, so that an output
+/// that does not exist yet can still be compared with the input.
+fn canonical_lenient(path: &Path) -> Result<PathBuf> {
+    let absolute = std::path::absolute(path).with_context(|| path.display().to_string())?;
+    let mut existing = absolute.as_path();
+    let mut missing = Vec::new();
+    while fs::symlink_metadata(existing).is_err() {
+        match (existing.parent(), existing.file_name()) {
+            (Some(parent), Some(name)) => {
+                missing.push(name.to_owned());
+                existing = parent;
+            }
+            _ => break,
+        }
+    }
+    let mut resolved = canonical(existing)?;
+    for name in missing.into_iter().rev() {
+        resolved.push(name);
+    }
+    Ok(normalize_lexically(&resolved))
+}
+
+/// Folds `.` and `..` in the part of a path that does not exist yet (it has no symlinks to honour).
+fn normalize_lexically(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trailing_slash_names_a_directory() {
+        assert!(names_directory(Path::new("does-not-exist/")));
+        assert!(!names_directory(Path::new("does-not-exist")));
+    }
+
+    #[test]
+    fn lenient_canonical_folds_missing_components() {
+        let cwd = fs::canonicalize(".").unwrap();
+        assert_eq!(
+            canonical_lenient(Path::new("no-such/../also-missing/x")).unwrap(),
+            cwd.join("also-missing/x")
+        );
+    }
+
+    #[test]
+    fn exclude_wins_over_include() {
+        let filter = PathFilter::new(&["*.log".into()], &["secret/*".into()]).unwrap();
+        assert!(filter.accepts_file(Path::new("a/b.log")));
+        assert!(!filter.accepts_file(Path::new("secret/b.log")));
+        assert!(!filter.accepts_file(Path::new("a/b.txt")));
+    }
+
+    #[test]
+    fn bad_glob_names_the_flag_and_glob() {
+        let err = PathFilter::new(&["a[".into()], &[]).unwrap_err();
+        assert!(
+            format!("{err:#}").starts_with("--include \"a[\": "),
+            "{err:#}"
+        );
+    }
+}

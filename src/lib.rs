@@ -1,0 +1,110 @@
+//! asyncfiles: batch processing of large log trees, streaming and atomic.
+//!
+//! # Layout
+//! - [`cli`]: clap definitions of the command line, nothing else.
+//! - [`config`]: options checked once into the configuration workers see.
+//! - [`walk`]: the directory walker, on its own thread, feeding a bounded channel.
+//! - [`pipeline`]: the bounded pool that runs at most `--jobs` files at once.
+//! - [`convert`]: the `convert` command: per-file job and orchestration.
+//! - [`transform`]: the byte stages between reader and writer (line endings for now).
+//! - [`output`]: atomic output files (temp file, rename) and stdout.
+//! - [`report`]: per-file outcomes, messages, the summary and the exit code.
+//! - [`interrupt`]: Ctrl-C and SIGTERM handling.
+//! - [`generate`]: man pages and shell completions from the clap definitions.
+
+pub mod cli;
+pub mod config;
+pub mod convert;
+pub mod generate;
+pub mod interrupt;
+pub mod output;
+pub mod pipeline;
+pub mod report;
+pub mod transform;
+pub mod walk;
+
+use cli::{Cli, Command};
+use config::ConvertConfig;
+use interrupt::Interrupt;
+use output::TempRegistry;
+use report::{ExitCode, ReportOptions};
+
+/// Runs the parsed command line and returns the process exit code.
+pub fn run(cli: Cli) -> ExitCode {
+    init_tracing(cli.quiet, cli.verbose);
+    let report = |command| ReportOptions {
+        quiet: cli.quiet,
+        command,
+    };
+    match cli.command {
+        Command::Convert(args) => match ConvertConfig::from_args(args) {
+            Ok(config) => run_convert(config, report("convert")),
+            Err(error) => fatal(&error),
+        },
+        Command::Generate(args) => match generate::run(args) {
+            Ok(()) => ExitCode::Success,
+            Err(error) => fatal(&error),
+        },
+    }
+}
+
+fn fatal(error: &anyhow::Error) -> ExitCode {
+    eprintln!("asyncfiles: {error:#}");
+    ExitCode::Fatal
+}
+
+fn run_convert(config: ConvertConfig, report: ReportOptions) -> ExitCode {
+    let runtime = match runtime(config.jobs) {
+        Ok(runtime) => runtime,
+        Err(error) => return fatal(&error.into()),
+    };
+    let temps = TempRegistry::default();
+    let code = runtime.block_on(async {
+        let interrupt = match Interrupt::install() {
+            Ok(interrupt) => interrupt,
+            Err(error) => {
+                return fatal(&anyhow::Error::new(error).context("cannot handle signals"));
+            }
+        };
+        tokio::select! {
+            code = convert::run(config, &interrupt, temps.clone(), report) => code,
+            () = interrupt.forced() => {
+                temps.remove_all();
+                interrupt.exit_code().unwrap_or(ExitCode::Interrupted)
+            }
+        }
+    });
+    // Do not wait for blocking tasks: after a forced exit one may be stuck reading stdin.
+    runtime.shutdown_background();
+    // A worker racing the forced exit may have registered one more temp file.
+    temps.remove_all();
+    code
+}
+
+/// The runtime: one worker per CPU; the blocking pool sized for the files in flight (each has at
+/// most a read and a write outstanding) plus the commit and open trips.
+fn runtime(jobs: usize) -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .max_blocking_threads(jobs.saturating_mul(3).saturating_add(4))
+        .thread_name("asyncfiles")
+        .build()
+}
+
+/// `-v` shows per-file lines (info), `-vv` walker decisions (debug); messages go to stderr bare.
+fn init_tracing(quiet: bool, verbose: u8) {
+    let level = match (quiet, verbose) {
+        (true, _) => tracing::Level::ERROR,
+        (false, 0) => tracing::Level::WARN,
+        (false, 1) => tracing::Level::INFO,
+        (false, _) => tracing::Level::DEBUG,
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_max_level(level)
+        .without_time()
+        .with_target(false)
+        .with_level(false)
+        .with_ansi(false)
+        .try_init();
+}

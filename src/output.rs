@@ -1,0 +1,350 @@
+//! Where converted bytes land: atomic output files and standard output.
+//!
+//! An output file is written to a temp file beside its destination (`.NAME.<id>.asyncfiles-tmp`,
+//! same directory so the final rename cannot cross filesystems), then given the source's
+//! permission bits and times and renamed over the destination. A reader of the destination sees
+//! the old file or the complete new one, never a partial one. Every live temp file is registered
+//! in a [`TempRegistry`] so that an interrupted run can remove them all, even when it exits at
+//! once on a second Ctrl-C.
+
+use std::collections::HashSet;
+use std::ffi::OsString;
+use std::fs::{self, File, FileTimes, OpenOptions, Permissions};
+use std::io;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::SystemTime;
+
+use anyhow::{Context, Result};
+use tokio::io::{AsyncWrite, AsyncWriteExt, BufWriter};
+
+/// Suffix of every temp file asyncfiles writes; the walker never takes such a file as input.
+pub const TEMP_SUFFIX: &str = ".asyncfiles-tmp";
+
+/// Longest part of the destination's name kept in a temp name (names are limited to 255 bytes).
+const TEMP_NAME_STEM_MAX: usize = 200;
+
+/// Whether `name` is one of our temp files (possibly left behind by a killed run).
+pub fn is_temp_name(name: &std::ffi::OsStr) -> bool {
+    let bytes = name.as_bytes();
+    bytes.starts_with(b".") && bytes.ends_with(TEMP_SUFFIX.as_bytes())
+}
+
+/// The temp files that exist right now, so that an interrupted run can remove them.
+///
+/// Holds at most one path per file in flight, so it is as bounded as the pool.
+#[derive(Debug, Clone, Default)]
+pub struct TempRegistry {
+    live: Arc<Mutex<HashSet<PathBuf>>>,
+}
+
+impl TempRegistry {
+    fn insert(&self, path: &Path) {
+        self.lock().insert(path.to_path_buf());
+    }
+
+    fn remove(&self, path: &Path) {
+        self.lock().remove(path);
+    }
+
+    /// Removes every registered temp file (blocking; used on the way out of an interrupted run).
+    pub fn remove_all(&self) {
+        for path in self.lock().drain() {
+            let _ = fs::remove_file(path);
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashSet<PathBuf>> {
+        // A panic elsewhere cannot leave the set inconsistent: keep using it.
+        self.live.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// What the output keeps of its source: permission bits and times.
+#[derive(Debug, Clone, Copy)]
+pub struct SourceMeta {
+    /// Permission bits (`0o777`; set-id bits are dropped, as `cp` does when it cannot keep the owner).
+    pub mode: u32,
+    /// Last modification time.
+    pub modified: Option<SystemTime>,
+    /// Last access time.
+    pub accessed: Option<SystemTime>,
+    /// Size when opened, used to size buffers.
+    pub len: u64,
+}
+
+impl SourceMeta {
+    /// Takes what we keep from the source's metadata.
+    pub fn from_metadata(meta: &fs::Metadata) -> Self {
+        Self {
+            mode: meta.permissions().mode() & 0o777,
+            modified: meta.modified().ok(),
+            accessed: meta.accessed().ok(),
+            len: meta.len(),
+        }
+    }
+
+    /// Standard input has no mode or times of its own: the output gets a new file's mode
+    /// (`0o666` less the umask, as a shell redirection would) and the current time. Blocking.
+    pub fn for_stdin() -> Self {
+        Self {
+            mode: 0o666 & !umask(),
+            modified: None,
+            accessed: None,
+            len: 0,
+        }
+    }
+}
+
+/// The process umask, read without changing it (Linux reports it in `/proc/self/status`).
+fn umask() -> u32 {
+    fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            let line = status.lines().find(|line| line.starts_with("Umask:"))?;
+            u32::from_str_radix(line["Umask:".len()..].trim(), 8).ok()
+        })
+        .unwrap_or(0o022)
+}
+
+/// Per-run settings for atomic outputs.
+#[derive(Debug, Clone)]
+pub struct OutputOptions {
+    /// fsync each file and its directory before and after the rename.
+    pub fsync: bool,
+    /// Where live temp files are registered.
+    pub temps: TempRegistry,
+}
+
+/// A temp file being written, not yet visible under its final name. Open it with
+/// [`TempFile::create`] (blocking), then wrap it with [`TempFile::into_async`].
+#[derive(Debug)]
+pub struct TempFile {
+    file: File,
+    guard: TempGuard,
+}
+
+/// Removes the temp file if it was neither committed nor discarded, which only happens when a
+/// worker task is aborted or panics: the normal paths remove it explicitly and off the runtime.
+#[derive(Debug)]
+struct TempGuard {
+    temp: PathBuf,
+    dest: PathBuf,
+    registry: TempRegistry,
+    armed: bool,
+}
+
+impl TempGuard {
+    fn disarm(&mut self) {
+        self.armed = false;
+        self.registry.remove(&self.temp);
+    }
+}
+
+impl Drop for TempGuard {
+    fn drop(&mut self) {
+        if self.armed {
+            let _ = fs::remove_file(&self.temp);
+            self.registry.remove(&self.temp);
+        }
+    }
+}
+
+static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+fn temp_path_for(dest: &Path) -> PathBuf {
+    let name = dest
+        .file_name()
+        .map(OsStrExt::as_bytes)
+        .unwrap_or(b"output");
+    let stem = &name[..name.len().min(TEMP_NAME_STEM_MAX)];
+    let id = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
+    let mut temp = Vec::with_capacity(stem.len() + 40);
+    temp.push(b'.');
+    temp.extend_from_slice(stem);
+    temp.extend_from_slice(format!(".{:x}-{id:x}{TEMP_SUFFIX}", std::process::id()).as_bytes());
+    dest.with_file_name(OsString::from_vec(temp))
+}
+
+impl TempFile {
+    /// Creates a fresh temp file beside `dest`, creating `dest`'s directory if needed. Blocking.
+    pub fn create(dest: &Path, options: &OutputOptions) -> Result<Self> {
+        let dir = dest.parent().filter(|dir| !dir.as_os_str().is_empty());
+        if let Some(dir) = dir {
+            fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        }
+        loop {
+            let temp = temp_path_for(dest);
+            // create_new: never reuse or clobber an existing file, whoever made it.
+            match OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(&temp)
+            {
+                Ok(file) => {
+                    options.temps.insert(&temp);
+                    let guard = TempGuard {
+                        temp,
+                        dest: dest.to_path_buf(),
+                        registry: options.temps.clone(),
+                        armed: true,
+                    };
+                    return Ok(Self { file, guard });
+                }
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+                Err(e) => {
+                    return Err(e).with_context(|| format!("cannot create {}", temp.display()));
+                }
+            }
+        }
+    }
+
+    /// Hands the file to the async writer, buffered with `buffer` bytes.
+    pub fn into_async(self, buffer: usize) -> AsyncTempFile {
+        let mut file = tokio::fs::File::from_std(self.file);
+        file.set_max_buf_size(buffer);
+        AsyncTempFile {
+            writer: BufWriter::with_capacity(buffer, file),
+            guard: self.guard,
+        }
+    }
+}
+
+/// An open temp file with an async writer on it.
+#[derive(Debug)]
+pub struct AsyncTempFile {
+    writer: BufWriter<tokio::fs::File>,
+    guard: TempGuard,
+}
+
+impl AsyncTempFile {
+    /// The writer that output bytes go to.
+    pub fn writer(&mut self) -> &mut BufWriter<tokio::fs::File> {
+        &mut self.writer
+    }
+
+    /// The final path this file will be renamed to.
+    pub fn dest(&self) -> &Path {
+        &self.guard.dest
+    }
+
+    /// Flushes, applies the source's mode and times, and renames the temp file over the
+    /// destination. On error the temp file is removed.
+    pub async fn commit(mut self, source: SourceMeta, fsync: bool) -> Result<()> {
+        let dest = self.guard.dest.clone();
+        if let Err(e) = self.writer.flush().await {
+            self.discard().await;
+            return Err(e).with_context(|| format!("cannot write {}", dest.display()));
+        }
+        let Self { writer, mut guard } = self;
+        let file = writer.into_inner().into_std().await;
+        tokio::task::spawn_blocking(move || {
+            let result = finalize(&file, &guard.temp, &dest, source, fsync);
+            drop(file);
+            if result.is_ok() {
+                guard.disarm();
+            } // else: dropping the armed guard removes the temp file
+            result
+        })
+        .await
+        .context("internal error: the commit task failed")?
+    }
+
+    /// Removes the temp file: the output is abandoned.
+    pub async fn discard(self) {
+        let Self { writer, mut guard } = self;
+        drop(writer);
+        let temp = guard.temp.clone();
+        guard.disarm();
+        let _ = tokio::task::spawn_blocking(move || fs::remove_file(temp)).await;
+    }
+}
+
+/// The blocking tail of a commit, in one trip to the blocking pool.
+fn finalize(file: &File, temp: &Path, dest: &Path, source: SourceMeta, fsync: bool) -> Result<()> {
+    let describe = || dest.display().to_string();
+    file.set_permissions(Permissions::from_mode(source.mode))
+        .with_context(describe)?;
+    let mut times = FileTimes::new();
+    if let Some(modified) = source.modified {
+        times = times.set_modified(modified);
+    }
+    if let Some(accessed) = source.accessed {
+        times = times.set_accessed(accessed);
+    }
+    file.set_times(times).with_context(describe)?;
+    if fsync {
+        file.sync_all().with_context(describe)?;
+    }
+    fs::rename(temp, dest).with_context(|| format!("cannot rename to {}", dest.display()))?;
+    if fsync {
+        // The rename is durable only once the directory entry is on disk.
+        let dir = dest
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        File::open(dir)
+            .and_then(|d| d.sync_all())
+            .with_context(|| dir.display().to_string())?;
+    }
+    Ok(())
+}
+
+/// The destination of one file's bytes.
+#[derive(Debug)]
+pub enum Sink {
+    /// An atomic output file.
+    File(AsyncTempFile),
+    /// Standard output (`-`).
+    Stdout(tokio::io::Stdout),
+}
+
+impl Sink {
+    /// The writer for the file's bytes.
+    pub fn writer(&mut self) -> &mut (dyn AsyncWrite + Unpin + Send) {
+        match self {
+            Sink::File(file) => file.writer(),
+            Sink::Stdout(stdout) => stdout,
+        }
+    }
+
+    /// Completes the output: rename into place, or flush stdout.
+    pub async fn commit(self, source: SourceMeta, fsync: bool) -> Result<()> {
+        match self {
+            Sink::File(file) => file.commit(source, fsync).await,
+            Sink::Stdout(mut stdout) => Ok(stdout.flush().await?),
+        }
+    }
+
+    /// Abandons the output (temp file removed; stdout left as it is).
+    pub async fn discard(self) {
+        if let Sink::File(file) = self {
+            file.discard().await;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn temp_names_are_recognised_and_bounded() {
+        let temp = temp_path_for(Path::new("out/app.log"));
+        assert_eq!(temp.parent(), Some(Path::new("out")));
+        assert!(
+            is_temp_name(temp.file_name().unwrap()),
+            "{}",
+            temp.display()
+        );
+        assert!(!is_temp_name(std::ffi::OsStr::new("app.log")));
+
+        let long = "x".repeat(255);
+        let temp = temp_path_for(&Path::new("out").join(&long));
+        assert!(temp.file_name().unwrap().len() <= 255);
+    }
+}

@@ -1,0 +1,275 @@
+//! Outcomes, the summary and the exit code: the one place that writes per-file messages.
+//!
+//! Workers send a [`FileReport`] per file through a bounded channel; the reporter, on its own
+//! thread (stderr writes are blocking I/O and must not stall the runtime), prints errors as
+//! `asyncfiles: PATH: cause`, skip notes, `-v` per-file lines, and the closing summary, and counts
+//! everything into a [`Summary`] from which the exit code follows.
+
+use std::fmt::Write as _;
+use std::io::{self, Write as _};
+use std::path::PathBuf;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use tokio::sync::mpsc;
+
+use crate::walk::SkipReason;
+
+/// The process exit status, as documented in the README.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitCode {
+    /// Every file was processed.
+    Success = 0,
+    /// At least one file failed; the others were processed.
+    Failure = 1,
+    /// Usage error or fatal setup error: nothing was processed.
+    Fatal = 2,
+    /// Stopped by SIGINT (Ctrl-C).
+    Interrupted = 130,
+    /// Stopped by SIGTERM.
+    Terminated = 143,
+}
+
+impl From<ExitCode> for std::process::ExitCode {
+    fn from(code: ExitCode) -> Self {
+        std::process::ExitCode::from(code as u8)
+    }
+}
+
+/// Byte counts of one processed file.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FileStats {
+    /// Bytes read from the input.
+    pub bytes_in: u64,
+    /// Bytes written to the output.
+    pub bytes_out: u64,
+}
+
+/// How one file ended.
+#[derive(Debug)]
+pub enum Outcome {
+    /// Processed and written.
+    Done(FileStats),
+    /// Not processed, on purpose.
+    Skipped(SkipReason),
+    /// Failed; the cause chain is printed.
+    Failed(anyhow::Error),
+    /// Abandoned because the run was interrupted (not an error of the file).
+    Cancelled,
+    /// Standard output was closed by its reader (`| head`): the run ends quietly.
+    BrokenPipe,
+}
+
+/// One file's outcome, sent from a worker to the reporter.
+#[derive(Debug)]
+pub struct FileReport {
+    /// The input as the user would name it.
+    pub path: PathBuf,
+    /// The output written (or that would have been).
+    pub output: Option<PathBuf>,
+    /// How it ended.
+    pub outcome: Outcome,
+}
+
+/// What the reporter prints besides errors.
+#[derive(Debug, Clone, Copy)]
+pub struct ReportOptions {
+    /// No skip notes and no summary.
+    pub quiet: bool,
+    /// The command named in the summary line.
+    pub command: &'static str,
+}
+
+/// Counts over a whole run.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Summary {
+    /// Files processed.
+    pub done: u64,
+    /// Entries skipped.
+    pub skipped: u64,
+    /// Files that failed.
+    pub failed: u64,
+    /// Files abandoned by an interruption.
+    pub cancelled: u64,
+    /// Standard output was closed by its reader.
+    pub broken_pipe: bool,
+    /// Bytes read.
+    pub bytes_in: u64,
+    /// Bytes written.
+    pub bytes_out: u64,
+}
+
+impl Summary {
+    /// The exit code of the run; `signal` is the code of the signal that interrupted it, if any.
+    pub fn exit_code(&self, signal: Option<ExitCode>) -> ExitCode {
+        match signal {
+            Some(code) => code,
+            None if self.failed > 0 => ExitCode::Failure,
+            None => ExitCode::Success,
+        }
+    }
+
+    /// The closing line, e.g. `convert: 12 done, 1 skipped, 0 failed; 3.1 MB in, 3.1 MB out; 0.02 s, 155.0 MB/s`.
+    pub fn line(&self, command: &str, elapsed: Duration, interrupted: bool) -> String {
+        let mut line = String::new();
+        let _ = write!(
+            line,
+            "{command}{}: {} done, {} skipped, {} failed; {} in, {} out; {:.2} s, {}/s",
+            if interrupted { " interrupted" } else { "" },
+            self.done,
+            self.skipped,
+            self.failed,
+            human_bytes(self.bytes_in),
+            human_bytes(self.bytes_out),
+            elapsed.as_secs_f64(),
+            human_bytes(rate(self.bytes_in, elapsed)),
+        );
+        line
+    }
+
+    fn count(&mut self, outcome: &Outcome) {
+        match outcome {
+            Outcome::Done(stats) => {
+                self.done += 1;
+                self.bytes_in += stats.bytes_in;
+                self.bytes_out += stats.bytes_out;
+            }
+            Outcome::Skipped(_) => self.skipped += 1,
+            Outcome::Failed(_) => self.failed += 1,
+            Outcome::Cancelled => self.cancelled += 1,
+            Outcome::BrokenPipe => self.broken_pipe = true,
+        }
+    }
+}
+
+fn rate(bytes: u64, elapsed: Duration) -> u64 {
+    let seconds = elapsed.as_secs_f64();
+    if seconds > 0.0 {
+        (bytes as f64 / seconds) as u64
+    } else {
+        0
+    }
+}
+
+/// Decimal units, one decimal place: `512 B`, `1.5 KB`, `310.2 MB`.
+pub fn human_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["KB", "MB", "GB", "TB", "PB"];
+    if bytes < 1000 {
+        return format!("{bytes} B");
+    }
+    let mut value = bytes as f64 / 1000.0;
+    let mut unit = 0;
+    while value >= 1000.0 && unit + 1 < UNITS.len() {
+        value /= 1000.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", UNITS[unit])
+}
+
+/// The running reporter; [`Reporter::finish`] waits for it and prints the summary.
+pub struct Reporter {
+    handle: thread::JoinHandle<Summary>,
+    options: ReportOptions,
+    started: Instant,
+}
+
+impl Reporter {
+    /// Starts the reporter thread on the receiving end of the workers' channel.
+    pub fn spawn(rx: mpsc::Receiver<FileReport>, options: ReportOptions) -> io::Result<Self> {
+        let started = Instant::now();
+        let handle = thread::Builder::new()
+            .name("reporter".into())
+            .spawn(move || report_all(rx, options))?;
+        Ok(Self {
+            handle,
+            options,
+            started,
+        })
+    }
+
+    /// Waits until every report is in (all senders dropped), prints the summary line unless
+    /// quiet or cut off by a closed pipe, and returns the counts.
+    pub async fn finish(self, interrupted: bool) -> Summary {
+        let Self {
+            handle,
+            options,
+            started,
+        } = self;
+        let summary = tokio::task::spawn_blocking(move || handle.join())
+            .await
+            .ok()
+            .and_then(Result::ok)
+            .unwrap_or_default();
+        if !options.quiet && !summary.broken_pipe {
+            let line = summary.line(options.command, started.elapsed(), interrupted);
+            let _ = tokio::task::spawn_blocking(move || eprintln_quietly(&line)).await;
+        }
+        summary
+    }
+}
+
+fn report_all(mut rx: mpsc::Receiver<FileReport>, options: ReportOptions) -> Summary {
+    let mut summary = Summary::default();
+    while let Some(report) = rx.blocking_recv() {
+        summary.count(&report.outcome);
+        let path = report.path.display();
+        match &report.outcome {
+            Outcome::Done(stats) => match &report.output {
+                Some(output) => tracing::info!(
+                    "{path} -> {}: {} bytes in, {} bytes out",
+                    output.display(),
+                    stats.bytes_in,
+                    stats.bytes_out
+                ),
+                None => tracing::info!("{path}: {} bytes", stats.bytes_in),
+            },
+            Outcome::Skipped(reason) if !options.quiet => {
+                eprintln_quietly(&format!("asyncfiles: {path}: skipped: {reason}"));
+            }
+            Outcome::Failed(error) => eprintln_quietly(&format!("asyncfiles: {path}: {error:#}")),
+            Outcome::Skipped(_) | Outcome::Cancelled | Outcome::BrokenPipe => {}
+        }
+    }
+    summary
+}
+
+/// Writes one line to stderr; a failing stderr has nowhere left to be reported.
+fn eprintln_quietly(line: &str) {
+    let mut stderr = io::stderr().lock();
+    let _ = writeln!(stderr, "{line}");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn human_bytes_uses_decimal_units() {
+        assert_eq!(human_bytes(0), "0 B");
+        assert_eq!(human_bytes(999), "999 B");
+        assert_eq!(human_bytes(1500), "1.5 KB");
+        assert_eq!(human_bytes(310_200_000), "310.2 MB");
+    }
+
+    #[test]
+    fn summary_line_and_exit_codes() {
+        let summary = Summary {
+            done: 3,
+            skipped: 1,
+            failed: 1,
+            bytes_in: 2000,
+            bytes_out: 1000,
+            ..Summary::default()
+        };
+        assert_eq!(
+            summary.line("convert", Duration::from_secs(2), false),
+            "convert: 3 done, 1 skipped, 1 failed; 2.0 KB in, 1.0 KB out; 2.00 s, 1.0 KB/s"
+        );
+        assert_eq!(summary.exit_code(None), ExitCode::Failure);
+        assert_eq!(
+            summary.exit_code(Some(ExitCode::Interrupted)),
+            ExitCode::Interrupted
+        );
+        assert_eq!(Summary::default().exit_code(None), ExitCode::Success);
+    }
+}

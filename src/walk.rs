@@ -1,0 +1,282 @@
+//! The directory walker: finds the files to process and streams them into a bounded channel.
+//!
+//! walkdir is synchronous, so the walk runs on a dedicated thread and `blocking_send`s each entry
+//! into a bounded `tokio::sync::mpsc` channel: when the pool falls behind, the walker waits; when
+//! the receiver is dropped (run finished or interrupted), the next send fails and the walk stops.
+//! Memory stays bounded whatever the tree size: walkdir keeps one handle per open directory level
+//! and the channel holds a fixed number of entries. Entries that are not regular files are reported
+//! here as skipped (symlinks without `-L`, FIFOs, sockets, devices) or failed (a symlink loop, an
+//! unreadable directory, a missing `--files-from` entry).
+
+use std::ffi::OsStr;
+use std::fs;
+use std::io::{self, BufRead, Read};
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::FileTypeExt;
+use std::path::{Component, Path, PathBuf};
+use std::thread;
+
+use anyhow::anyhow;
+use tokio::sync::mpsc;
+use walkdir::WalkDir;
+
+use crate::config::{FileList, WalkConfig};
+use crate::output::is_temp_name;
+
+/// Longest record accepted in a `--files-from` list (well above any real path length).
+const MAX_LIST_RECORD: u64 = 64 * 1024;
+
+/// Where one file's bytes come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    /// A file on disk.
+    Path(PathBuf),
+    /// Standard input.
+    Stdin,
+}
+
+/// Why an entry was not processed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SkipReason {
+    /// A symbolic link, not followed without `-L`.
+    Symlink,
+    /// A named pipe.
+    Fifo,
+    /// A Unix socket.
+    Socket,
+    /// A block or character device.
+    Device,
+    /// A directory named in a `--files-from` list (lists name files).
+    Directory,
+}
+
+impl std::fmt::Display for SkipReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            SkipReason::Symlink => "symbolic link (use -L to follow)",
+            SkipReason::Fifo => "named pipe",
+            SkipReason::Socket => "socket",
+            SkipReason::Device => "device file",
+            SkipReason::Directory => "directory (--files-from lists files)",
+        })
+    }
+}
+
+/// One entry found by the walk.
+#[derive(Debug)]
+pub enum Entry {
+    /// A file to process: `path` as the user would name it, `rel` relative to the source root.
+    File { path: PathBuf, rel: PathBuf },
+    /// An entry that is not processed, and why.
+    Skipped { path: PathBuf, reason: SkipReason },
+    /// An entry that could not be examined.
+    Failed { path: PathBuf, error: anyhow::Error },
+}
+
+/// Starts the walk on its own thread; entries arrive on `tx` until the walk ends or the receiver
+/// is dropped.
+pub fn spawn(config: WalkConfig, tx: mpsc::Sender<Entry>) -> io::Result<thread::JoinHandle<()>> {
+    thread::Builder::new().name("walker".into()).spawn(move || {
+        let mut walker = Walker { config, tx };
+        match walker.config.list.take() {
+            Some(list) => walker.walk_list(list),
+            None => walker.walk_tree(),
+        }
+    })
+}
+
+struct Walker {
+    config: WalkConfig,
+    tx: mpsc::Sender<Entry>,
+}
+
+/// The walk stops when the pool hung up.
+struct Stop;
+
+impl Walker {
+    fn send(&self, entry: Entry) -> Result<(), Stop> {
+        self.tx.blocking_send(entry).map_err(|_| Stop)
+    }
+
+    fn walk_tree(&mut self) {
+        let root = self.config.root.clone();
+        let mut walk = WalkDir::new(&root)
+            .min_depth(1)
+            .follow_links(self.config.follow);
+        if let Some(depth) = self.config.max_depth {
+            walk = walk.max_depth(depth);
+        }
+        let mut entries = walk.into_iter();
+        while let Some(next) = entries.next() {
+            let entry = match next {
+                Ok(entry) => entry,
+                Err(error) => {
+                    let path = error.path().unwrap_or(&root).to_path_buf();
+                    let error = describe_walk_error(&error);
+                    if self.send(Entry::Failed { path, error }).is_err() {
+                        return;
+                    }
+                    continue;
+                }
+            };
+            let rel = entry.path().strip_prefix(&root).unwrap_or(entry.path());
+            let file_type = entry.file_type();
+            if file_type.is_dir() {
+                if self.config.filter.excludes(rel) {
+                    tracing::debug!(
+                        "{}: excluded directory, not entered",
+                        entry.path().display()
+                    );
+                    entries.skip_current_dir();
+                }
+                continue;
+            }
+            let Some(found) = self.classify(entry.path(), rel, file_type) else {
+                continue;
+            };
+            if self.send(found).is_err() {
+                return;
+            }
+        }
+    }
+
+    /// Turns a non-directory entry into what the pool receives, or `None` when filtered out.
+    fn classify(&self, path: &Path, rel: &Path, file_type: fs::FileType) -> Option<Entry> {
+        if path.file_name().is_some_and(is_temp_name) {
+            tracing::debug!("{}: temp file of an earlier run, ignored", path.display());
+            return None;
+        }
+        if !self.config.filter.accepts_file(rel) {
+            tracing::debug!("{}: filtered out", path.display());
+            return None;
+        }
+        let path = path.to_path_buf();
+        let skip = |reason| {
+            Some(Entry::Skipped {
+                path: path.clone(),
+                reason,
+            })
+        };
+        if file_type.is_file() {
+            Some(Entry::File {
+                path: path.clone(),
+                rel: rel.to_path_buf(),
+            })
+        } else if file_type.is_symlink() {
+            skip(SkipReason::Symlink)
+        } else if file_type.is_fifo() {
+            skip(SkipReason::Fifo)
+        } else if file_type.is_socket() {
+            skip(SkipReason::Socket)
+        } else if file_type.is_dir() {
+            skip(SkipReason::Directory)
+        } else {
+            skip(SkipReason::Device)
+        }
+    }
+
+    fn walk_list(&mut self, mut list: FileList) {
+        let mut record = Vec::new();
+        loop {
+            record.clear();
+            let read = Read::take(&mut *list.reader, MAX_LIST_RECORD)
+                .read_until(list.separator, &mut record);
+            let entry = match read {
+                Ok(0) => return,
+                Ok(_)
+                    if record.last() != Some(&list.separator)
+                        && record.len() as u64 >= MAX_LIST_RECORD =>
+                {
+                    let error = anyhow!(
+                        "entry longer than {MAX_LIST_RECORD} bytes; stopped reading the list"
+                    );
+                    let _ = self.send(Entry::Failed {
+                        path: list.name.clone(),
+                        error,
+                    });
+                    return;
+                }
+                Ok(_) => {
+                    let name = record.strip_suffix(&[list.separator]).unwrap_or(&record);
+                    if name.is_empty() {
+                        continue;
+                    }
+                    self.listed_entry(OsStr::from_bytes(name))
+                }
+                Err(error) => {
+                    let error = anyhow::Error::new(error).context("cannot read the list");
+                    let _ = self.send(Entry::Failed {
+                        path: list.name.clone(),
+                        error,
+                    });
+                    return;
+                }
+            };
+            if let Some(entry) = entry {
+                if self.send(entry).is_err() {
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Examines one `--files-from` entry (relative to the root; it may not climb out of it).
+    fn listed_entry(&self, name: &OsStr) -> Option<Entry> {
+        let listed = Path::new(name);
+        let escapes = listed.is_absolute()
+            || listed
+                .components()
+                .any(|c| matches!(c, Component::ParentDir));
+        if escapes {
+            let error = anyhow!("listed paths must be relative to IN and stay inside it");
+            return Some(Entry::Failed {
+                path: listed.to_path_buf(),
+                error,
+            });
+        }
+        let rel: PathBuf = listed
+            .components()
+            .filter(|c| !matches!(c, Component::CurDir))
+            .collect();
+        if self
+            .config
+            .max_depth
+            .is_some_and(|depth| rel.components().count() > depth)
+        {
+            return None;
+        }
+        let path = self.config.root.join(&rel);
+        let file_type = match self.listed_file_type(&path) {
+            Ok(file_type) => file_type,
+            Err(error) => {
+                return Some(Entry::Failed {
+                    path,
+                    error: error.into(),
+                });
+            }
+        };
+        self.classify(&path, &rel, file_type)
+    }
+
+    fn listed_file_type(&self, path: &Path) -> io::Result<fs::FileType> {
+        let file_type = fs::symlink_metadata(path)?.file_type();
+        if file_type.is_symlink() && self.config.follow {
+            Ok(fs::metadata(path)?.file_type())
+        } else {
+            Ok(file_type)
+        }
+    }
+}
+
+fn describe_walk_error(error: &walkdir::Error) -> anyhow::Error {
+    if let Some(ancestor) = error.loop_ancestor() {
+        anyhow!(
+            "symbolic link loop (points to its ancestor {})",
+            ancestor.display()
+        )
+    } else if let Some(io) = error.io_error() {
+        anyhow!("{io}")
+    } else {
+        anyhow!("{error}")
+    }
+}
