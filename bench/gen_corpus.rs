@@ -140,13 +140,11 @@ fn syslog_line(rng: &mut Rng, second: u64) -> String {
     )
 }
 
+/// Makes one log line for a given second of the day.
+type LineFn = fn(&mut Rng, u64) -> String;
+
 /// Writes lines from `line` until at least `bytes` bytes are written.
-fn write_lines(
-    path: &Path,
-    bytes: u64,
-    rng: &mut Rng,
-    line: fn(&mut Rng, u64) -> String,
-) -> io::Result<()> {
+fn write_lines(path: &Path, bytes: u64, rng: &mut Rng, line: LineFn) -> io::Result<()> {
     if let Some(parent) = path.parent() {
         fs::create_dir_all(parent)?;
     }
@@ -214,7 +212,7 @@ fn fixtures(dir: &Path) -> io::Result<()> {
 /// The benchmark tree: `files` logs of 2–60 KiB spread over nested directories.
 fn tree(dir: &Path, files: u64) -> io::Result<()> {
     let rng = &mut Rng(0x5eed_0002);
-    let kinds: [(&str, fn(&mut Rng, u64) -> String); 3] = [
+    let kinds: [(&str, LineFn); 3] = [
         ("access", access_line),
         ("events", json_line),
         ("syslog", syslog_line),

@@ -293,13 +293,13 @@ fn check_no_overlap(source: &Source, dest: &Dest) -> Result<()> {
                 );
             }
         }
-        (Source::File(input), Dest::File(output)) => {
-            if canonical_lenient(output)? == canonical(input)? {
-                bail!(
-                    "output {} is the input file itself; choose another output",
-                    output.display()
-                );
-            }
+        (Source::File(input), Dest::File(output))
+            if canonical_lenient(output)? == canonical(input)? =>
+        {
+            bail!(
+                "output {} is the input file itself; choose another output",
+                output.display()
+            );
         }
         _ => {}
     }
@@ -317,9 +317,10 @@ fn canonical_lenient(path: &Path) -> Result<PathBuf> {
     let mut existing = absolute.as_path();
     let mut missing = Vec::new();
     while fs::symlink_metadata(existing).is_err() {
-        match (existing.parent(), existing.file_name()) {
-            (Some(parent), Some(name)) => {
-                missing.push(name.to_owned());
+        // The last component may be `..` (no file name): keep it too and fold it lexically below.
+        match (existing.parent(), existing.components().next_back()) {
+            (Some(parent), Some(last)) => {
+                missing.push(last.as_os_str().to_owned());
                 existing = parent;
             }
             _ => break,

@@ -27,7 +27,13 @@ pub fn write_man_pages(dir: &Path) -> Result<()> {
     write_man_page(dir, "asyncfiles", command.clone())?;
     for sub in command.get_subcommands().filter(|sub| !sub.is_hide_set()) {
         let name = format!("asyncfiles-{}", sub.get_name());
-        write_man_page(dir, &name, sub.clone().name(name.clone()))?;
+        write_man_page(
+            dir,
+            &name,
+            sub.clone()
+                .name(name.clone())
+                .version(env!("CARGO_PKG_VERSION")),
+        )?;
     }
     Ok(())
 }

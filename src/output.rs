@@ -35,29 +35,42 @@ pub fn is_temp_name(name: &std::ffi::OsStr) -> bool {
 
 /// The temp files that exist right now, so that an interrupted run can remove them.
 ///
-/// Holds at most one path per file in flight, so it is as bounded as the pool.
+/// Holds at most one path per file in flight, so it is as bounded as the pool. Once
+/// [`TempRegistry::remove_all`] has run, it is closed: a temp file created later (by a worker
+/// that raced a forced exit) is refused and removed at once instead of being left behind.
 #[derive(Debug, Clone, Default)]
 pub struct TempRegistry {
-    live: Arc<Mutex<HashSet<PathBuf>>>,
+    live: Arc<Mutex<LiveTemps>>,
+}
+
+#[derive(Debug, Default)]
+struct LiveTemps {
+    paths: HashSet<PathBuf>,
+    closed: bool,
 }
 
 impl TempRegistry {
-    fn insert(&self, path: &Path) {
-        self.lock().insert(path.to_path_buf());
+    /// Registers a new temp file; `false` when the registry is closed (the run is being torn down).
+    fn insert(&self, path: &Path) -> bool {
+        let mut live = self.lock();
+        !live.closed && live.paths.insert(path.to_path_buf())
     }
 
     fn remove(&self, path: &Path) {
-        self.lock().remove(path);
+        self.lock().paths.remove(path);
     }
 
-    /// Removes every registered temp file (blocking; used on the way out of an interrupted run).
+    /// Removes every registered temp file and closes the registry (blocking; used on the way out
+    /// of an interrupted run).
     pub fn remove_all(&self) {
-        for path in self.lock().drain() {
+        let mut live = self.lock();
+        live.closed = true;
+        for path in live.paths.drain() {
             let _ = fs::remove_file(path);
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashSet<PathBuf>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, LiveTemps> {
         // A panic elsewhere cannot leave the set inconsistent: keep using it.
         self.live.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -186,7 +199,10 @@ impl TempFile {
                 .open(&temp)
             {
                 Ok(file) => {
-                    options.temps.insert(&temp);
+                    if !options.temps.insert(&temp) {
+                        let _ = fs::remove_file(&temp);
+                        anyhow::bail!("interrupted");
+                    }
                     let guard = TempGuard {
                         temp,
                         dest: dest.to_path_buf(),
@@ -316,7 +332,7 @@ impl Sink {
     pub async fn commit(self, source: SourceMeta, fsync: bool) -> Result<()> {
         match self {
             Sink::File(file) => file.commit(source, fsync).await,
-            Sink::Stdout(mut stdout) => Ok(stdout.flush().await?),
+            Sink::Stdout(mut stdout) => stdout.flush().await.context("write error"),
         }
     }
 

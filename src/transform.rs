@@ -120,7 +120,7 @@ impl EolStage {
         }
     }
 
-    fn to_lf(&mut self, input: &[u8], out: &mut Vec<u8>) {
+    fn rewrite_to_lf(&mut self, input: &[u8], out: &mut Vec<u8>) {
         if input.is_empty() {
             return; // a held `\r` waits for real bytes
         }
@@ -152,7 +152,7 @@ impl EolStage {
         }
     }
 
-    fn to_crlf(&mut self, input: &[u8], out: &mut Vec<u8>) {
+    fn rewrite_to_crlf(&mut self, input: &[u8], out: &mut Vec<u8>) {
         let mut start = 0;
         for newline in memchr::memchr_iter(b'\n', input) {
             let preceded_by_cr = match newline {
@@ -174,8 +174,8 @@ impl Stage for EolStage {
     fn process(&mut self, input: &[u8], out: &mut Vec<u8>) -> Result<()> {
         match self.mode {
             Eol::Keep => out.extend_from_slice(input),
-            Eol::Lf => self.to_lf(input, out),
-            Eol::Crlf => self.to_crlf(input, out),
+            Eol::Lf => self.rewrite_to_lf(input, out),
+            Eol::Crlf => self.rewrite_to_crlf(input, out),
         }
         Ok(())
     }

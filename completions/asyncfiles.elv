@@ -1,0 +1,118 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[asyncfiles] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'asyncfiles'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'asyncfiles'= {
+            cand -q 'Print nothing but errors (no skip notes, no summary)'
+            cand --quiet 'Print nothing but errors (no skip notes, no summary)'
+            cand -v 'Print a line per file (-v); -vv adds walker decisions'
+            cand --verbose 'Print a line per file (-v); -vv adds walker decisions'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand convert 'Mirror a tree (or one file, or stdin) into another, streaming each file through the pipeline'
+            cand generate 'Write the man pages or shell completions generated from these definitions'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'asyncfiles;convert'= {
+            cand --include 'Only process files whose path relative to IN matches GLOB (repeatable)'
+            cand --exclude 'Skip files (and do not enter directories) whose path relative to IN matches GLOB (repeatable; wins over --include)'
+            cand --max-depth 'Descend at most N directory levels below IN (1: only the files directly in IN)'
+            cand --files-from 'Read the files to process from FILE (- for stdin), one path relative to IN per line'
+            cand --eol 'Line endings of the output: keep them, or normalise to LF or CRLF'
+            cand -j 'Process at most N files at once [default: number of CPUs]'
+            cand --jobs 'Process at most N files at once [default: number of CPUs]'
+            cand -L 'Follow symbolic links (by default they are skipped and reported)'
+            cand --follow 'Follow symbolic links (by default they are skipped and reported)'
+            cand -0 'The --files-from list is separated by NUL bytes, not newlines (as `find -print0` writes)'
+            cand --null 'The --files-from list is separated by NUL bytes, not newlines (as `find -print0` writes)'
+            cand --fsync 'Sync each output file and its directory to disk before moving on (slower; for durability)'
+            cand -q 'Print nothing but errors (no skip notes, no summary)'
+            cand --quiet 'Print nothing but errors (no skip notes, no summary)'
+            cand -v 'Print a line per file (-v); -vv adds walker decisions'
+            cand --verbose 'Print a line per file (-v); -vv adds walker decisions'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'asyncfiles;generate'= {
+            cand -q 'Print nothing but errors (no skip notes, no summary)'
+            cand --quiet 'Print nothing but errors (no skip notes, no summary)'
+            cand -v 'Print a line per file (-v); -vv adds walker decisions'
+            cand --verbose 'Print a line per file (-v); -vv adds walker decisions'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand man 'Write man pages (asyncfiles.1 and one per subcommand) into DIR'
+            cand completions 'Write completion scripts for bash, zsh, fish, PowerShell and elvish into DIR'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'asyncfiles;generate;man'= {
+            cand -q 'Print nothing but errors (no skip notes, no summary)'
+            cand --quiet 'Print nothing but errors (no skip notes, no summary)'
+            cand -v 'Print a line per file (-v); -vv adds walker decisions'
+            cand --verbose 'Print a line per file (-v); -vv adds walker decisions'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'asyncfiles;generate;completions'= {
+            cand -q 'Print nothing but errors (no skip notes, no summary)'
+            cand --quiet 'Print nothing but errors (no skip notes, no summary)'
+            cand -v 'Print a line per file (-v); -vv adds walker decisions'
+            cand --verbose 'Print a line per file (-v); -vv adds walker decisions'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'asyncfiles;generate;help'= {
+            cand man 'Write man pages (asyncfiles.1 and one per subcommand) into DIR'
+            cand completions 'Write completion scripts for bash, zsh, fish, PowerShell and elvish into DIR'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'asyncfiles;generate;help;man'= {
+        }
+        &'asyncfiles;generate;help;completions'= {
+        }
+        &'asyncfiles;generate;help;help'= {
+        }
+        &'asyncfiles;help'= {
+            cand convert 'Mirror a tree (or one file, or stdin) into another, streaming each file through the pipeline'
+            cand generate 'Write the man pages or shell completions generated from these definitions'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'asyncfiles;help;convert'= {
+        }
+        &'asyncfiles;help;generate'= {
+            cand man 'Write man pages (asyncfiles.1 and one per subcommand) into DIR'
+            cand completions 'Write completion scripts for bash, zsh, fish, PowerShell and elvish into DIR'
+        }
+        &'asyncfiles;help;generate;man'= {
+        }
+        &'asyncfiles;help;generate;completions'= {
+        }
+        &'asyncfiles;help;help'= {
+        }
+    ]
+    $completions[$command]
+}

@@ -1,0 +1,71 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_asyncfiles_global_optspecs
+    string join \n q/quiet v/verbose h/help V/version
+end
+
+function __fish_asyncfiles_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_asyncfiles_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_asyncfiles_using_subcommand
+    set -l cmd (__fish_asyncfiles_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c asyncfiles -n "__fish_asyncfiles_needs_command" -s q -l quiet -d 'Print nothing but errors (no skip notes, no summary)'
+complete -c asyncfiles -n "__fish_asyncfiles_needs_command" -s v -l verbose -d 'Print a line per file (-v); -vv adds walker decisions'
+complete -c asyncfiles -n "__fish_asyncfiles_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c asyncfiles -n "__fish_asyncfiles_needs_command" -s V -l version -d 'Print version'
+complete -c asyncfiles -n "__fish_asyncfiles_needs_command" -f -a "convert" -d 'Mirror a tree (or one file, or stdin) into another, streaming each file through the pipeline'
+complete -c asyncfiles -n "__fish_asyncfiles_needs_command" -f -a "generate" -d 'Write the man pages or shell completions generated from these definitions'
+complete -c asyncfiles -n "__fish_asyncfiles_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l include -d 'Only process files whose path relative to IN matches GLOB (repeatable)' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l exclude -d 'Skip files (and do not enter directories) whose path relative to IN matches GLOB (repeatable; wins over --include)' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l max-depth -d 'Descend at most N directory levels below IN (1: only the files directly in IN)' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l files-from -d 'Read the files to process from FILE (- for stdin), one path relative to IN per line' -r -F
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l eol -d 'Line endings of the output: keep them, or normalise to LF or CRLF' -r -f -a "keep\t'Leave line endings as they are'
+lf\t'Turn CRLF line endings into LF'
+crlf\t'Turn LF line endings into CRLF'"
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -s j -l jobs -d 'Process at most N files at once [default: number of CPUs]' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -s L -l follow -d 'Follow symbolic links (by default they are skipped and reported)'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -s 0 -l null -d 'The --files-from list is separated by NUL bytes, not newlines (as `find -print0` writes)'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l fsync -d 'Sync each output file and its directory to disk before moving on (slower; for durability)'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -s q -l quiet -d 'Print nothing but errors (no skip notes, no summary)'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -s v -l verbose -d 'Print a line per file (-v); -vv adds walker decisions'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -s V -l version -d 'Print version'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand generate; and not __fish_seen_subcommand_from man completions help" -s q -l quiet -d 'Print nothing but errors (no skip notes, no summary)'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand generate; and not __fish_seen_subcommand_from man completions help" -s v -l verbose -d 'Print a line per file (-v); -vv adds walker decisions'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand generate; and not __fish_seen_subcommand_from man completions help" -s h -l help -d 'Print help'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand generate; and not __fish_seen_subcommand_from man completions help" -s V -l version -d 'Print version'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand generate; and not __fish_seen_subcommand_from man completions help" -f -a "man" -d 'Write man pages (asyncfiles.1 and one per subcommand) into DIR'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand generate; and not __fish_seen_subcommand_from man completions help" -f -a "completions" -d 'Write completion scripts for bash, zsh, fish, PowerShell and elvish into DIR'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand generate; and not __fish_seen_subcommand_from man completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand generate; and __fish_seen_subcommand_from man" -s q -l quiet -d 'Print nothing but errors (no skip notes, no summary)'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand generate; and __fish_seen_subcommand_from man" -s v -l verbose -d 'Print a line per file (-v); -vv adds walker decisions'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand generate; and __fish_seen_subcommand_from man" -s h -l help -d 'Print help'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand generate; and __fish_seen_subcommand_from man" -s V -l version -d 'Print version'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand generate; and __fish_seen_subcommand_from completions" -s q -l quiet -d 'Print nothing but errors (no skip notes, no summary)'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand generate; and __fish_seen_subcommand_from completions" -s v -l verbose -d 'Print a line per file (-v); -vv adds walker decisions'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand generate; and __fish_seen_subcommand_from completions" -s h -l help -d 'Print help'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand generate; and __fish_seen_subcommand_from completions" -s V -l version -d 'Print version'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "man" -d 'Write man pages (asyncfiles.1 and one per subcommand) into DIR'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "completions" -d 'Write completion scripts for bash, zsh, fish, PowerShell and elvish into DIR'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand help; and not __fish_seen_subcommand_from convert generate help" -f -a "convert" -d 'Mirror a tree (or one file, or stdin) into another, streaming each file through the pipeline'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand help; and not __fish_seen_subcommand_from convert generate help" -f -a "generate" -d 'Write the man pages or shell completions generated from these definitions'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand help; and not __fish_seen_subcommand_from convert generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand help; and __fish_seen_subcommand_from generate" -f -a "man" -d 'Write man pages (asyncfiles.1 and one per subcommand) into DIR'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand help; and __fish_seen_subcommand_from generate" -f -a "completions" -d 'Write completion scripts for bash, zsh, fish, PowerShell and elvish into DIR'

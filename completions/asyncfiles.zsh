@@ -1,0 +1,293 @@
+#compdef asyncfiles
+
+autoload -U is-at-least
+
+_asyncfiles() {
+    typeset -A opt_args
+    typeset -a _arguments_options
+    local ret=1
+
+    if is-at-least 5.2; then
+        _arguments_options=(-s -S -C)
+    else
+        _arguments_options=(-s -C)
+    fi
+
+    local context curcontext="$curcontext" state line
+    _arguments "${_arguments_options[@]}" : \
+'(-v --verbose)-q[Print nothing but errors (no skip notes, no summary)]' \
+'(-v --verbose)--quiet[Print nothing but errors (no skip notes, no summary)]' \
+'*-v[Print a line per file (-v); -vv adds walker decisions]' \
+'*--verbose[Print a line per file (-v); -vv adds walker decisions]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+":: :_asyncfiles_commands" \
+"*::: :->asyncfiles" \
+&& ret=0
+    case $state in
+    (asyncfiles)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:asyncfiles-command-$line[1]:"
+        case $line[1] in
+            (convert)
+_arguments "${_arguments_options[@]}" : \
+'*--include=[Only process files whose path relative to IN matches GLOB (repeatable)]:GLOB:_default' \
+'*--exclude=[Skip files (and do not enter directories) whose path relative to IN matches GLOB (repeatable; wins over --include)]:GLOB:_default' \
+'--max-depth=[Descend at most N directory levels below IN (1\: only the files directly in IN)]:N:_default' \
+'--files-from=[Read the files to process from FILE (- for stdin), one path relative to IN per line]:FILE:_files' \
+'--eol=[Line endings of the output\: keep them, or normalise to LF or CRLF]:MODE:((keep\:"Leave line endings as they are"
+lf\:"Turn CRLF line endings into LF"
+crlf\:"Turn LF line endings into CRLF"))' \
+'-j+[Process at most N files at once \[default\: number of CPUs\]]:N:_default' \
+'--jobs=[Process at most N files at once \[default\: number of CPUs\]]:N:_default' \
+'-L[Follow symbolic links (by default they are skipped and reported)]' \
+'--follow[Follow symbolic links (by default they are skipped and reported)]' \
+'-0[The --files-from list is separated by NUL bytes, not newlines (as \`find -print0\` writes)]' \
+'--null[The --files-from list is separated by NUL bytes, not newlines (as \`find -print0\` writes)]' \
+'--fsync[Sync each output file and its directory to disk before moving on (slower; for durability)]' \
+'(-v --verbose)-q[Print nothing but errors (no skip notes, no summary)]' \
+'(-v --verbose)--quiet[Print nothing but errors (no skip notes, no summary)]' \
+'*-v[Print a line per file (-v); -vv adds walker decisions]' \
+'*--verbose[Print a line per file (-v); -vv adds walker decisions]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+':input -- Input\: a directory, a regular file, or - for stdin:_files' \
+':output -- Output\: a directory, a file path, or - for stdout:_files' \
+&& ret=0
+;;
+(generate)
+_arguments "${_arguments_options[@]}" : \
+'(-v --verbose)-q[Print nothing but errors (no skip notes, no summary)]' \
+'(-v --verbose)--quiet[Print nothing but errors (no skip notes, no summary)]' \
+'*-v[Print a line per file (-v); -vv adds walker decisions]' \
+'*--verbose[Print a line per file (-v); -vv adds walker decisions]' \
+'-h[Print help]' \
+'--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
+":: :_asyncfiles__subcmd__generate_commands" \
+"*::: :->generate" \
+&& ret=0
+
+    case $state in
+    (generate)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:asyncfiles-generate-command-$line[1]:"
+        case $line[1] in
+            (man)
+_arguments "${_arguments_options[@]}" : \
+'(-v --verbose)-q[Print nothing but errors (no skip notes, no summary)]' \
+'(-v --verbose)--quiet[Print nothing but errors (no skip notes, no summary)]' \
+'*-v[Print a line per file (-v); -vv adds walker decisions]' \
+'*--verbose[Print a line per file (-v); -vv adds walker decisions]' \
+'-h[Print help]' \
+'--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
+':dir -- Directory to write into (created if missing):_files' \
+&& ret=0
+;;
+(completions)
+_arguments "${_arguments_options[@]}" : \
+'(-v --verbose)-q[Print nothing but errors (no skip notes, no summary)]' \
+'(-v --verbose)--quiet[Print nothing but errors (no skip notes, no summary)]' \
+'*-v[Print a line per file (-v); -vv adds walker decisions]' \
+'*--verbose[Print a line per file (-v); -vv adds walker decisions]' \
+'-h[Print help]' \
+'--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
+':dir -- Directory to write into (created if missing):_files' \
+&& ret=0
+;;
+(help)
+_arguments "${_arguments_options[@]}" : \
+":: :_asyncfiles__subcmd__generate__subcmd__help_commands" \
+"*::: :->help" \
+&& ret=0
+
+    case $state in
+    (help)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:asyncfiles-generate-help-command-$line[1]:"
+        case $line[1] in
+            (man)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(completions)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(help)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+        esac
+    ;;
+esac
+;;
+        esac
+    ;;
+esac
+;;
+(help)
+_arguments "${_arguments_options[@]}" : \
+":: :_asyncfiles__subcmd__help_commands" \
+"*::: :->help" \
+&& ret=0
+
+    case $state in
+    (help)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:asyncfiles-help-command-$line[1]:"
+        case $line[1] in
+            (convert)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(generate)
+_arguments "${_arguments_options[@]}" : \
+":: :_asyncfiles__subcmd__help__subcmd__generate_commands" \
+"*::: :->generate" \
+&& ret=0
+
+    case $state in
+    (generate)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:asyncfiles-help-generate-command-$line[1]:"
+        case $line[1] in
+            (man)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(completions)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+        esac
+    ;;
+esac
+;;
+(help)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+        esac
+    ;;
+esac
+;;
+        esac
+    ;;
+esac
+}
+
+(( $+functions[_asyncfiles_commands] )) ||
+_asyncfiles_commands() {
+    local commands; commands=(
+'convert:Mirror a tree (or one file, or stdin) into another, streaming each file through the pipeline' \
+'generate:Write the man pages or shell completions generated from these definitions' \
+'help:Print this message or the help of the given subcommand(s)' \
+    )
+    _describe -t commands 'asyncfiles commands' commands "$@"
+}
+(( $+functions[_asyncfiles__subcmd__convert_commands] )) ||
+_asyncfiles__subcmd__convert_commands() {
+    local commands; commands=()
+    _describe -t commands 'asyncfiles convert commands' commands "$@"
+}
+(( $+functions[_asyncfiles__subcmd__generate_commands] )) ||
+_asyncfiles__subcmd__generate_commands() {
+    local commands; commands=(
+'man:Write man pages (asyncfiles.1 and one per subcommand) into DIR' \
+'completions:Write completion scripts for bash, zsh, fish, PowerShell and elvish into DIR' \
+'help:Print this message or the help of the given subcommand(s)' \
+    )
+    _describe -t commands 'asyncfiles generate commands' commands "$@"
+}
+(( $+functions[_asyncfiles__subcmd__generate__subcmd__completions_commands] )) ||
+_asyncfiles__subcmd__generate__subcmd__completions_commands() {
+    local commands; commands=()
+    _describe -t commands 'asyncfiles generate completions commands' commands "$@"
+}
+(( $+functions[_asyncfiles__subcmd__generate__subcmd__help_commands] )) ||
+_asyncfiles__subcmd__generate__subcmd__help_commands() {
+    local commands; commands=(
+'man:Write man pages (asyncfiles.1 and one per subcommand) into DIR' \
+'completions:Write completion scripts for bash, zsh, fish, PowerShell and elvish into DIR' \
+'help:Print this message or the help of the given subcommand(s)' \
+    )
+    _describe -t commands 'asyncfiles generate help commands' commands "$@"
+}
+(( $+functions[_asyncfiles__subcmd__generate__subcmd__help__subcmd__completions_commands] )) ||
+_asyncfiles__subcmd__generate__subcmd__help__subcmd__completions_commands() {
+    local commands; commands=()
+    _describe -t commands 'asyncfiles generate help completions commands' commands "$@"
+}
+(( $+functions[_asyncfiles__subcmd__generate__subcmd__help__subcmd__help_commands] )) ||
+_asyncfiles__subcmd__generate__subcmd__help__subcmd__help_commands() {
+    local commands; commands=()
+    _describe -t commands 'asyncfiles generate help help commands' commands "$@"
+}
+(( $+functions[_asyncfiles__subcmd__generate__subcmd__help__subcmd__man_commands] )) ||
+_asyncfiles__subcmd__generate__subcmd__help__subcmd__man_commands() {
+    local commands; commands=()
+    _describe -t commands 'asyncfiles generate help man commands' commands "$@"
+}
+(( $+functions[_asyncfiles__subcmd__generate__subcmd__man_commands] )) ||
+_asyncfiles__subcmd__generate__subcmd__man_commands() {
+    local commands; commands=()
+    _describe -t commands 'asyncfiles generate man commands' commands "$@"
+}
+(( $+functions[_asyncfiles__subcmd__help_commands] )) ||
+_asyncfiles__subcmd__help_commands() {
+    local commands; commands=(
+'convert:Mirror a tree (or one file, or stdin) into another, streaming each file through the pipeline' \
+'generate:Write the man pages or shell completions generated from these definitions' \
+'help:Print this message or the help of the given subcommand(s)' \
+    )
+    _describe -t commands 'asyncfiles help commands' commands "$@"
+}
+(( $+functions[_asyncfiles__subcmd__help__subcmd__convert_commands] )) ||
+_asyncfiles__subcmd__help__subcmd__convert_commands() {
+    local commands; commands=()
+    _describe -t commands 'asyncfiles help convert commands' commands "$@"
+}
+(( $+functions[_asyncfiles__subcmd__help__subcmd__generate_commands] )) ||
+_asyncfiles__subcmd__help__subcmd__generate_commands() {
+    local commands; commands=(
+'man:Write man pages (asyncfiles.1 and one per subcommand) into DIR' \
+'completions:Write completion scripts for bash, zsh, fish, PowerShell and elvish into DIR' \
+    )
+    _describe -t commands 'asyncfiles help generate commands' commands "$@"
+}
+(( $+functions[_asyncfiles__subcmd__help__subcmd__generate__subcmd__completions_commands] )) ||
+_asyncfiles__subcmd__help__subcmd__generate__subcmd__completions_commands() {
+    local commands; commands=()
+    _describe -t commands 'asyncfiles help generate completions commands' commands "$@"
+}
+(( $+functions[_asyncfiles__subcmd__help__subcmd__generate__subcmd__man_commands] )) ||
+_asyncfiles__subcmd__help__subcmd__generate__subcmd__man_commands() {
+    local commands; commands=()
+    _describe -t commands 'asyncfiles help generate man commands' commands "$@"
+}
+(( $+functions[_asyncfiles__subcmd__help__subcmd__help_commands] )) ||
+_asyncfiles__subcmd__help__subcmd__help_commands() {
+    local commands; commands=()
+    _describe -t commands 'asyncfiles help help commands' commands "$@"
+}
+
+if [ "$funcstack[1]" = "_asyncfiles" ]; then
+    _asyncfiles "$@"
+else
+    compdef _asyncfiles asyncfiles
+fi

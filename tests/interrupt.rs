@@ -1,0 +1,198 @@
+//! Signals and resource bounds: Ctrl-C and SIGTERM leave only complete outputs and no temp files;
+//! the pool never holds more files open than `--jobs` allows, whatever the tree size.
+
+mod common;
+
+use std::fs;
+use std::path::Path;
+use std::process::{Child, Stdio};
+use std::time::Duration;
+
+use common::{DELAY_ENV, TestEnv, generated_tree, send_signal, tree, wait_until};
+
+/// Starts a slowed-down conversion of a generated tree (each chunk waits `delay_ms`).
+fn start_slow_run(
+    env: &TestEnv,
+    files: usize,
+    size: usize,
+    delay_ms: u32,
+    extra: &[&str],
+) -> Child {
+    generated_tree(&env.path("in"), files, size);
+    let mut args = vec!["convert", "--jobs", "2"];
+    args.extend_from_slice(extra);
+    args.extend_from_slice(&["in", "out"]);
+    env.command(&args)
+        .env(DELAY_ENV, delay_ms.to_string())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn binary")
+}
+
+/// Complete outputs (final names only) written so far.
+fn finished_outputs(root: &Path) -> usize {
+    tree(root)
+        .keys()
+        .filter(|p| !p.to_string_lossy().ends_with(".asyncfiles-tmp"))
+        .count()
+}
+
+/// After an interruption: every output present is complete and identical to its input.
+fn assert_outputs_complete(env: &TestEnv) -> usize {
+    let input = env.tree("in");
+    let output = env.tree("out");
+    for (path, bytes) in &output {
+        assert_eq!(
+            Some(bytes),
+            input.get(path),
+            "{} is incomplete or unexpected",
+            path.display()
+        );
+    }
+    assert!(
+        env.temp_files().is_empty(),
+        "temp files left: {:?}",
+        env.temp_files()
+    );
+    output.len()
+}
+
+#[test]
+fn ctrl_c_drains_removes_temp_files_and_exits_130() {
+    let env = TestEnv::new();
+    let child = start_slow_run(&env, 300, 64 * 1024, 20, &[]);
+    wait_until(Duration::from_secs(20), "first outputs", || {
+        finished_outputs(&env.path("out")) >= 4
+    });
+    send_signal(&child, libc::SIGINT);
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(130), "{stderr}");
+    let written = assert_outputs_complete(&env);
+    assert!((4..300).contains(&written), "{written} outputs");
+    let last = stderr.lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with(&format!(
+            "convert interrupted: {written} done, 0 skipped, 0 failed; "
+        )),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_second_ctrl_c_exits_at_once_and_still_cleans_up() {
+    let env = TestEnv::new();
+    let child = start_slow_run(&env, 300, 64 * 1024, 20, &[]);
+    wait_until(Duration::from_secs(20), "first outputs", || {
+        finished_outputs(&env.path("out")) >= 2
+    });
+    send_signal(&child, libc::SIGINT);
+    send_signal(&child, libc::SIGINT);
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_outputs_complete(&env);
+}
+
+#[test]
+fn sigterm_cleans_up_like_ctrl_c_and_exits_143() {
+    let env = TestEnv::new();
+    let child = start_slow_run(&env, 300, 64 * 1024, 20, &[]);
+    wait_until(Duration::from_secs(20), "first outputs", || {
+        finished_outputs(&env.path("out")) >= 2
+    });
+    send_signal(&child, libc::SIGTERM);
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(143),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_outputs_complete(&env);
+}
+
+#[test]
+fn ctrl_c_while_stdin_never_ends_exits_130_without_output() {
+    let env = TestEnv::new();
+    let mut child = env
+        .command(&["convert", "-", "out.log"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    std::io::Write::write_all(&mut stdin, b"partial line that never ends").unwrap();
+    wait_until(Duration::from_secs(10), "the temp file", || {
+        !env.temp_files().is_empty()
+    });
+    send_signal(&child, libc::SIGINT);
+    let output = child.wait_with_output().unwrap();
+    drop(stdin);
+    assert_eq!(output.status.code(), Some(130));
+    assert!(!env.path("out.log").exists());
+    assert!(env.temp_files().is_empty(), "{:?}", env.temp_files());
+}
+
+/// What one look at `/proc/PID/fd` found.
+#[derive(Debug, Default, Clone, Copy)]
+struct FdSample {
+    total: usize,
+    inputs: usize,
+    temps: usize,
+}
+
+fn sample_fds(pid: u32) -> Option<FdSample> {
+    let entries = fs::read_dir(format!("/proc/{pid}/fd")).ok()?;
+    let mut sample = FdSample::default();
+    for entry in entries.flatten() {
+        sample.total += 1;
+        let Ok(target) = fs::read_link(entry.path()) else {
+            continue;
+        };
+        let target = target.to_string_lossy();
+        if target.ends_with(".asyncfiles-tmp") {
+            sample.temps += 1;
+        } else if target.ends_with(".log") {
+            sample.inputs += 1;
+        }
+    }
+    Some(sample)
+}
+
+#[test]
+fn open_files_stay_within_the_pool_on_a_5000_file_tree() {
+    let env = TestEnv::new();
+    let mut child = start_slow_run(&env, 5000, 1024, 1, &[]);
+    let pid = child.id();
+    let (mut samples, mut peak) = (0, FdSample::default());
+    while child.try_wait().unwrap().is_none() {
+        if let Some(sample) = sample_fds(pid) {
+            samples += 1;
+            peak.total = peak.total.max(sample.total);
+            peak.inputs = peak.inputs.max(sample.inputs);
+            peak.temps = peak.temps.max(sample.temps);
+        }
+    }
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(env.tree("out").len(), 5000);
+    assert!(samples >= 50, "too few samples ({samples}) to say anything");
+    assert!(peak.inputs >= 1, "never saw a file in flight: {peak:?}");
+    // Two jobs: two inputs and two temp outputs at most. The rest is fixed: stdio, the runtime's
+    // epoll/eventfd/signal fds, one handle per directory level the walker has open.
+    assert!(peak.inputs <= 2 && peak.temps <= 2, "{peak:?}");
+    assert!(peak.total <= 2 * 2 + 16, "{peak:?}");
+}
