@@ -21,6 +21,13 @@ use crate::transform::Eol;
 /// documented as such in the README and has no other effect.
 pub const TEST_DELAY_ENV: &str = "ASYNCFILES_TEST_DELAY_MS";
 
+/// Environment variable that makes opening each file hang this many milliseconds on the blocking
+/// pool, where no cancellation reaches: a stand-in for a hung network file system.
+///
+/// For tests only: it lets a test show that a second Ctrl-C exits at once even when the first
+/// cannot drain. Documented as such in the README; no other effect.
+pub const TEST_STALL_ENV: &str = "ASYNCFILES_TEST_STALL_MS";
+
 /// Where the bytes come from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {
@@ -114,11 +121,19 @@ pub struct WalkConfig {
     pub filter: PathFilter,
     /// `--files-from`: visit exactly these files instead of walking.
     pub list: Option<FileList>,
+    /// The output directory, canonical: with `-L` a link could lead the walk into it, and the run
+    /// would convert its own outputs (out/out/out…). Entries whose real path is in it are skipped.
+    pub output_root: Option<PathBuf>,
 }
 
 impl WalkConfig {
     /// Checks walk options against a source directory (`root`).
-    pub fn from_args(args: WalkArgs, root: PathBuf, stdin_taken: bool) -> Result<Self> {
+    pub fn from_args(
+        args: WalkArgs,
+        root: PathBuf,
+        output_root: Option<PathBuf>,
+        stdin_taken: bool,
+    ) -> Result<Self> {
         let list = match args.files_from {
             None => None,
             Some(name) if name.as_os_str() == "-" => {
@@ -132,8 +147,14 @@ impl WalkConfig {
                 })
             }
             Some(name) => {
-                let file = fs::File::open(&name)
-                    .with_context(|| format!("--files-from {}", name.display()))?;
+                let context = || format!("--files-from {}", name.display());
+                let file = fs::File::open(&name).with_context(context)?;
+                if file.metadata().with_context(context)?.is_dir() {
+                    bail!(
+                        "--files-from {}: is a directory, not a list of files",
+                        name.display()
+                    );
+                }
                 Some(FileList {
                     name,
                     reader: Box::new(BufReader::with_capacity(64 * 1024, file)),
@@ -147,6 +168,7 @@ impl WalkConfig {
             max_depth: args.max_depth.map(|depth| depth as usize),
             filter: PathFilter::new(&args.include, &args.exclude)?,
             list,
+            output_root,
         })
     }
 }
@@ -172,6 +194,8 @@ pub struct ConvertConfig {
     pub fsync: bool,
     /// Test-only slowdown per chunk (see [`TEST_DELAY_ENV`]).
     pub test_delay: Option<Duration>,
+    /// Test-only hang when opening each file (see [`TEST_STALL_ENV`]).
+    pub test_stall: Option<Duration>,
 }
 
 impl ConvertConfig {
@@ -180,9 +204,14 @@ impl ConvertConfig {
     pub fn from_args(args: ConvertArgs) -> Result<Self> {
         let source = resolve_source(&args.input)?;
         let dest = resolve_dest(&args.output, &source)?;
-        check_no_overlap(&source, &dest)?;
+        let output_root = check_no_overlap(&source, &dest)?;
         let walk = match &source {
-            Source::Dir(root) => Some(WalkConfig::from_args(args.walk, root.clone(), false)?),
+            Source::Dir(root) => Some(WalkConfig::from_args(
+                args.walk,
+                root.clone(),
+                output_root,
+                false,
+            )?),
             _ if args.walk.files_from.is_some() => {
                 bail!(
                     "--files-from needs IN to be a directory (the listed paths are relative to it)"
@@ -201,7 +230,8 @@ impl ConvertConfig {
             },
             jobs: jobs(&args.pool),
             fsync: args.fsync,
-            test_delay: test_delay()?,
+            test_delay: test_duration(TEST_DELAY_ENV)?,
+            test_stall: test_duration(TEST_STALL_ENV)?,
         })
     }
 }
@@ -213,13 +243,11 @@ pub fn jobs(args: &PoolArgs) -> usize {
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, std::num::NonZero::get))
 }
 
-fn test_delay() -> Result<Option<Duration>> {
-    match std::env::var(TEST_DELAY_ENV) {
+fn test_duration(variable: &str) -> Result<Option<Duration>> {
+    match std::env::var(variable) {
         Err(_) => Ok(None),
         Ok(ms) => {
-            let ms: u64 = ms
-                .parse()
-                .with_context(|| format!("{TEST_DELAY_ENV}={ms:?}"))?;
+            let ms: u64 = ms.parse().with_context(|| format!("{variable}={ms:?}"))?;
             Ok(Some(Duration::from_millis(ms)))
         }
     }
@@ -260,6 +288,9 @@ fn resolve_dest(output: &Path, source: &Source) -> Result<Dest> {
             _ => Ok(Dest::Stdout),
         };
     }
+    if fs::symlink_metadata(output).is_ok_and(|meta| meta.is_symlink()) && !output.exists() {
+        bail!("{}: is a symbolic link to nothing", output.display());
+    }
     match source {
         Source::Dir(_) => {
             if output.exists() && !output.is_dir() {
@@ -275,13 +306,23 @@ fn resolve_dest(output: &Path, source: &Source) -> Result<Dest> {
             "{}: is a directory; standard input needs an output file name or -",
             output.display()
         ),
-        Source::File(_) | Source::Stdin => Ok(Dest::File(output.to_path_buf())),
+        Source::File(_) | Source::Stdin => {
+            let parent = output
+                .parent()
+                .filter(|parent| !parent.as_os_str().is_empty());
+            if let Some(parent) = parent.filter(|parent| parent.exists() && !parent.is_dir()) {
+                bail!("{}: exists and is not a directory", parent.display());
+            }
+            Ok(Dest::File(output.to_path_buf()))
+        }
     }
 }
 
-/// Refuses an output that would be written into the input (`convert . ./out` must not produce
-/// out/out/out…) or over the input file itself.
-fn check_no_overlap(source: &Source, dest: &Dest) -> Result<()> {
+/// Refuses trees that overlap: an output inside the input (`convert . ./out` must not produce
+/// out/out/out…), an input inside the output (`IN/x/a.log` would be written to `OUT/x/a.log`,
+/// which can be another input), or an output that is the input file itself. Returns the canonical
+/// output directory for the walker.
+fn check_no_overlap(source: &Source, dest: &Dest) -> Result<Option<PathBuf>> {
     match (source, dest) {
         (Source::Dir(input), Dest::Dir(output)) => {
             let (input_abs, output_abs) = (canonical(input)?, canonical_lenient(output)?);
@@ -292,6 +333,14 @@ fn check_no_overlap(source: &Source, dest: &Dest) -> Result<()> {
                     input.display()
                 );
             }
+            if input_abs.starts_with(&output_abs) {
+                bail!(
+                    "input directory {} is inside the output directory {}; outputs could replace inputs, choose an output outside it",
+                    input.display(),
+                    output.display()
+                );
+            }
+            Ok(Some(output_abs))
         }
         (Source::File(input), Dest::File(output))
             if canonical_lenient(output)? == canonical(input)? =>
@@ -301,9 +350,8 @@ fn check_no_overlap(source: &Source, dest: &Dest) -> Result<()> {
                 output.display()
             );
         }
-        _ => {}
+        _ => Ok(None),
     }
-    Ok(())
 }
 
 fn canonical(path: &Path) -> Result<PathBuf> {

@@ -11,6 +11,7 @@ use std::os::unix::fs::OpenOptionsExt;
 use std::path::PathBuf;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::thread::JoinHandle;
 
 use anyhow::{Context, anyhow, bail};
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncWrite, AsyncWriteExt, BufReader};
@@ -53,8 +54,8 @@ pub async fn run(
     }
     let walk = config.walk.take();
     let config = Arc::new(config);
-    let items = match planned_items(&config, walk) {
-        Ok(items) => items,
+    let (items, walker) = match planned_items(&config, walk) {
+        Ok(planned) => planned,
         Err(error) => {
             eprintln!("asyncfiles: {error:#}");
             return ExitCode::Fatal;
@@ -84,6 +85,9 @@ pub async fn run(
         &report_tx,
     )
     .await;
+    if let Some(failure) = walker.and_then(|walker| walker_failure(walker, &config.source)) {
+        let _ = report_tx.send(failure).await;
+    }
     drop(report_tx);
     let signal = interrupt.exit_code();
     reporter.finish(signal.is_some()).await.exit_code(signal)
@@ -119,32 +123,50 @@ pub enum Output {
 
 type Items = Pin<Box<dyn Stream<Item = Planned> + Send>>;
 
-/// The stream of work: the walker's entries for a directory, one task for a file or stdin.
+/// The stream of work: the walker's entries for a directory (with the walker thread's handle),
+/// or one task for a file or stdin.
 fn planned_items(
     config: &Arc<ConvertConfig>,
     walk: Option<crate::config::WalkConfig>,
-) -> anyhow::Result<Items> {
-    let single = |input: Input, display: PathBuf| -> Items {
-        let output = output_for(&config.dest, None);
-        Box::pin(tokio_stream::iter([Planned::Convert(Task {
+) -> anyhow::Result<(Items, Option<JoinHandle<()>>)> {
+    let single = |input: Input, display: PathBuf| -> (Items, Option<JoinHandle<()>>) {
+        let task = Task {
             input,
             display,
-            output,
-        })]))
+            output: output_for(&config.dest, None),
+        };
+        (Box::pin(tokio_stream::iter([Planned::Convert(task)])), None)
     };
     match (&config.source, walk) {
         (Source::Dir(_), Some(walk)) => {
             let (tx, rx) = mpsc::channel(ENTRY_QUEUE);
-            walk::spawn(walk, tx).context("cannot start the walker")?;
+            let walker = walk::spawn(walk, tx).context("cannot start the walker")?;
             let config = config.clone();
-            Ok(Box::pin(
-                ReceiverStream::new(rx).map(move |entry| plan(&config.dest, entry)),
-            ))
+            let items = ReceiverStream::new(rx).map(move |entry| plan(&config.dest, entry));
+            Ok((Box::pin(items), Some(walker)))
         }
         (Source::Dir(_), None) => bail!("internal error: a directory source without a walk"),
         (Source::File(path), _) => Ok(single(Input::Path(path.clone()), path.clone())),
         (Source::Stdin, _) => Ok(single(Input::Stdin, PathBuf::from("-"))),
     }
+}
+
+/// A walker that panicked ended the stream early: the run must not look complete. Only a finished
+/// thread is joined (after an interruption the walker may still be blocked reading a list).
+fn walker_failure(walker: JoinHandle<()>, source: &Source) -> Option<FileReport> {
+    if !walker.is_finished() || walker.join().is_ok() {
+        return None;
+    }
+    let path = match source {
+        Source::Dir(root) => root.clone(),
+        _ => PathBuf::from("-"),
+    };
+    let error = anyhow!("internal error: the walker crashed; the walk is incomplete");
+    Some(FileReport {
+        path,
+        output: None,
+        outcome: Outcome::Failed(error),
+    })
 }
 
 fn plan(dest: &Dest, entry: Entry) -> Planned {
@@ -277,7 +299,18 @@ impl FileJob {
         }
         let (mut reader, meta, mut sink) = self.open(task).await?;
         let mut chain = self.chain();
-        match self.pump(&mut reader, &mut chain, sink.writer()).await {
+        // A file is read up to the size it had when opened (a snapshot, like tar): this saves
+        // the trip that would only confirm end of file, and keeps the content consistent with
+        // the modification time the output is given. Files that report size 0 (`/proc`) and
+        // stdin are read to the end.
+        let snapshot_len = match task.input {
+            Input::Path(_) => Some(meta.len).filter(|&len| len > 0),
+            Input::Stdin => None,
+        };
+        match self
+            .pump(&mut reader, &mut chain, sink.writer(), snapshot_len)
+            .await
+        {
             Ok(stats) => {
                 drop(reader);
                 sink.commit(meta, self.config.fsync).await?;
@@ -306,6 +339,7 @@ impl FileJob {
             task.output.clone(),
             self.outputs.clone(),
         );
+        let stall = self.config.test_stall;
         let opened = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
             let (file, meta) = match &input {
                 Input::Path(path) => {
@@ -318,6 +352,9 @@ impl FileJob {
                 Output::File(dest) => Some(TempFile::create(dest, &outputs)?),
                 Output::Stdout => None,
             };
+            if let Some(stall) = stall {
+                std::thread::sleep(stall); // test seam: a hung file system (see config)
+            }
             Ok((file, meta, temp))
         })
         .await
@@ -339,12 +376,14 @@ impl FileJob {
         Ok((reader, meta, sink))
     }
 
-    /// Streams the input through the chain into the writer, chunk by chunk.
+    /// Streams the input through the chain into the writer, chunk by chunk, until end of file or
+    /// `snapshot_len` bytes.
     async fn pump(
         &self,
         reader: &mut Reader,
         chain: &mut Chain,
         writer: &mut (dyn AsyncWrite + Unpin + Send),
+        snapshot_len: Option<u64>,
     ) -> Result<FileStats, FileError> {
         let mut stats = FileStats::default();
         let mut transformed = Vec::new();
@@ -370,6 +409,9 @@ impl FileJob {
             stats.bytes_out += bytes.len() as u64;
             reader.consume(consumed);
             self.test_delay().await?;
+            if snapshot_len.is_some_and(|len| stats.bytes_in >= len) {
+                break;
+            }
         }
         transformed.clear();
         chain.finish(&mut transformed)?;

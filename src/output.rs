@@ -10,13 +10,13 @@
 use std::collections::HashSet;
 use std::ffi::OsString;
 use std::fs::{self, File, FileTimes, OpenOptions, Permissions};
-use std::io;
+use std::io::{self, Write as _};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
-use std::time::SystemTime;
+use std::sync::{Arc, Mutex, PoisonError, TryLockError};
+use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::{Context, Result};
 use tokio::io::{AsyncWrite, AsyncWriteExt, BufWriter};
@@ -50,10 +50,21 @@ struct LiveTemps {
 }
 
 impl TempRegistry {
-    /// Registers a new temp file; `false` when the registry is closed (the run is being torn down).
-    fn insert(&self, path: &Path) -> bool {
+    /// Runs `create` (which makes the temp file at `path`) while holding the registry, so that a
+    /// concurrent [`TempRegistry::remove_all`] either runs first (and nothing is created) or
+    /// after (and removes the file): no temp file can slip past a forced exit.
+    fn create_registered(
+        &self,
+        path: &Path,
+        create: impl FnOnce() -> io::Result<File>,
+    ) -> io::Result<File> {
         let mut live = self.lock();
-        !live.closed && live.paths.insert(path.to_path_buf())
+        if live.closed {
+            return Err(io::Error::new(io::ErrorKind::Interrupted, "interrupted"));
+        }
+        let file = create()?;
+        live.paths.insert(path.to_path_buf());
+        Ok(file)
     }
 
     fn remove(&self, path: &Path) {
@@ -61,9 +72,20 @@ impl TempRegistry {
     }
 
     /// Removes every registered temp file and closes the registry (blocking; used on the way out
-    /// of an interrupted run).
+    /// of an interrupted run). Waits at most a second for a worker that holds the registry in a
+    /// hung `open()`: a forced exit must not hang on a dead file system.
     pub fn remove_all(&self) {
-        let mut live = self.lock();
+        let deadline = Instant::now() + Duration::from_secs(1);
+        let mut live = loop {
+            match self.live.try_lock() {
+                Ok(live) => break live,
+                Err(TryLockError::Poisoned(poisoned)) => break poisoned.into_inner(),
+                Err(TryLockError::WouldBlock) if Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                Err(TryLockError::WouldBlock) => return,
+            }
+        };
         live.closed = true;
         for path in live.paths.drain() {
             let _ = fs::remove_file(path);
@@ -167,6 +189,8 @@ impl Drop for TempGuard {
 }
 
 static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
+/// Asked once: `getpid` is a system call every time.
+static PROCESS_ID: std::sync::LazyLock<u32> = std::sync::LazyLock::new(std::process::id);
 
 fn temp_path_for(dest: &Path) -> PathBuf {
     let name = dest
@@ -178,45 +202,52 @@ fn temp_path_for(dest: &Path) -> PathBuf {
     let mut temp = Vec::with_capacity(stem.len() + 40);
     temp.push(b'.');
     temp.extend_from_slice(stem);
-    temp.extend_from_slice(format!(".{:x}-{id:x}{TEMP_SUFFIX}", std::process::id()).as_bytes());
+    temp.extend_from_slice(format!(".{:x}-{id:x}{TEMP_SUFFIX}", *PROCESS_ID).as_bytes());
     dest.with_file_name(OsString::from_vec(temp))
 }
 
 impl TempFile {
     /// Creates a fresh temp file beside `dest`, creating `dest`'s directory if needed. Blocking.
     pub fn create(dest: &Path, options: &OutputOptions) -> Result<Self> {
-        let dir = dest.parent().filter(|dir| !dir.as_os_str().is_empty());
-        if let Some(dir) = dir {
-            fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-        }
         loop {
             let temp = temp_path_for(dest);
-            // create_new: never reuse or clobber an existing file, whoever made it.
-            match OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .mode(0o600)
-                .open(&temp)
-            {
-                Ok(file) => {
-                    if !options.temps.insert(&temp) {
-                        let _ = fs::remove_file(&temp);
-                        anyhow::bail!("interrupted");
-                    }
-                    let guard = TempGuard {
-                        temp,
-                        dest: dest.to_path_buf(),
-                        registry: options.temps.clone(),
-                        armed: true,
-                    };
-                    return Ok(Self { file, guard });
-                }
+            match Self::create_at(&temp, dest, options) {
                 Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
-                Err(e) => {
-                    return Err(e).with_context(|| format!("cannot create {}", temp.display()));
+                // The directory is made only when it is missing: no mkdir per file.
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                    create_parent(dest)?;
+                    match Self::create_at(&temp, dest, options) {
+                        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+                        created => {
+                            return created
+                                .with_context(|| format!("cannot create {}", temp.display()));
+                        }
+                    }
+                }
+                created => {
+                    return created.with_context(|| format!("cannot create {}", temp.display()));
                 }
             }
         }
+    }
+
+    fn create_at(temp: &Path, dest: &Path, options: &OutputOptions) -> io::Result<Self> {
+        // create_new: never reuse or clobber an existing file, whoever made it.
+        let create = || {
+            OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(temp)
+        };
+        let file = options.temps.create_registered(temp, create)?;
+        let guard = TempGuard {
+            temp: temp.to_path_buf(),
+            dest: dest.to_path_buf(),
+            registry: options.temps.clone(),
+            armed: true,
+        };
+        Ok(Self { file, guard })
     }
 
     /// Hands the file to the async writer, buffered with `buffer` bytes.
@@ -252,14 +283,22 @@ impl AsyncTempFile {
     /// destination. On error the temp file is removed.
     pub async fn commit(mut self, source: SourceMeta, fsync: bool) -> Result<()> {
         let dest = self.guard.dest.clone();
-        if let Err(e) = self.writer.flush().await {
+        // The buffered tail is written in the same trip to the blocking pool as the mode, times
+        // and rename: a small file costs one trip here, not two. The file itself is flushed
+        // first, which waits for a write still in flight and surfaces its error (`into_std`
+        // alone would swallow it and commit a truncated file).
+        let tail = self.writer.buffer().to_vec();
+        if let Err(e) = self.writer.get_mut().flush().await {
             self.discard().await;
             return Err(e).with_context(|| format!("cannot write {}", dest.display()));
         }
         let Self { writer, mut guard } = self;
-        let file = writer.into_inner().into_std().await;
+        let mut file = writer.into_inner().into_std().await;
         tokio::task::spawn_blocking(move || {
-            let result = finalize(&file, &guard.temp, &dest, source, fsync);
+            let result = file
+                .write_all(&tail)
+                .with_context(|| format!("cannot write {}", dest.display()))
+                .and_then(|()| finalize(&file, &guard.temp, &dest, source, fsync));
             drop(file);
             if result.is_ok() {
                 guard.disarm();
@@ -274,10 +313,40 @@ impl AsyncTempFile {
     pub async fn discard(self) {
         let Self { writer, mut guard } = self;
         drop(writer);
-        let temp = guard.temp.clone();
-        guard.disarm();
-        let _ = tokio::task::spawn_blocking(move || fs::remove_file(temp)).await;
+        // Unlink first, unregister after: until the file is gone, a forced exit must still see it.
+        let _ = tokio::task::spawn_blocking(move || {
+            let _ = fs::remove_file(&guard.temp);
+            guard.disarm();
+        })
+        .await;
     }
+}
+
+/// Creates the directory an output goes in, naming a file that stands in the way.
+fn create_parent(dest: &Path) -> Result<()> {
+    let Some(dir) = dest.parent().filter(|dir| !dir.as_os_str().is_empty()) else {
+        return Ok(());
+    };
+    fs::create_dir_all(dir).map_err(|error| match blocking_file(dir) {
+        Some(file) if file == dir => {
+            anyhow::anyhow!(
+                "cannot create directory {}: a file of that name exists",
+                dir.display()
+            )
+        }
+        Some(file) => anyhow::anyhow!(
+            "cannot create directory {}: {} is a file",
+            dir.display(),
+            file.display()
+        ),
+        None => anyhow::Error::new(error).context(format!("cannot create {}", dir.display())),
+    })
+}
+
+/// The nearest ancestor of `dir` (itself included) that exists but is not a directory.
+fn blocking_file(dir: &Path) -> Option<&Path> {
+    dir.ancestors()
+        .find(|ancestor| ancestor.exists() && !ancestor.is_dir())
 }
 
 /// The blocking tail of a commit, in one trip to the blocking pool.

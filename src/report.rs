@@ -7,7 +7,7 @@
 
 use std::fmt::Write as _;
 use std::io::{self, Write as _};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -97,6 +97,8 @@ pub struct Summary {
     pub bytes_in: u64,
     /// Bytes written.
     pub bytes_out: u64,
+    /// A part of asyncfiles itself failed (a crashed thread); the run cannot claim success.
+    pub internal_errors: u64,
 }
 
 impl Summary {
@@ -104,7 +106,7 @@ impl Summary {
     pub fn exit_code(&self, signal: Option<ExitCode>) -> ExitCode {
         match signal {
             Some(code) => code,
-            None if self.failed > 0 => ExitCode::Failure,
+            None if self.failed > 0 || self.internal_errors > 0 => ExitCode::Failure,
             None => ExitCode::Success,
         }
     }
@@ -195,11 +197,14 @@ impl Reporter {
             options,
             started,
         } = self;
-        let summary = tokio::task::spawn_blocking(move || handle.join())
-            .await
-            .ok()
-            .and_then(Result::ok)
-            .unwrap_or_default();
+        let joined = tokio::task::spawn_blocking(move || handle.join()).await;
+        let summary = joined.ok().and_then(Result::ok).unwrap_or_else(|| {
+            eprintln_quietly("asyncfiles: internal error: the reporter crashed; counts are lost");
+            Summary {
+                internal_errors: 1,
+                ..Summary::default()
+            }
+        });
         if !options.quiet && !summary.broken_pipe {
             let line = summary.line(options.command, started.elapsed(), interrupted);
             let _ = tokio::task::spawn_blocking(move || eprintln_quietly(&line)).await;
@@ -212,12 +217,12 @@ fn report_all(mut rx: mpsc::Receiver<FileReport>, options: ReportOptions) -> Sum
     let mut summary = Summary::default();
     while let Some(report) = rx.blocking_recv() {
         summary.count(&report.outcome);
-        let path = report.path.display();
+        let path = escape_path(&report.path);
         match &report.outcome {
             Outcome::Done(stats) => match &report.output {
                 Some(output) => tracing::info!(
                     "{path} -> {}: {} bytes in, {} bytes out",
-                    output.display(),
+                    escape_path(output),
                     stats.bytes_in,
                     stats.bytes_out
                 ),
@@ -233,6 +238,28 @@ fn report_all(mut rx: mpsc::Receiver<FileReport>, options: ReportOptions) -> Sum
     summary
 }
 
+/// A path for a one-line message: lossy UTF-8, with control characters escaped so that a file
+/// name holding a newline cannot split or forge a line.
+pub fn escape_path(path: &Path) -> String {
+    let text = path.to_string_lossy();
+    if !text.chars().any(char::is_control) {
+        return text.into_owned();
+    }
+    let mut escaped = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' => escaped.push_str("\\n"),
+            '\r' => escaped.push_str("\\r"),
+            '\t' => escaped.push_str("\\t"),
+            c if c.is_control() => {
+                let _ = write!(escaped, "\\x{:02x}", u32::from(c));
+            }
+            c => escaped.push(c),
+        }
+    }
+    escaped
+}
+
 /// Writes one line to stderr; a failing stderr has nowhere left to be reported.
 fn eprintln_quietly(line: &str) {
     let mut stderr = io::stderr().lock();
@@ -242,6 +269,24 @@ fn eprintln_quietly(line: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paths_in_messages_stay_on_one_line() {
+        assert_eq!(
+            escape_path(Path::new("in/a\nb\r\t\x1b.log")),
+            "in/a\\nb\\r\\t\\x1b.log"
+        );
+        assert_eq!(escape_path(Path::new("in/plain é.log")), "in/plain é.log");
+    }
+
+    #[test]
+    fn a_crash_is_never_success() {
+        let summary = Summary {
+            internal_errors: 1,
+            ..Summary::default()
+        };
+        assert_eq!(summary.exit_code(None), ExitCode::Failure);
+    }
 
     #[test]
     fn human_bytes_uses_decimal_units() {

@@ -48,6 +48,10 @@ pub enum SkipReason {
     Device,
     /// A directory named in a `--files-from` list (lists name files).
     Directory,
+    /// A `--files-from` entry that `--include`, `--exclude` or `--max-depth` rule out.
+    Filtered,
+    /// A followed link whose target is in the output directory.
+    IntoOutput,
 }
 
 impl std::fmt::Display for SkipReason {
@@ -58,6 +62,8 @@ impl std::fmt::Display for SkipReason {
             SkipReason::Socket => "socket",
             SkipReason::Device => "device file",
             SkipReason::Directory => "directory (--files-from lists files)",
+            SkipReason::Filtered => "ruled out by --include, --exclude or --max-depth",
+            SkipReason::IntoOutput => "symbolic link into the output directory",
         })
     }
 }
@@ -121,6 +127,22 @@ impl Walker {
             };
             let rel = entry.path().strip_prefix(&root).unwrap_or(entry.path());
             let file_type = entry.file_type();
+            if entry.path_is_symlink() && self.leads_into_output(entry.path()) {
+                if file_type.is_dir() {
+                    entries.skip_current_dir();
+                }
+                let path = entry.path().to_path_buf();
+                if self
+                    .send(Entry::Skipped {
+                        path,
+                        reason: SkipReason::IntoOutput,
+                    })
+                    .is_err()
+                {
+                    return;
+                }
+                continue;
+            }
             if file_type.is_dir() {
                 if self.config.filter.excludes(rel) {
                     tracing::debug!(
@@ -129,6 +151,10 @@ impl Walker {
                     );
                     entries.skip_current_dir();
                 }
+                continue;
+            }
+            if !self.config.filter.accepts_file(rel) {
+                tracing::debug!("{}: filtered out", entry.path().display());
                 continue;
             }
             let Some(found) = self.classify(entry.path(), rel, file_type) else {
@@ -140,14 +166,19 @@ impl Walker {
         }
     }
 
-    /// Turns a non-directory entry into what the pool receives, or `None` when filtered out.
+    /// Whether a followed link's real path lies in the output directory (only `-L` follows links,
+    /// and the output directory is outside the input, so only a link can lead there).
+    fn leads_into_output(&self, path: &Path) -> bool {
+        let Some(output_root) = &self.config.output_root else {
+            return false;
+        };
+        self.config.follow && fs::canonicalize(path).is_ok_and(|real| real.starts_with(output_root))
+    }
+
+    /// Turns a non-directory entry into what the pool receives (`None` for our own temp files).
     fn classify(&self, path: &Path, rel: &Path, file_type: fs::FileType) -> Option<Entry> {
         if path.file_name().is_some_and(is_temp_name) {
             tracing::debug!("{}: temp file of an earlier run, ignored", path.display());
-            return None;
-        }
-        if !self.config.filter.accepts_file(rel) {
-            tracing::debug!("{}: filtered out", path.display());
             return None;
         }
         let path = path.to_path_buf();
@@ -197,7 +228,11 @@ impl Walker {
                     return;
                 }
                 Ok(_) => {
-                    let name = record.strip_suffix(&[list.separator]).unwrap_or(&record);
+                    let mut name = record.strip_suffix(&[list.separator]).unwrap_or(&record);
+                    if list.separator == b'\n' {
+                        // Lists written on Windows end lines in CRLF; no real log name ends in CR.
+                        name = name.strip_suffix(b"\r").unwrap_or(name);
+                    }
                     if name.is_empty() {
                         continue;
                     }
@@ -220,7 +255,8 @@ impl Walker {
         }
     }
 
-    /// Examines one `--files-from` entry (relative to the root; it may not climb out of it).
+    /// Examines one `--files-from` entry (relative to the root; it may not climb out of it, nor,
+    /// without `-L`, pass through a symlinked directory).
     fn listed_entry(&self, name: &OsStr) -> Option<Entry> {
         let listed = Path::new(name);
         let escapes = listed.is_absolute()
@@ -238,14 +274,19 @@ impl Walker {
             .components()
             .filter(|c| !matches!(c, Component::CurDir))
             .collect();
-        if self
-            .config
-            .max_depth
-            .is_some_and(|depth| rel.components().count() > depth)
-        {
-            return None;
-        }
         let path = self.config.root.join(&rel);
+        let skip = |reason| {
+            Some(Entry::Skipped {
+                path: path.clone(),
+                reason,
+            })
+        };
+        if !self.listed_path_passes_filters(&rel) {
+            return skip(SkipReason::Filtered);
+        }
+        if !self.config.follow && self.has_symlinked_parent(&rel) {
+            return skip(SkipReason::Symlink);
+        }
         let file_type = match self.listed_file_type(&path) {
             Ok(file_type) => file_type,
             Err(error) => {
@@ -255,7 +296,28 @@ impl Walker {
                 });
             }
         };
+        if self.leads_into_output(&path) {
+            return skip(SkipReason::IntoOutput);
+        }
         self.classify(&path, &rel, file_type)
+    }
+
+    /// A listed file meets the same rules as a walked one: depth, include/exclude, and no
+    /// excluded directory on its way.
+    fn listed_path_passes_filters(&self, rel: &Path) -> bool {
+        let filter = &self.config.filter;
+        let too_deep = self
+            .config
+            .max_depth
+            .is_some_and(|depth| rel.components().count() > depth);
+        let in_excluded_dir = parents(rel).any(|dir| filter.excludes(dir));
+        !too_deep && !in_excluded_dir && filter.accepts_file(rel)
+    }
+
+    fn has_symlinked_parent(&self, rel: &Path) -> bool {
+        parents(rel).any(|dir| {
+            fs::symlink_metadata(self.config.root.join(dir)).is_ok_and(|meta| meta.is_symlink())
+        })
     }
 
     fn listed_file_type(&self, path: &Path) -> io::Result<fs::FileType> {
@@ -266,6 +328,13 @@ impl Walker {
             Ok(file_type)
         }
     }
+}
+
+/// The directories on the way to `rel`, nearest first (`a/b/c.log` → `a/b`, `a`).
+fn parents(rel: &Path) -> impl Iterator<Item = &Path> {
+    rel.ancestors()
+        .skip(1)
+        .filter(|dir| !dir.as_os_str().is_empty())
 }
 
 fn describe_walk_error(error: &walkdir::Error) -> anyhow::Error {

@@ -4,6 +4,7 @@ mod common;
 
 use std::fs;
 use std::os::unix::fs::{PermissionsExt, symlink};
+use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
 use asyncfiles::report::human_bytes;
@@ -122,13 +123,13 @@ fn include_exclude_and_max_depth() {
     let names: Vec<_> = env.tree("out").into_keys().collect();
     assert_eq!(
         names,
-        ["a.log", "sub/c.log", "sub/deeper/d.log"].map(std::path::PathBuf::from)
+        ["a.log", "sub/c.log", "sub/deeper/d.log"].map(PathBuf::from)
     );
 
     env.run(&["convert", "--max-depth", "2", "in", "depth"])
         .assert_code(0);
     let names: Vec<_> = env.tree("depth").into_keys().collect();
-    let expected = ["a.log", "b.txt", "skip/e.log", "sub/c.log"].map(std::path::PathBuf::from);
+    let expected = ["a.log", "b.txt", "skip/e.log", "sub/c.log"].map(PathBuf::from);
     assert_eq!(names, expected);
 }
 
@@ -149,7 +150,7 @@ fn exclude_wins_over_include() {
     .assert_code(0);
     assert_eq!(
         env.tree("out").into_keys().collect::<Vec<_>>(),
-        [std::path::PathBuf::from("keep.log")]
+        [PathBuf::from("keep.log")]
     );
 }
 
@@ -232,7 +233,7 @@ fn files_from_lists_newline_and_nul_separated_paths() {
     let names: Vec<_> = env.tree("out").into_keys().collect();
     assert_eq!(
         names,
-        ["a.log", "sub/c.log", "with space.log"].map(std::path::PathBuf::from)
+        ["a.log", "sub/c.log", "with space.log"].map(PathBuf::from)
     );
 
     env.run_with_stdin(
@@ -241,7 +242,7 @@ fn files_from_lists_newline_and_nul_separated_paths() {
     )
     .assert_code(0);
     let names: Vec<_> = env.tree("nul").into_keys().collect();
-    assert_eq!(names, ["b.log", "sub/c.log"].map(std::path::PathBuf::from));
+    assert_eq!(names, ["b.log", "sub/c.log"].map(PathBuf::from));
 }
 
 #[test]
@@ -261,7 +262,7 @@ fn files_from_missing_and_escaping_entries_fail_alone() {
         ]);
     assert_eq!(
         env.tree("out").into_keys().collect::<Vec<_>>(),
-        [std::path::PathBuf::from("a.log")]
+        [PathBuf::from("a.log")]
     );
     assert!(!env.path("outside.log.out").exists());
 }
@@ -277,24 +278,6 @@ fn stdin_to_stdout_streams() {
     env.run_with_stdin(&["-q", "convert", "--eol", "lf", "-", "-"], input)
         .assert_code(0)
         .assert_stdout(b"line one\nline two\n\xff\xfe no newline");
-}
-
-#[test]
-fn stdin_to_a_file_gets_a_new_files_mode() {
-    let env = TestEnv::new();
-    env.run_with_stdin(&["convert", "-", "from-stdin.log"], b"piped\n")
-        .assert_code(0);
-    assert_eq!(env.read("from-stdin.log"), b"piped\n");
-    let mode = fs::metadata(env.path("from-stdin.log"))
-        .unwrap()
-        .permissions()
-        .mode()
-        & 0o777;
-    assert_eq!(
-        mode & 0o600,
-        0o600,
-        "readable and writable by its owner: {mode:o}"
-    );
 }
 
 #[test]
@@ -431,7 +414,7 @@ fn temp_files_of_an_earlier_run_are_never_taken_as_input() {
     env.run(&["convert", "in", "out"]).assert_code(0);
     assert_eq!(
         env.tree("out").into_keys().collect::<Vec<_>>(),
-        [std::path::PathBuf::from("a.log")]
+        [PathBuf::from("a.log")]
     );
 }
 
@@ -443,7 +426,7 @@ fn an_output_that_cannot_be_written_fails_that_file() {
     env.write("out/sub", "a file where a directory is needed");
     let run = env.run(&["convert", "in", "out"]);
     run.assert_code(1).assert_stderr(&[
-        "asyncfiles: in/sub/b.log: cannot create out/sub: File exists (os error 17)",
+        "asyncfiles: in/sub/b.log: cannot create directory out/sub: a file of that name exists",
         &summary(1, 0, 1, 2, 2),
     ]);
     assert_eq!(env.read("out/a.log"), b"a\n");
@@ -519,4 +502,201 @@ fn usage_errors_from_the_parser_exit_2() {
         .assert_code(2);
     env.run(&["frobnicate"]).assert_code(2);
     env.run(&["--help"]).assert_code(0);
+}
+
+#[test]
+fn output_that_contains_the_input_is_refused() {
+    // `cd p/logs && convert . ..` would write logs/a.log (an input) from logs/logs/a.log.
+    let env = TestEnv::new();
+    env.write("p/logs/a.log", "TOP\n");
+    env.write("p/logs/logs/a.log", "INNER\n");
+    let output = env
+        .command(&["convert", ".", ".."])
+        .current_dir(env.path("p/logs"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        "asyncfiles: input directory . is inside the output directory ..; outputs could replace inputs, choose an output outside it\n"
+    );
+    assert_eq!(env.read("p/logs/a.log"), b"TOP\n");
+}
+
+#[test]
+fn a_followed_link_into_the_output_is_not_walked() {
+    let env = TestEnv::new();
+    env.write("in/a.log", "a\n");
+    fs::create_dir(env.path("out")).unwrap();
+    symlink("../out", env.path("in/link")).unwrap();
+    for _ in 0..3 {
+        env.run(&["convert", "-L", "in", "out"])
+            .assert_code(0)
+            .assert_stderr(&[
+                "asyncfiles: in/link: skipped: symbolic link into the output directory",
+                &summary(1, 1, 0, 2, 2),
+            ]);
+    }
+    assert_eq!(
+        env.tree("out").into_keys().collect::<Vec<_>>(),
+        [PathBuf::from("a.log")]
+    );
+}
+
+#[test]
+fn files_from_follows_the_walks_rules() {
+    let env = TestEnv::new();
+    env.write("secret/key", "SECRET\n");
+    env.write("in/a.log", "a\n");
+    env.write("in/sub/x/deep.log", "deep\n");
+    env.write("in/skip/e.log", "e\n");
+    symlink("../secret", env.path("in/dirlink")).unwrap();
+    env.write(
+        "list.txt",
+        "a.log\r\ndirlink/key\r\nskip/e.log\r\nsub/x/deep.log\r\n",
+    );
+    env.run(&[
+        "convert",
+        "--files-from",
+        "list.txt",
+        "--exclude",
+        "skip",
+        "--max-depth",
+        "2",
+        "in",
+        "out",
+    ])
+    .assert_code(0)
+    .assert_stderr(&[
+        "asyncfiles: in/dirlink/key: skipped: symbolic link (use -L to follow)",
+        "asyncfiles: in/skip/e.log: skipped: ruled out by --include, --exclude or --max-depth",
+        "asyncfiles: in/sub/x/deep.log: skipped: ruled out by --include, --exclude or --max-depth",
+        &summary(1, 3, 0, 2, 2),
+    ]);
+    assert_eq!(
+        env.tree("out").into_keys().collect::<Vec<_>>(),
+        [PathBuf::from("a.log")]
+    );
+}
+
+#[test]
+fn more_setup_errors_are_refused_before_writing() {
+    let env = TestEnv::new();
+    env.write("in/a.log", "a\n");
+    fs::create_dir(env.path("listdir")).unwrap();
+    env.run(&["convert", "--files-from", "listdir", "in", "out"])
+        .assert_code(2)
+        .assert_stderr(&["asyncfiles: --files-from listdir: is a directory, not a list of files"]);
+    assert!(!env.path("out").exists());
+    env.write("afile", "x");
+    env.run(&["convert", "in/a.log", "afile/out.log"])
+        .assert_code(2)
+        .assert_stderr(&["asyncfiles: afile: exists and is not a directory"]);
+    symlink("nowhere", env.path("dangling")).unwrap();
+    env.run(&["convert", "in", "dangling"])
+        .assert_code(2)
+        .assert_stderr(&["asyncfiles: dangling: is a symbolic link to nothing"]);
+}
+
+#[test]
+fn devices_are_skipped_with_a_note() {
+    let env = TestEnv::new();
+    env.write("in/a.log", "a\n");
+    symlink("/dev/null", env.path("in/null")).unwrap();
+    env.run(&["convert", "-L", "in", "out"])
+        .assert_code(0)
+        .assert_stderr(&[
+            "asyncfiles: in/null: skipped: device file",
+            &summary(1, 1, 0, 2, 2),
+        ]);
+}
+
+#[test]
+fn a_failed_rename_fails_that_file_and_removes_its_temp_file() {
+    let env = TestEnv::new();
+    env.write("in/a.log", "a\n");
+    env.write("in/b.log", "b\n");
+    fs::create_dir_all(env.path("out/a.log")).unwrap();
+    env.run(&["convert", "in", "out"])
+        .assert_code(1)
+        .assert_stderr(&[
+            "asyncfiles: in/a.log: cannot rename to out/a.log: Is a directory (os error 21)",
+            &summary(1, 0, 1, 2, 2),
+        ]);
+    assert_eq!(env.read("out/b.log"), b"b\n");
+    assert!(env.temp_files().is_empty(), "{:?}", env.temp_files());
+}
+
+#[test]
+fn fsync_writes_the_same_outputs() {
+    let env = TestEnv::new();
+    env.run(&["convert", "--fsync", fixtures().to_str().unwrap(), "out"])
+        .assert_code(0);
+    assert_eq!(env.tree("out"), tree(&fixtures()));
+    env.write("one.log", "one\n");
+    env.run(&["convert", "--fsync", "one.log", "single.log"])
+        .assert_code(0);
+    assert_eq!(env.read("single.log"), b"one\n");
+}
+
+#[test]
+fn eol_is_exact_across_megabyte_chunk_boundaries() {
+    // The reader moves at most 1 MiB per chunk: put a CRLF across each boundary.
+    let env = TestEnv::new();
+    let mut input = Vec::new();
+    for boundary in 1..=3usize {
+        input.resize((boundary << 20) - 1, b'x');
+        input.extend_from_slice(b"\r\n");
+    }
+    input.extend_from_slice(b"tail\nno newline\r");
+    env.write("in/big.log", &input);
+    env.run(&["convert", "--eol", "lf", "in", "lf"])
+        .assert_code(0);
+    let expected_lf: Vec<u8> = String::from_utf8(input.clone())
+        .unwrap()
+        .replace("\r\n", "\n")
+        .into_bytes();
+    assert!(env.read("lf/big.log") == expected_lf, "lf output differs");
+    env.run(&["convert", "--eol", "crlf", "lf/big.log", "crlf.log"])
+        .assert_code(0);
+    let expected_crlf = String::from_utf8(expected_lf)
+        .unwrap()
+        .replace('\n', "\r\n")
+        .into_bytes();
+    assert!(env.read("crlf.log") == expected_crlf, "crlf output differs");
+}
+
+#[test]
+fn names_with_control_characters_stay_on_one_message_line() {
+    let env = TestEnv::new();
+    env.write("in/a.log", "a\n");
+    symlink("a.log", env.path("in/two\nlines")).unwrap();
+    env.run(&["convert", "in", "out"])
+        .assert_code(0)
+        .assert_stderr(&[
+            "asyncfiles: in/two\\nlines: skipped: symbolic link (use -L to follow)",
+            &summary(1, 1, 0, 2, 2),
+        ]);
+}
+
+#[test]
+fn stdin_output_mode_follows_the_umask() {
+    use std::os::unix::process::CommandExt;
+    let env = TestEnv::new();
+    let mut command = env.command(&["convert", "-", "from-stdin.log"]);
+    // SAFETY: umask(2) is async-signal-safe and touches no memory.
+    unsafe {
+        command.pre_exec(|| {
+            libc::umask(0o027);
+            Ok(())
+        });
+    }
+    let output = command.stdin(std::process::Stdio::null()).output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let mode = fs::metadata(env.path("from-stdin.log"))
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o777;
+    assert_eq!(mode, 0o640, "{mode:o}");
 }

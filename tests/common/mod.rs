@@ -16,6 +16,9 @@ use std::time::{Duration, Instant};
 /// The environment variable that slows each chunk down (testing only).
 pub const DELAY_ENV: &str = "ASYNCFILES_TEST_DELAY_MS";
 
+/// The environment variable that makes opening each file hang (testing only).
+pub const STALL_ENV: &str = "ASYNCFILES_TEST_STALL_MS";
+
 /// A scratch directory in which the binary runs.
 pub struct TestEnv {
     dir: tempfile::TempDir,
@@ -51,14 +54,23 @@ impl Run {
         self
     }
 
-    /// Asserts stderr line by line, with the summary line (which holds timings) cut after `; `
-    /// of its byte counts: `convert: 3 done, 0 skipped, 0 failed; 1.0 KB in, 1.0 KB out`.
+    /// Asserts stderr: per-file messages in any order (they arrive in completion order, which a
+    /// parallel run does not fix), then the summary line, if expected, last. The summary's timing
+    /// part is cut off: `convert: 3 done, 0 skipped, 0 failed; 1.0 KB in, 1.0 KB out`.
     #[track_caller]
     pub fn assert_stderr(&self, expected: &[&str]) -> &Self {
-        let actual: Vec<String> = self.stderr.lines().map(strip_timing).collect();
-        assert_eq!(
-            actual, expected,
-            "stderr differs\n--- full stderr ---\n{}",
+        let mut actual: Vec<String> = self.stderr.lines().map(strip_timing).collect();
+        let mut expected: Vec<String> = expected.iter().map(|line| line.to_string()).collect();
+        let is_summary = |line: &String| line.starts_with("convert");
+        let actual_summary = actual.pop_if(|line| is_summary(line));
+        let expected_summary = expected.pop_if(|line| is_summary(line));
+        actual.sort();
+        expected.sort();
+        assert!(
+            actual == expected && actual_summary == expected_summary,
+            "stderr differs\n--- expected (sorted) ---\n{}\n{}\n--- full stderr ---\n{}",
+            expected.join("\n"),
+            expected_summary.unwrap_or_default(),
             self.stderr
         );
         self
