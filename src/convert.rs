@@ -7,6 +7,7 @@
 //! (mode, times, rename) in one more blocking trip. Any failure discards the temp file.
 
 use std::fs::{File, OpenOptions};
+use std::io::{Cursor, Read as _};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::PathBuf;
 use std::pin::Pin;
@@ -17,7 +18,6 @@ use anyhow::{Context, anyhow, bail};
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::sync::mpsc;
 use tokio::task::JoinError;
-use tokio_stream::wrappers::ReceiverStream;
 use tokio_stream::{Stream, StreamExt};
 use tokio_util::sync::CancellationToken;
 
@@ -29,8 +29,8 @@ use crate::report::{ExitCode, FileReport, FileStats, Outcome, ReportOptions, Rep
 use crate::transform::Chain;
 use crate::walk::{self, Entry, Input};
 
-/// Entries buffered between the walker and the pool.
-const ENTRY_QUEUE: usize = 256;
+/// Batches of entries (of up to `walk::TREE_BATCH`) buffered between the walker and the pool.
+const ENTRY_QUEUE: usize = 4;
 /// Outcomes buffered between the pool and the reporter.
 const REPORT_QUEUE: usize = 64;
 /// Smallest and largest I/O buffer per file. Every `tokio::fs` call is a trip to the blocking
@@ -62,13 +62,7 @@ pub async fn run(
         }
     };
     let (report_tx, report_rx) = mpsc::channel(REPORT_QUEUE);
-    let reporter = match Reporter::spawn(report_rx, report) {
-        Ok(reporter) => reporter,
-        Err(error) => {
-            eprintln!("asyncfiles: cannot start the reporter: {error}");
-            return ExitCode::Fatal;
-        }
-    };
+    let reporter = Reporter::spawn(report_rx, report);
     let converter = Converter {
         config: config.clone(),
         cancel: interrupt.token().clone(),
@@ -142,7 +136,7 @@ fn planned_items(
             let (tx, rx) = mpsc::channel(ENTRY_QUEUE);
             let walker = walk::spawn(walk, tx).context("cannot start the walker")?;
             let config = config.clone();
-            let items = ReceiverStream::new(rx).map(move |entry| plan(&config.dest, entry));
+            let items = walk::EntryStream::new(rx).map(move |entry| plan(&config.dest, entry));
             Ok((Box::pin(items), Some(walker)))
         }
         (Source::Dir(_), None) => bail!("internal error: a directory source without a walk"),
@@ -332,21 +326,19 @@ impl FileJob {
         chain
     }
 
-    /// Opens the input and creates the output in one trip to the blocking pool.
+    /// Opens the input, reads its first chunk and creates the output, all in one trip to the
+    /// blocking pool: a small file needs no further trip to be read (the read is the same
+    /// `std` read that `tokio::fs` would run there, without a second hand-off).
     async fn open(&self, task: &Task) -> Result<(Reader, SourceMeta, Sink), FileError> {
-        let (input, output, outputs) = (
-            task.input.clone(),
-            task.output.clone(),
-            self.outputs.clone(),
-        );
-        let stall = self.config.test_stall;
+        let (input, output) = (task.input.clone(), task.output.clone());
+        let (outputs, stall) = (self.outputs.clone(), self.config.test_stall);
         let opened = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
-            let (file, meta) = match &input {
+            let (source, meta) = match &input {
                 Input::Path(path) => {
                     let (file, meta) = open_source(path)?;
-                    (Some(file), meta)
+                    (Opened::read_first_chunk(file, meta.len)?, meta)
                 }
-                Input::Stdin => (None, SourceMeta::for_stdin()),
+                Input::Stdin => (Opened::Stdin, SourceMeta::for_stdin()),
             };
             let temp = match &output {
                 Output::File(dest) => Some(TempFile::create(dest, &outputs)?),
@@ -355,19 +347,24 @@ impl FileJob {
             if let Some(stall) = stall {
                 std::thread::sleep(stall); // test seam: a hung file system (see config)
             }
-            Ok((file, meta, temp))
+            Ok((source, meta, temp))
         })
         .await
         .map_err(|error| anyhow!("internal error: the open task failed: {error}"))??;
-        let (file, meta, temp) = opened;
-        let buffer = buffer_size(file.as_ref().map(|_| meta.len));
-        let reader: Reader = match file {
-            Some(file) => {
+        let (source, meta, temp) = opened;
+        let buffer = buffer_size(match source {
+            Opened::Stdin => None,
+            _ => Some(meta.len),
+        });
+        let reader: Reader = match source {
+            Opened::Whole(chunk) => Box::new(Cursor::new(chunk)),
+            Opened::Partial(chunk, file) => {
                 let mut file = tokio::fs::File::from_std(file);
                 file.set_max_buf_size(buffer);
-                Box::new(BufReader::with_capacity(buffer, file))
+                let rest = BufReader::with_capacity(buffer, file);
+                Box::new(tokio::io::AsyncReadExt::chain(Cursor::new(chunk), rest))
             }
-            None => Box::new(BufReader::with_capacity(buffer, tokio::io::stdin())),
+            Opened::Stdin => Box::new(BufReader::with_capacity(buffer, tokio::io::stdin())),
         };
         let sink = match temp {
             Some(temp) => Sink::File(temp.into_async(buffer)),
@@ -444,6 +441,39 @@ impl FileJob {
             () = self.cancel.cancelled() => Err(FileError::Cancelled),
             () = tokio::time::sleep(delay) => Ok(()),
         }
+    }
+}
+
+/// An input as the open trip leaves it.
+enum Opened {
+    /// The whole file (up to its size when opened) was read; it is already closed.
+    Whole(Vec<u8>),
+    /// Its first chunk, and the open file for the rest.
+    Partial(Vec<u8>, File),
+    /// Standard input: nothing read yet.
+    Stdin,
+}
+
+impl Opened {
+    /// Reads up to one buffer of `file` (whose size was `len` when opened). Blocking.
+    fn read_first_chunk(file: File, len: u64) -> anyhow::Result<Self> {
+        // Size 0 may mean "unknown" (`/proc`): read a buffer's worth and see.
+        let want = if len > 0 {
+            buffer_size(Some(len)).min(len as usize)
+        } else {
+            MAX_BUFFER
+        };
+        let mut chunk = Vec::with_capacity(want);
+        (&file)
+            .take(want as u64)
+            .read_to_end(&mut chunk)
+            .context("read error")?;
+        let complete = chunk.len() < want || (len > 0 && chunk.len() as u64 >= len);
+        Ok(if complete {
+            Self::Whole(chunk)
+        } else {
+            Self::Partial(chunk, file)
+        })
     }
 }
 

@@ -213,8 +213,14 @@ impl TempFile {
             let temp = temp_path_for(dest);
             match Self::create_at(&temp, dest, options) {
                 Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
-                // The directory is made only when it is missing: no mkdir per file.
-                Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                // The directory is made only when it is missing (or a file is in its way, which
+                // create_parent reports by name): no mkdir per file.
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
+                    ) =>
+                {
                     create_parent(dest)?;
                     match Self::create_at(&temp, dest, options) {
                         Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,

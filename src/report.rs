@@ -8,7 +8,6 @@
 use std::fmt::Write as _;
 use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
-use std::thread;
 use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
@@ -170,23 +169,21 @@ pub fn human_bytes(bytes: u64) -> String {
 
 /// The running reporter; [`Reporter::finish`] waits for it and prints the summary.
 pub struct Reporter {
-    handle: thread::JoinHandle<Summary>,
+    handle: tokio::task::JoinHandle<Summary>,
     options: ReportOptions,
     started: Instant,
 }
 
 impl Reporter {
-    /// Starts the reporter thread on the receiving end of the workers' channel.
-    pub fn spawn(rx: mpsc::Receiver<FileReport>, options: ReportOptions) -> io::Result<Self> {
+    /// Starts the reporter task on the receiving end of the workers' channel.
+    pub fn spawn(rx: mpsc::Receiver<FileReport>, options: ReportOptions) -> Self {
         let started = Instant::now();
-        let handle = thread::Builder::new()
-            .name("reporter".into())
-            .spawn(move || report_all(rx, options))?;
-        Ok(Self {
+        let handle = tokio::spawn(report_all(rx, options));
+        Self {
             handle,
             options,
             started,
-        })
+        }
     }
 
     /// Waits until every report is in (all senders dropped), prints the summary line unless
@@ -197,45 +194,99 @@ impl Reporter {
             options,
             started,
         } = self;
-        let joined = tokio::task::spawn_blocking(move || handle.join()).await;
-        let summary = joined.ok().and_then(Result::ok).unwrap_or_else(|| {
-            eprintln_quietly("asyncfiles: internal error: the reporter crashed; counts are lost");
-            Summary {
-                internal_errors: 1,
-                ..Summary::default()
+        let (summary, mut lines) = match handle.await {
+            Ok(summary) => (summary, Vec::new()),
+            Err(_) => {
+                let lost = "asyncfiles: internal error: the reporter crashed; counts are lost";
+                (
+                    Summary {
+                        internal_errors: 1,
+                        ..Summary::default()
+                    },
+                    vec![Line::Message(lost.into())],
+                )
             }
-        });
+        };
         if !options.quiet && !summary.broken_pipe {
-            let line = summary.line(options.command, started.elapsed(), interrupted);
-            let _ = tokio::task::spawn_blocking(move || eprintln_quietly(&line)).await;
+            lines.push(Line::Message(summary.line(
+                options.command,
+                started.elapsed(),
+                interrupted,
+            )));
         }
+        write_lines(lines).await;
         summary
     }
 }
 
-fn report_all(mut rx: mpsc::Receiver<FileReport>, options: ReportOptions) -> Summary {
+/// One line for stderr: a message printed as it is, or a `-v` line that goes through tracing.
+enum Line {
+    Message(String),
+    Info(String),
+}
+
+/// Most lines written in one trip to the blocking pool.
+const LINES_PER_WRITE: usize = 256;
+
+async fn report_all(mut rx: mpsc::Receiver<FileReport>, options: ReportOptions) -> Summary {
     let mut summary = Summary::default();
-    while let Some(report) = rx.blocking_recv() {
+    let verbose = tracing::enabled!(tracing::Level::INFO);
+    let mut lines = Vec::new();
+    while let Some(report) = rx.recv().await {
         summary.count(&report.outcome);
-        let path = escape_path(&report.path);
-        match &report.outcome {
-            Outcome::Done(stats) => match &report.output {
-                Some(output) => tracing::info!(
-                    "{path} -> {}: {} bytes in, {} bytes out",
-                    escape_path(output),
-                    stats.bytes_in,
-                    stats.bytes_out
-                ),
-                None => tracing::info!("{path}: {} bytes", stats.bytes_in),
-            },
-            Outcome::Skipped(reason) if !options.quiet => {
-                eprintln_quietly(&format!("asyncfiles: {path}: skipped: {reason}"));
-            }
-            Outcome::Failed(error) => eprintln_quietly(&format!("asyncfiles: {path}: {error:#}")),
-            Outcome::Skipped(_) | Outcome::Cancelled | Outcome::BrokenPipe => {}
+        lines.extend(describe(&report, options, verbose));
+        // Take whatever else is already waiting, so that a burst costs one write.
+        while lines.len() < LINES_PER_WRITE {
+            let Ok(report) = rx.try_recv() else { break };
+            summary.count(&report.outcome);
+            lines.extend(describe(&report, options, verbose));
         }
+        write_lines(std::mem::take(&mut lines)).await;
     }
     summary
+}
+
+/// What a report prints, if anything.
+fn describe(report: &FileReport, options: ReportOptions, verbose: bool) -> Option<Line> {
+    let path = escape_path(&report.path);
+    match &report.outcome {
+        Outcome::Done(stats) if verbose => Some(Line::Info(match &report.output {
+            Some(output) => format!(
+                "{path} -> {}: {} bytes in, {} bytes out",
+                escape_path(output),
+                stats.bytes_in,
+                stats.bytes_out
+            ),
+            None => format!(
+                "{path}: {} bytes in, {} bytes out",
+                stats.bytes_in, stats.bytes_out
+            ),
+        })),
+        Outcome::Skipped(reason) if !options.quiet => Some(Line::Message(format!(
+            "asyncfiles: {path}: skipped: {reason}"
+        ))),
+        Outcome::Failed(error) => Some(Line::Message(format!("asyncfiles: {path}: {error:#}"))),
+        _ => None,
+    }
+}
+
+/// Writes lines to stderr off the runtime (stderr is blocking I/O, and may be a slow pipe).
+async fn write_lines(lines: Vec<Line>) {
+    if lines.is_empty() {
+        return;
+    }
+    let _ = tokio::task::spawn_blocking(move || {
+        let mut stderr = io::stderr().lock();
+        for line in lines {
+            match line {
+                Line::Message(text) => {
+                    let _ = writeln!(stderr, "{text}");
+                }
+                Line::Info(text) => tracing::info!("{text}"),
+            }
+        }
+    })
+    .await;
 }
 
 /// A path for a one-line message: lossy UTF-8, with control characters escaped so that a file
@@ -258,12 +309,6 @@ pub fn escape_path(path: &Path) -> String {
         }
     }
     escaped
-}
-
-/// Writes one line to stderr; a failing stderr has nowhere left to be reported.
-fn eprintln_quietly(line: &str) {
-    let mut stderr = io::stderr().lock();
-    let _ = writeln!(stderr, "{line}");
 }
 
 #[cfg(test)]

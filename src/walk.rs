@@ -1,6 +1,7 @@
 //! The directory walker: finds the files to process and streams them into a bounded channel.
 //!
-//! walkdir is synchronous, so the walk runs on a dedicated thread and `blocking_send`s each entry
+//! walkdir is synchronous, so the walk runs on a dedicated thread and `blocking_send`s entries,
+//! in batches of up to [`TREE_BATCH`] so that the receiver is woken once per batch, not per file,
 //! into a bounded `tokio::sync::mpsc` channel: when the pool falls behind, the walker waits; when
 //! the receiver is dropped (run finished or interrupted), the next send fails and the walk stops.
 //! Memory stays bounded whatever the tree size: walkdir keeps one handle per open directory level
@@ -79,32 +80,98 @@ pub enum Entry {
     Failed { path: PathBuf, error: anyhow::Error },
 }
 
-/// Starts the walk on its own thread; entries arrive on `tx` until the walk ends or the receiver
-/// is dropped.
-pub fn spawn(config: WalkConfig, tx: mpsc::Sender<Entry>) -> io::Result<thread::JoinHandle<()>> {
+/// Entries sent at once while walking a tree. A `--files-from` list is passed on an entry at a
+/// time instead: it may arrive slowly through a pipe, and each entry should start at once.
+pub const TREE_BATCH: usize = 64;
+
+/// Starts the walk on its own thread; batches of entries arrive on `tx` until the walk ends or
+/// the receiver is dropped.
+pub fn spawn(
+    config: WalkConfig,
+    tx: mpsc::Sender<Vec<Entry>>,
+) -> io::Result<thread::JoinHandle<()>> {
     thread::Builder::new().name("walker".into()).spawn(move || {
-        let mut walker = Walker { config, tx };
-        match walker.config.list.take() {
+        let batch_size = if config.list.is_some() { 1 } else { TREE_BATCH };
+        let mut walker = Walker {
+            config,
+            tx,
+            batch: Vec::with_capacity(batch_size),
+            batch_size,
+        };
+        let walked = match walker.config.list.take() {
             Some(list) => walker.walk_list(list),
             None => walker.walk_tree(),
+        };
+        if walked.is_ok() {
+            let _ = walker.flush();
         }
     })
 }
 
+/// The receiving end of the walk, one entry at a time.
+pub struct EntryStream {
+    rx: mpsc::Receiver<Vec<Entry>>,
+    current: std::vec::IntoIter<Entry>,
+}
+
+impl EntryStream {
+    /// Wraps the receiver that [`spawn`] sends to.
+    pub fn new(rx: mpsc::Receiver<Vec<Entry>>) -> Self {
+        Self {
+            rx,
+            current: Vec::new().into_iter(),
+        }
+    }
+}
+
+impl tokio_stream::Stream for EntryStream {
+    type Item = Entry;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Entry>> {
+        loop {
+            if let Some(entry) = self.current.next() {
+                return std::task::Poll::Ready(Some(entry));
+            }
+            match std::task::ready!(self.rx.poll_recv(cx)) {
+                Some(batch) => self.current = batch.into_iter(),
+                None => return std::task::Poll::Ready(None),
+            }
+        }
+    }
+}
+
 struct Walker {
     config: WalkConfig,
-    tx: mpsc::Sender<Entry>,
+    tx: mpsc::Sender<Vec<Entry>>,
+    batch: Vec<Entry>,
+    batch_size: usize,
 }
 
 /// The walk stops when the pool hung up.
 struct Stop;
 
 impl Walker {
-    fn send(&self, entry: Entry) -> Result<(), Stop> {
-        self.tx.blocking_send(entry).map_err(|_| Stop)
+    fn send(&mut self, entry: Entry) -> Result<(), Stop> {
+        self.batch.push(entry);
+        if self.batch.len() >= self.batch_size {
+            self.flush()
+        } else {
+            Ok(())
+        }
     }
 
-    fn walk_tree(&mut self) {
+    fn flush(&mut self) -> Result<(), Stop> {
+        if self.batch.is_empty() {
+            return Ok(());
+        }
+        let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(self.batch_size));
+        self.tx.blocking_send(batch).map_err(|_| Stop)
+    }
+
+    fn walk_tree(&mut self) -> Result<(), Stop> {
         let root = self.config.root.clone();
         let mut walk = WalkDir::new(&root)
             .min_depth(1)
@@ -118,10 +185,10 @@ impl Walker {
                 Ok(entry) => entry,
                 Err(error) => {
                     let path = error.path().unwrap_or(&root).to_path_buf();
-                    let error = describe_walk_error(&error);
-                    if self.send(Entry::Failed { path, error }).is_err() {
-                        return;
-                    }
+                    self.send(Entry::Failed {
+                        path,
+                        error: describe_walk_error(&error),
+                    })?;
                     continue;
                 }
             };
@@ -132,15 +199,10 @@ impl Walker {
                     entries.skip_current_dir();
                 }
                 let path = entry.path().to_path_buf();
-                if self
-                    .send(Entry::Skipped {
-                        path,
-                        reason: SkipReason::IntoOutput,
-                    })
-                    .is_err()
-                {
-                    return;
-                }
+                self.send(Entry::Skipped {
+                    path,
+                    reason: SkipReason::IntoOutput,
+                })?;
                 continue;
             }
             if file_type.is_dir() {
@@ -157,13 +219,11 @@ impl Walker {
                 tracing::debug!("{}: filtered out", entry.path().display());
                 continue;
             }
-            let Some(found) = self.classify(entry.path(), rel, file_type) else {
-                continue;
-            };
-            if self.send(found).is_err() {
-                return;
+            if let Some(found) = self.classify(entry.path(), rel, file_type) {
+                self.send(found)?;
             }
         }
+        Ok(())
     }
 
     /// Whether a followed link's real path lies in the output directory (only `-L` follows links,
@@ -206,14 +266,14 @@ impl Walker {
         }
     }
 
-    fn walk_list(&mut self, mut list: FileList) {
+    fn walk_list(&mut self, mut list: FileList) -> Result<(), Stop> {
         let mut record = Vec::new();
         loop {
             record.clear();
             let read = Read::take(&mut *list.reader, MAX_LIST_RECORD)
                 .read_until(list.separator, &mut record);
             let entry = match read {
-                Ok(0) => return,
+                Ok(0) => return Ok(()),
                 Ok(_)
                     if record.last() != Some(&list.separator)
                         && record.len() as u64 >= MAX_LIST_RECORD =>
@@ -221,11 +281,10 @@ impl Walker {
                     let error = anyhow!(
                         "entry longer than {MAX_LIST_RECORD} bytes; stopped reading the list"
                     );
-                    let _ = self.send(Entry::Failed {
+                    return self.send(Entry::Failed {
                         path: list.name.clone(),
                         error,
                     });
-                    return;
                 }
                 Ok(_) => {
                     let mut name = record.strip_suffix(&[list.separator]).unwrap_or(&record);
@@ -240,17 +299,14 @@ impl Walker {
                 }
                 Err(error) => {
                     let error = anyhow::Error::new(error).context("cannot read the list");
-                    let _ = self.send(Entry::Failed {
+                    return self.send(Entry::Failed {
                         path: list.name.clone(),
                         error,
                     });
-                    return;
                 }
             };
             if let Some(entry) = entry {
-                if self.send(entry).is_err() {
-                    return;
-                }
+                self.send(entry)?;
             }
         }
     }
