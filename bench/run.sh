@@ -37,6 +37,7 @@ echo "### tree copy: asyncfiles convert vs cp -r" | tee -a "$results"
 hyperfine --style basic --warmup 1 --runs "$RUNS" --prepare "rm -rf $CORPUS/out" \
   -n "cp -r" "cp -r $CORPUS/tree $CORPUS/out" \
   -n "asyncfiles convert" "$bin -q convert $CORPUS/tree $CORPUS/out" \
+  -n "asyncfiles convert -j 8" "$bin -q convert -j 8 $CORPUS/tree $CORPUS/out" \
   -n "asyncfiles convert --eol crlf" "$bin -q convert --eol crlf $CORPUS/tree $CORPUS/out" \
   --export-markdown "$CORPUS/tree.md"
 cat "$CORPUS/tree.md" >>"$results"
@@ -62,6 +63,7 @@ echo "|---|---|---|" | tee -a "$results"
 peak "cp -r tree" cp -r "$CORPUS/tree" "$CORPUS/out"
 peak "asyncfiles convert tree" "$bin" -q convert "$CORPUS/tree" "$CORPUS/out"
 peak "asyncfiles convert --jobs 2 tree" "$bin" -q convert --jobs 2 "$CORPUS/tree" "$CORPUS/out"
+peak "asyncfiles convert --jobs 8 tree" "$bin" -q convert --jobs 8 "$CORPUS/tree" "$CORPUS/out"
 peak "cp big.log" cp "$CORPUS/big.log" "$CORPUS/big.out"
 peak "asyncfiles convert big.log" "$bin" -q convert "$CORPUS/big.log" "$CORPUS/big.out"
 peak "asyncfiles convert --eol crlf big.log" "$bin" -q convert --eol crlf "$CORPUS/big.log" "$CORPUS/big.out"

@@ -341,7 +341,7 @@ impl FileJob {
                 Input::Stdin => (Opened::Stdin, SourceMeta::for_stdin()),
             };
             let temp = match &output {
-                Output::File(dest) => Some(TempFile::create(dest, &outputs)?),
+                Output::File(dest) => Some(TempFile::create(dest, meta.mode, &outputs)?),
                 Output::Stdout => None,
             };
             if let Some(stall) = stall {

@@ -246,26 +246,26 @@ async fn report_all(mut rx: mpsc::Receiver<FileReport>, options: ReportOptions) 
     summary
 }
 
-/// What a report prints, if anything.
+/// What a report prints, if anything (most reports print nothing: no path is formatted then).
 fn describe(report: &FileReport, options: ReportOptions, verbose: bool) -> Option<Line> {
-    let path = escape_path(&report.path);
+    let path = || escape_path(&report.path);
     match &report.outcome {
-        Outcome::Done(stats) if verbose => Some(Line::Info(match &report.output {
-            Some(output) => format!(
-                "{path} -> {}: {} bytes in, {} bytes out",
-                escape_path(output),
-                stats.bytes_in,
-                stats.bytes_out
-            ),
-            None => format!(
-                "{path}: {} bytes in, {} bytes out",
-                stats.bytes_in, stats.bytes_out
-            ),
-        })),
+        Outcome::Done(stats) if verbose => {
+            let (bytes_in, bytes_out) = (stats.bytes_in, stats.bytes_out);
+            Some(Line::Info(match &report.output {
+                Some(output) => format!(
+                    "{} -> {}: {bytes_in} bytes in, {bytes_out} bytes out",
+                    path(),
+                    escape_path(output)
+                ),
+                None => format!("{}: {bytes_in} bytes in, {bytes_out} bytes out", path()),
+            }))
+        }
         Outcome::Skipped(reason) if !options.quiet => Some(Line::Message(format!(
-            "asyncfiles: {path}: skipped: {reason}"
+            "asyncfiles: {}: skipped: {reason}",
+            path()
         ))),
-        Outcome::Failed(error) => Some(Line::Message(format!("asyncfiles: {path}: {error:#}"))),
+        Outcome::Failed(error) => Some(Line::Message(format!("asyncfiles: {}: {error:#}", path()))),
         _ => None,
     }
 }

@@ -379,20 +379,42 @@ fn a_file_that_cannot_be_read_fails_alone_and_leaves_no_temp_file() {
 
 #[test]
 fn permission_bits_and_modification_time_are_kept() {
+    use std::os::unix::process::CommandExt;
     let env = TestEnv::new();
-    let path = env.write("in/a.log", "a\n");
-    fs::set_permissions(&path, fs::Permissions::from_mode(0o640)).unwrap();
     let then = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
-    fs::File::options()
-        .write(true)
-        .open(&path)
-        .unwrap()
-        .set_times(fs::FileTimes::new().set_modified(then))
-        .unwrap();
-    env.run(&["convert", "in", "out"]).assert_code(0);
-    let meta = fs::metadata(env.path("out/a.log")).unwrap();
-    assert_eq!(meta.permissions().mode() & 0o777, 0o640);
-    assert_eq!(meta.modified().unwrap(), then);
+    // 0666 is wider than the umask below lets a new file be: the output must still get it.
+    for (name, mode) in [
+        ("a.log", 0o640),
+        ("wide.log", 0o666),
+        ("read-only.log", 0o444),
+    ] {
+        let path = env.write(&format!("in/{name}"), "a\n");
+        fs::File::options()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_times(fs::FileTimes::new().set_modified(then))
+            .unwrap();
+        fs::set_permissions(&path, fs::Permissions::from_mode(mode)).unwrap();
+    }
+    let mut command = env.command(&["convert", "in", "out"]);
+    // SAFETY: umask(2) is async-signal-safe and touches no memory.
+    unsafe {
+        command.pre_exec(|| {
+            libc::umask(0o077);
+            Ok(())
+        });
+    }
+    assert_eq!(command.output().unwrap().status.code(), Some(0));
+    for (name, mode) in [
+        ("a.log", 0o640),
+        ("wide.log", 0o666),
+        ("read-only.log", 0o444),
+    ] {
+        let meta = fs::metadata(env.path(&format!("out/{name}"))).unwrap();
+        assert_eq!(meta.permissions().mode() & 0o777, mode, "{name}");
+        assert_eq!(meta.modified().unwrap(), then, "{name}");
+    }
 }
 
 #[test]

@@ -9,25 +9,24 @@ fn committed(dir: &str) -> std::collections::BTreeMap<std::path::PathBuf, Vec<u8
     tree(&Path::new(env!("CARGO_MANIFEST_DIR")).join(dir))
 }
 
-#[test]
-fn man_pages_are_up_to_date() {
+/// Regenerates `what` into a scratch `dir` and compares it with the committed `dir/`.
+fn assert_up_to_date(what: &str, dir: &str) {
     let env = TestEnv::new();
-    env.run(&["generate", "man", "man"]).assert_code(0);
+    env.run(&["generate", what, dir]).assert_code(0);
     assert!(
-        env.tree("man") == committed("man"),
-        "man/ is stale: run `cargo run -- generate man man` and commit the result"
+        env.tree(dir) == committed(dir),
+        "{dir}/ is stale: run `cargo run -- generate {what} {dir}` and commit the result"
     );
 }
 
 #[test]
+fn man_pages_are_up_to_date() {
+    assert_up_to_date("man", "man");
+}
+
+#[test]
 fn completions_are_up_to_date() {
-    let env = TestEnv::new();
-    env.run(&["generate", "completions", "completions"])
-        .assert_code(0);
-    assert!(
-        env.tree("completions") == committed("completions"),
-        "completions/ is stale: run `cargo run -- generate completions completions` and commit the result"
-    );
+    assert_up_to_date("completions", "completions");
 }
 
 #[test]

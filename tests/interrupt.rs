@@ -10,20 +10,11 @@ use std::time::{Duration, Instant};
 
 use common::{DELAY_ENV, STALL_ENV, TestEnv, generated_tree, send_signal, tree, wait_until};
 
-/// Starts a slowed-down conversion of a generated tree (each chunk waits `delay_ms`).
-fn start_slow_run(
-    env: &TestEnv,
-    files: usize,
-    size: usize,
-    delay_ms: u32,
-    extra: &[&str],
-) -> Child {
+/// Starts `convert --jobs 2 in out` on a generated tree, with a test seam set (`variable=ms`).
+fn start_run(env: &TestEnv, files: usize, size: usize, seam: (&str, u32)) -> Child {
     generated_tree(&env.path("in"), files, size);
-    let mut args = vec!["convert", "--jobs", "2"];
-    args.extend_from_slice(extra);
-    args.extend_from_slice(&["in", "out"]);
-    env.command(&args)
-        .env(DELAY_ENV, delay_ms.to_string())
+    env.command(&["convert", "--jobs", "2", "in", "out"])
+        .env(seam.0, seam.1.to_string())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -62,7 +53,7 @@ fn assert_outputs_complete(env: &TestEnv) -> usize {
 #[test]
 fn ctrl_c_drains_removes_temp_files_and_exits_130() {
     let env = TestEnv::new();
-    let child = start_slow_run(&env, 300, 64 * 1024, 20, &[]);
+    let child = start_run(&env, 300, 64 * 1024, (DELAY_ENV, 20));
     wait_until(Duration::from_secs(20), "first outputs", || {
         finished_outputs(&env.path("out")) >= 4
     });
@@ -86,15 +77,7 @@ fn a_second_ctrl_c_exits_at_once_and_still_cleans_up() {
     // Opening each file hangs for a minute where no cancellation reaches (a hung file system), so
     // the first Ctrl-C cannot drain; only the second one can end the run, and it must clean up.
     let env = TestEnv::new();
-    generated_tree(&env.path("in"), 20, 1024);
-    let child = env
-        .command(&["convert", "--jobs", "2", "in", "out"])
-        .env(STALL_ENV, "60000")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = start_run(&env, 20, 1024, (STALL_ENV, 60_000));
     wait_until(Duration::from_secs(20), "two temp files", || {
         env.temp_files().len() == 2
     });
@@ -130,7 +113,7 @@ fn a_second_ctrl_c_exits_at_once_and_still_cleans_up() {
 #[test]
 fn sigterm_cleans_up_like_ctrl_c_and_exits_143() {
     let env = TestEnv::new();
-    let child = start_slow_run(&env, 300, 64 * 1024, 20, &[]);
+    let child = start_run(&env, 300, 64 * 1024, (DELAY_ENV, 20));
     wait_until(Duration::from_secs(20), "first outputs", || {
         finished_outputs(&env.path("out")) >= 2
     });
@@ -197,7 +180,7 @@ fn sample_fds(pid: u32) -> Option<FdSample> {
 #[test]
 fn open_files_stay_within_the_pool_on_a_5000_file_tree() {
     let env = TestEnv::new();
-    let mut child = start_slow_run(&env, 5000, 1024, 1, &[]);
+    let mut child = start_run(&env, 5000, 1024, (DELAY_ENV, 1));
     let pid = child.id();
     let (mut samples, mut peak) = (0, FdSample::default());
     while child.try_wait().unwrap().is_none() {
