@@ -142,7 +142,7 @@ fn umask() -> u32 {
     fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|status| {
-            let line = status.lines().find(|line| line.starts_with("Umask:"))?;
+            let line = status.split('\n').find(|line| line.starts_with("Umask:"))?;
             u32::from_str_radix(line["Umask:".len()..].trim(), 8).ok()
         })
         .unwrap_or(0o022)
