@@ -38,6 +38,21 @@ complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l files-
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l eol -d 'Line endings of the output: keep them, or normalise to LF or CRLF' -r -f -a "keep\t'Leave line endings as they are'
 lf\t'Turn CRLF line endings into LF'
 crlf\t'Turn LF line endings into CRLF'"
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l from -d 'Decode inputs: auto finds gzip, zstd, xz and bzip2 by their content and brotli by a .br name; none reads bytes as they are; a format decodes every input as that format' -r -f -a "auto\t'Detect by content (brotli by a .br name); anything else is plain'
+none\t'Read bytes as they are'
+gz\t'gzip'
+zst\t'Zstandard'
+xz\t'xz'
+bz2\t'bzip2'
+br\t'brotli'"
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l to -d 'Encode outputs: keep each file\'s own format (and name), none for plain text, or a format; a decoded file loses its compression extension, an encoded one gains its own' -r -f -a "keep\t'Each file in the format it came in'
+none\t'Plain, decoded'
+gz\t'gzip'
+zst\t'Zstandard'
+xz\t'xz'
+bz2\t'bzip2'
+br\t'brotli'"
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l level -d 'Compression level on the format\'s own scale: gz 1-9 (default 6), zst 1-22 (3), xz 0-9 (6), bz2 1-9 (9), br 0-11 (11)' -r
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -s j -l jobs -d 'Process at most N files at once [default: number of CPUs]' -r
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -s L -l follow -d 'Follow symbolic links (by default they are skipped and reported)'
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -s 0 -l null -d 'The --files-from list is separated by NUL bytes, not newlines (as `find -print0` writes)'

@@ -41,6 +41,21 @@ _arguments "${_arguments_options[@]}" : \
 '--eol=[Line endings of the output\: keep them, or normalise to LF or CRLF]:MODE:((keep\:"Leave line endings as they are"
 lf\:"Turn CRLF line endings into LF"
 crlf\:"Turn LF line endings into CRLF"))' \
+'--from=[Decode inputs\: auto finds gzip, zstd, xz and bzip2 by their content and brotli by a .br name; none reads bytes as they are; a format decodes every input as that format]:FORMAT:((auto\:"Detect by content (brotli by a .br name); anything else is plain"
+none\:"Read bytes as they are"
+gz\:"gzip"
+zst\:"Zstandard"
+xz\:"xz"
+bz2\:"bzip2"
+br\:"brotli"))' \
+'--to=[Encode outputs\: keep each file'\''s own format (and name), none for plain text, or a format; a decoded file loses its compression extension, an encoded one gains its own]:FORMAT:((keep\:"Each file in the format it came in"
+none\:"Plain, decoded"
+gz\:"gzip"
+zst\:"Zstandard"
+xz\:"xz"
+bz2\:"bzip2"
+br\:"brotli"))' \
+'--level=[Compression level on the format'\''s own scale\: gz 1-9 (default 6), zst 1-22 (3), xz 0-9 (6), bz2 1-9 (9), br 0-11 (11)]:N:_default' \
 '-j+[Process at most N files at once \[default\: number of CPUs\]]:N:_default' \
 '--jobs=[Process at most N files at once \[default\: number of CPUs\]]:N:_default' \
 '-L[Follow symbolic links (by default they are skipped and reported)]' \

@@ -48,8 +48,12 @@ pub enum Command {
         the same relative layout; a file given with an existing directory (or a path ending in /) \
         as OUT is written to OUT/<file name>. Files in OUT that the run does not write are left \
         alone; existing outputs are replaced atomically.\n\n\
+        Compressed inputs (gzip, zstd, xz, bzip2 by content; brotli by name) are decoded \
+        transparently when an output format or a transform needs it; --to re-encodes.\n\n\
         Examples:\n  \
         asyncfiles convert /var/log/app /backup/app\n  \
+        asyncfiles convert --to zst --level 19 /var/log/archive /backup/archive\n  \
+        asyncfiles convert --to none logs.tar.gz - | tar t\n  \
         asyncfiles convert --eol lf --include '*.log' ./in ./out\n  \
         find logs -name '*.log' -mtime -1 -printf '%P\\0' | asyncfiles convert --files-from - -0 logs out"
     )]
@@ -77,6 +81,21 @@ pub struct ConvertArgs {
     /// Line endings of the output: keep them, or normalise to LF or CRLF
     #[arg(long, value_enum, default_value_t = EolArg::Keep, value_name = "MODE")]
     pub eol: EolArg,
+
+    /// Decode inputs: auto finds gzip, zstd, xz and bzip2 by their content and brotli by a .br
+    /// name; none reads bytes as they are; a format decodes every input as that format
+    #[arg(long, value_enum, default_value_t = FromArg::Auto, value_name = "FORMAT")]
+    pub from: FromArg,
+
+    /// Encode outputs: keep each file's own format (and name), none for plain text, or a
+    /// format; a decoded file loses its compression extension, an encoded one gains its own
+    #[arg(long, value_enum, default_value_t = ToArg::Keep, value_name = "FORMAT")]
+    pub to: ToArg,
+
+    /// Compression level on the format's own scale: gz 1-9 (default 6), zst 1-22 (3),
+    /// xz 0-9 (6), bz2 1-9 (9), br 0-11 (11)
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub level: Option<i32>,
 
     #[command(flatten)]
     pub pool: PoolArgs,
@@ -132,6 +151,44 @@ pub enum EolArg {
     Lf,
     /// Turn LF line endings into CRLF
     Crlf,
+}
+
+/// Input formats for `--from`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FromArg {
+    /// Detect by content (brotli by a .br name); anything else is plain
+    Auto,
+    /// Read bytes as they are
+    None,
+    /// gzip
+    Gz,
+    /// Zstandard
+    Zst,
+    /// xz
+    Xz,
+    /// bzip2
+    Bz2,
+    /// brotli
+    Br,
+}
+
+/// Output formats for `--to`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ToArg {
+    /// Each file in the format it came in
+    Keep,
+    /// Plain, decoded
+    None,
+    /// gzip
+    Gz,
+    /// Zstandard
+    Zst,
+    /// xz
+    Xz,
+    /// bzip2
+    Bz2,
+    /// brotli
+    Br,
 }
 
 /// Options of the hidden `generate` command.

@@ -12,7 +12,8 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
-use crate::cli::{ConvertArgs, EolArg, PoolArgs, WalkArgs};
+use crate::cli::{ConvertArgs, EolArg, FromArg, PoolArgs, ToArg, WalkArgs};
+use crate::codec::{CodecConfig, Decoding, Format};
 use crate::transform::Eol;
 
 /// Environment variable that slows every chunk down by this many milliseconds.
@@ -124,6 +125,9 @@ pub struct WalkConfig {
     /// The output directory, canonical: with `-L` a link could lead the walk into it, and the run
     /// would convert its own outputs (out/out/out…). Entries whose real path is in it are skipped.
     pub output_root: Option<PathBuf>,
+    /// How names change (`--from`/`--to`): two inputs that would get the same output name are
+    /// both refused, which the walker can tell from their siblings alone.
+    pub codec: CodecConfig,
 }
 
 impl WalkConfig {
@@ -132,6 +136,7 @@ impl WalkConfig {
         args: WalkArgs,
         root: PathBuf,
         output_root: Option<PathBuf>,
+        codec: CodecConfig,
         stdin_taken: bool,
     ) -> Result<Self> {
         let list = match args.files_from {
@@ -169,6 +174,7 @@ impl WalkConfig {
             filter: PathFilter::new(&args.include, &args.exclude)?,
             list,
             output_root,
+            codec,
         })
     }
 }
@@ -188,6 +194,8 @@ pub struct ConvertConfig {
     pub walk: Option<WalkConfig>,
     /// Line-ending normalisation.
     pub eol: Eol,
+    /// Input decoding and output encoding.
+    pub codec: CodecConfig,
     /// Files in flight at once.
     pub jobs: usize,
     /// fsync each output and its directory.
@@ -202,14 +210,16 @@ impl ConvertConfig {
     /// Turns `convert` options into a checked configuration, refusing anything that cannot work
     /// before a single byte is written.
     pub fn from_args(args: ConvertArgs) -> Result<Self> {
+        let codec = codec_config(args.from, args.to, args.level)?;
         let source = resolve_source(&args.input)?;
         let dest = resolve_dest(&args.output, &source)?;
-        let output_root = check_no_overlap(&source, &dest)?;
+        let output_root = check_no_overlap(&source, &dest, &codec)?;
         let walk = match &source {
             Source::Dir(root) => Some(WalkConfig::from_args(
                 args.walk,
                 root.clone(),
                 output_root,
+                codec,
                 false,
             )?),
             _ if args.walk.files_from.is_some() => {
@@ -228,12 +238,35 @@ impl ConvertConfig {
                 EolArg::Lf => Eol::Lf,
                 EolArg::Crlf => Eol::Crlf,
             },
+            codec,
             jobs: jobs(&args.pool),
             fsync: args.fsync,
             test_delay: test_duration(TEST_DELAY_ENV)?,
             test_stall: test_duration(TEST_STALL_ENV)?,
         })
     }
+}
+
+/// `--from`, `--to` and `--level`, checked together.
+fn codec_config(from: FromArg, to: ToArg, level: Option<i32>) -> Result<CodecConfig> {
+    let decoding = match from {
+        FromArg::Auto => Decoding::Auto,
+        FromArg::None => Decoding::None,
+        FromArg::Gz => Decoding::Format(Format::Gzip),
+        FromArg::Zst => Decoding::Format(Format::Zstd),
+        FromArg::Xz => Decoding::Format(Format::Xz),
+        FromArg::Bz2 => Decoding::Format(Format::Bzip2),
+        FromArg::Br => Decoding::Format(Format::Brotli),
+    };
+    let format = match to {
+        ToArg::Keep | ToArg::None => None,
+        ToArg::Gz => Some(Format::Gzip),
+        ToArg::Zst => Some(Format::Zstd),
+        ToArg::Xz => Some(Format::Xz),
+        ToArg::Bz2 => Some(Format::Bzip2),
+        ToArg::Br => Some(Format::Brotli),
+    };
+    CodecConfig::new(decoding, format, to == ToArg::Keep, level)
 }
 
 /// `--jobs`, defaulting to the number of CPUs.
@@ -298,10 +331,8 @@ fn resolve_dest(output: &Path, source: &Source) -> Result<Dest> {
             }
             Ok(Dest::Dir(output.to_path_buf()))
         }
-        Source::File(file) if names_directory(output) => {
-            let name = file.file_name().context("input file has no file name")?;
-            Ok(Dest::File(output.join(name)))
-        }
+        // The output is named after the input (and its format), inside that directory.
+        Source::File(_) if names_directory(output) => Ok(Dest::Dir(output.to_path_buf())),
         Source::Stdin if names_directory(output) => bail!(
             "{}: is a directory; standard input needs an output file name or -",
             output.display()
@@ -322,7 +353,7 @@ fn resolve_dest(output: &Path, source: &Source) -> Result<Dest> {
 /// out/out/out…), an input inside the output (`IN/x/a.log` would be written to `OUT/x/a.log`,
 /// which can be another input), or an output that is the input file itself. Returns the canonical
 /// output directory for the walker.
-fn check_no_overlap(source: &Source, dest: &Dest) -> Result<Option<PathBuf>> {
+fn check_no_overlap(source: &Source, dest: &Dest, codec: &CodecConfig) -> Result<Option<PathBuf>> {
     match (source, dest) {
         (Source::Dir(input), Dest::Dir(output)) => {
             let (input_abs, output_abs) = (canonical(input)?, canonical_lenient(output)?);
@@ -349,6 +380,17 @@ fn check_no_overlap(source: &Source, dest: &Dest) -> Result<Option<PathBuf>> {
                 "output {} is the input file itself; choose another output",
                 output.display()
             );
+        }
+        (Source::File(input), Dest::Dir(dir)) => {
+            let name = input.file_name().context("input file has no file name")?;
+            let output = dir.join(codec.expected_output_name(name));
+            if canonical_lenient(&output)? == canonical(input)? {
+                bail!(
+                    "output {} is the input file itself; choose another output",
+                    output.display()
+                );
+            }
+            Ok(None)
         }
         _ => Ok(None),
     }

@@ -9,24 +9,26 @@
 use std::fs::{File, OpenOptions};
 use std::io::{Cursor, Read as _};
 use std::os::unix::fs::OpenOptionsExt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::thread::JoinHandle;
 
 use anyhow::{Context, anyhow, bail};
-use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::sync::mpsc;
 use tokio::task::JoinError;
 use tokio_stream::{Stream, StreamExt};
 use tokio_util::sync::CancellationToken;
 
+use crate::codec::{self, Decoding, FilePlan, Format, KeepOpen, Reader};
 use crate::config::{ConvertConfig, Dest, Source};
 use crate::interrupt::Interrupt;
 use crate::output::{OutputOptions, Sink, SourceMeta, TempFile, TempRegistry};
 use crate::pipeline::{self, Work};
 use crate::report::{ExitCode, FileReport, FileStats, Outcome, ReportOptions, Reporter};
-use crate::transform::Chain;
+use crate::transform::{Chain, Eol};
 use crate::walk::{self, Entry, Input};
 
 /// Batches of entries (of up to `walk::TREE_BATCH`) buffered between the walker and the pool.
@@ -109,8 +111,9 @@ pub struct Task {
 /// Where one file's converted bytes go.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Output {
-    /// An atomic output file at this path.
-    File(PathBuf),
+    /// An atomic output file at this path. With `rename`, the name is ours to choose: it follows
+    /// the file's format (`--to`); otherwise the user named the file and it is kept.
+    File { path: PathBuf, rename: bool },
     /// Standard output.
     Stdout,
 }
@@ -124,10 +127,11 @@ fn planned_items(
     walk: Option<crate::config::WalkConfig>,
 ) -> anyhow::Result<(Items, Option<JoinHandle<()>>)> {
     let single = |input: Input, display: PathBuf| -> (Items, Option<JoinHandle<()>>) {
+        let name = display.file_name().map(Path::new);
         let task = Task {
             input,
+            output: output_for(&config.dest, name),
             display,
-            output: output_for(&config.dest, None),
         };
         (Box::pin(tokio_stream::iter([Planned::Convert(task)])), None)
     };
@@ -183,11 +187,18 @@ fn plan(dest: &Dest, entry: Entry) -> Planned {
     }
 }
 
-/// The output of a file at `rel` below the source root (`None` for a single file or stdin).
-fn output_for(dest: &Dest, rel: Option<&std::path::Path>) -> Output {
+/// The output of a file at `rel` below the source root (for a single file, its name; `None`
+/// for stdin).
+fn output_for(dest: &Dest, rel: Option<&Path>) -> Output {
     match (dest, rel) {
-        (Dest::Dir(dir), Some(rel)) => Output::File(dir.join(rel)),
-        (Dest::Dir(dir), None) | (Dest::File(dir), _) => Output::File(dir.clone()),
+        (Dest::Dir(dir), Some(rel)) => Output::File {
+            path: dir.join(rel),
+            rename: true,
+        },
+        (Dest::Dir(dir), None) | (Dest::File(dir), _) => Output::File {
+            path: dir.clone(),
+            rename: false,
+        },
         (Dest::Stdout, _) => Output::Stdout,
     }
 }
@@ -266,20 +277,27 @@ struct FileJob {
     outputs: OutputOptions,
 }
 
-type Reader = Box<dyn AsyncBufRead + Unpin + Send>;
+/// A file after the open trip: its raw reader, metadata, output and what to do with it.
+struct OpenFile {
+    raw: Reader,
+    meta: SourceMeta,
+    sink: Sink,
+    /// Known once the first bytes are seen: for files in the open trip, for stdin after a peek.
+    plan: Option<FilePlan>,
+}
 
 impl FileJob {
     async fn run(self, task: Task) -> FileReport {
-        let outcome = match self.convert(&task).await {
-            Ok(stats) => Outcome::Done(stats),
-            Err(FileError::Cancelled) => Outcome::Cancelled,
-            Err(FileError::BrokenPipe) => Outcome::BrokenPipe,
-            Err(FileError::Failed(error)) => Outcome::Failed(error),
+        let (outcome, written) = match self.convert(&task).await {
+            Ok((stats, written)) => (Outcome::Done(stats), written),
+            Err(FileError::Cancelled) => (Outcome::Cancelled, None),
+            Err(FileError::BrokenPipe) => (Outcome::BrokenPipe, None),
+            Err(FileError::Failed(error)) => (Outcome::Failed(error), None),
         };
-        let output = match task.output {
-            Output::File(path) => Some(path),
+        let output = written.or(match task.output {
+            Output::File { path, .. } => Some(path),
             Output::Stdout => None,
-        };
+        });
         FileReport {
             path: task.display,
             output,
@@ -287,35 +305,74 @@ impl FileJob {
         }
     }
 
-    async fn convert(&self, task: &Task) -> Result<FileStats, FileError> {
+    /// Converts one file; returns its counts and the path written (which `--to` may rename).
+    async fn convert(&self, task: &Task) -> Result<(FileStats, Option<PathBuf>), FileError> {
         if self.cancel.is_cancelled() {
             return Err(FileError::Cancelled);
         }
-        let (mut reader, meta, mut sink) = self.open(task).await?;
-        let mut chain = self.chain();
-        // A file is read up to the size it had when opened (a snapshot, like tar): this saves
-        // the trip that would only confirm end of file, and keeps the content consistent with
-        // the modification time the output is given. Files that report size 0 (`/proc`) and
-        // stdin are read to the end.
-        let snapshot_len = match task.input {
-            Input::Path(_) => Some(meta.len).filter(|&len| len > 0),
-            Input::Stdin => None,
+        let OpenFile {
+            raw,
+            meta,
+            mut sink,
+            plan,
+        } = self.open(task).await?;
+        let raw_in = Arc::new(AtomicU64::new(0));
+        let raw: Reader = Box::new(CountingReader {
+            inner: raw,
+            count: raw_in.clone(),
+        });
+        let (raw, plan) = match plan {
+            Some(plan) => (raw, plan),
+            None => self.plan_stdin(raw).await?,
         };
-        match self
-            .pump(&mut reader, &mut chain, sink.writer(), snapshot_len)
-            .await
-        {
-            Ok(stats) => {
-                drop(reader);
+        let dest = sink.dest().map(Path::to_path_buf);
+        let mut reader = match plan.decode {
+            Some(format) => codec::decoder(format, raw),
+            None => raw,
+        };
+        let mut chain = self.chain();
+        let mut written = 0;
+        let mut output = KeepOpen {
+            inner: sink.writer(),
+            written: &mut written,
+        };
+        let result = match plan.encode {
+            None => {
+                self.pump(&mut reader, &mut chain, &mut output, plan.decode)
+                    .await
+            }
+            Some((format, level)) => {
+                let mut encoder = codec::encoder(format, level, output);
+                match self
+                    .pump(&mut reader, &mut chain, &mut encoder, plan.decode)
+                    .await
+                {
+                    // Exactly once: this writes the format's trailer.
+                    Ok(stats) => self.finish_encoder(&mut encoder).await.map(|()| stats),
+                    Err(error) => Err(error),
+                }
+            }
+        };
+        drop(reader);
+        match result {
+            Ok(_) => {
+                let stats = FileStats {
+                    bytes_in: raw_in.load(Ordering::Relaxed),
+                    bytes_out: written,
+                };
                 sink.commit(meta, self.config.fsync).await?;
-                Ok(stats)
+                Ok((stats, dest))
             }
             Err(error) => {
-                drop(reader);
                 sink.discard().await;
                 Err(error)
             }
         }
+    }
+
+    /// Whether the stage chain changes bytes (then a kept format must still be decoded).
+    fn transforms(&self) -> bool {
+        self.config.eol != Eol::Keep
     }
 
     fn chain(&self) -> Chain {
@@ -326,42 +383,111 @@ impl FileJob {
         chain
     }
 
-    /// Opens the input, reads its first chunk and creates the output, all in one trip to the
-    /// blocking pool: a small file needs no further trip to be read (the read is the same
-    /// `std` read that `tokio::fs` would run there, without a second hand-off).
-    async fn open(&self, task: &Task) -> Result<(Reader, SourceMeta, Sink), FileError> {
+    /// Standard input has no first chunk yet: peek at its magic bytes when the plan needs them.
+    async fn plan_stdin(&self, raw: Reader) -> Result<(Reader, FilePlan), FileError> {
+        let codec = &self.config.codec;
+        // Detection matters only when a compressed input would be handled differently.
+        let transforms = self.transforms();
+        let needs_magic = codec.decoding == Decoding::Auto
+            && codec.plan(None, transforms) != codec.plan(Some(Format::Gzip), transforms);
+        if !needs_magic {
+            return Ok((raw, codec.plan(codec.detect(&[], None), self.transforms())));
+        }
+        let (raw, prefix) = self.peek_magic(raw).await?;
+        Ok((
+            raw,
+            codec.plan(codec.detect(&prefix, None), self.transforms()),
+        ))
+    }
+
+    /// Reads the first [`codec::MAGIC_LEN`] bytes (fewer at end of input) and puts them back.
+    async fn peek_magic(&self, mut raw: Reader) -> Result<(Reader, Vec<u8>), FileError> {
+        let mut prefix = Vec::with_capacity(codec::MAGIC_LEN);
+        while prefix.len() < codec::MAGIC_LEN {
+            let chunk = tokio::select! {
+                biased;
+                () = self.cancel.cancelled() => return Err(FileError::Cancelled),
+                chunk = raw.fill_buf() => chunk.context("read error")?,
+            };
+            if chunk.is_empty() {
+                break;
+            }
+            let take = chunk.len().min(codec::MAGIC_LEN - prefix.len());
+            prefix.extend_from_slice(&chunk[..take]);
+            raw.consume(take);
+        }
+        let raw = Box::new(tokio::io::AsyncReadExt::chain(
+            Cursor::new(prefix.clone()),
+            raw,
+        ));
+        Ok((raw, prefix))
+    }
+
+    async fn finish_encoder(
+        &self,
+        encoder: &mut (dyn AsyncWrite + Unpin + Send + '_),
+    ) -> Result<(), FileError> {
+        tokio::select! {
+            biased;
+            () = self.cancel.cancelled() => Err(FileError::Cancelled),
+            done = encoder.shutdown() => Ok(done.context("write error")?),
+        }
+    }
+
+    /// Opens the input, reads its first chunk, decides the file's plan and output name from it,
+    /// and creates the output, all in one trip to the blocking pool: a small file needs no
+    /// further trip to be read (the read is the same `std` read that `tokio::fs` would run
+    /// there, without a second hand-off).
+    async fn open(&self, task: &Task) -> Result<OpenFile, FileError> {
         let (input, output) = (task.input.clone(), task.output.clone());
         let (outputs, stall) = (self.outputs.clone(), self.config.test_stall);
+        let (codec, transforms) = (self.config.codec, self.transforms());
         let opened = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
-            let (source, meta) = match &input {
+            let (source, meta, plan) = match &input {
                 Input::Path(path) => {
                     let (file, meta) = open_source(path)?;
-                    (Opened::read_first_chunk(file, meta.len)?, meta)
+                    let source = Opened::read_first_chunk(file, meta.len)?;
+                    let detected = codec.detect(source.prefix(), path.file_name());
+                    (source, meta, Some(codec.plan(detected, transforms)))
                 }
-                Input::Stdin => (Opened::Stdin, SourceMeta::for_stdin()),
+                Input::Stdin => (Opened::Stdin, SourceMeta::for_stdin(), None),
             };
-            let temp = match &output {
-                Output::File(dest) => Some(TempFile::create(dest, meta.mode, &outputs)?),
-                Output::Stdout => None,
+            let temp = match (&output, plan) {
+                (Output::File { path, rename: true }, Some(plan)) => {
+                    let name = path.file_name().unwrap_or_default();
+                    let dest = path.with_file_name(codec.output_name(name, plan));
+                    Some(TempFile::create(&dest, meta.mode, &outputs)?)
+                }
+                (Output::File { path, .. }, _) => {
+                    Some(TempFile::create(path, meta.mode, &outputs)?)
+                }
+                (Output::Stdout, _) => None,
             };
             if let Some(stall) = stall {
                 std::thread::sleep(stall); // test seam: a hung file system (see config)
             }
-            Ok((source, meta, temp))
+            Ok((source, meta, plan, temp))
         })
         .await
         .map_err(|error| anyhow!("internal error: the open task failed: {error}"))??;
-        let (source, meta, temp) = opened;
+        let (source, meta, plan, temp) = opened;
         let buffer = buffer_size(match source {
             Opened::Stdin => None,
             _ => Some(meta.len),
         });
-        let reader: Reader = match source {
+        let raw: Reader = match source {
             Opened::Whole(chunk) => Box::new(Cursor::new(chunk)),
             Opened::Partial(chunk, file) => {
                 let mut file = tokio::fs::File::from_std(file);
                 file.set_max_buf_size(buffer);
                 let rest = BufReader::with_capacity(buffer, file);
+                // A file is read up to the size it had when opened (a snapshot, like tar):
+                // consistent with the modification time its output gets, and no extra trip
+                // to confirm the end.
+                let rest = tokio::io::AsyncReadExt::take(
+                    rest,
+                    meta.len.saturating_sub(chunk.len() as u64),
+                );
                 Box::new(tokio::io::AsyncReadExt::chain(Cursor::new(chunk), rest))
             }
             Opened::Stdin => Box::new(BufReader::with_capacity(buffer, tokio::io::stdin())),
@@ -370,17 +496,22 @@ impl FileJob {
             Some(temp) => Sink::File(temp.into_async(buffer)),
             None => Sink::Stdout(tokio::io::stdout()),
         };
-        Ok((reader, meta, sink))
+        Ok(OpenFile {
+            raw,
+            meta,
+            sink,
+            plan,
+        })
     }
 
-    /// Streams the input through the chain into the writer, chunk by chunk, until end of file or
-    /// `snapshot_len` bytes.
+    /// Streams the input through the chain into the writer, chunk by chunk, until the end.
+    /// Read errors are described in terms of the format being decoded, if any.
     async fn pump(
         &self,
         reader: &mut Reader,
         chain: &mut Chain,
-        writer: &mut (dyn AsyncWrite + Unpin + Send),
-        snapshot_len: Option<u64>,
+        writer: &mut (dyn AsyncWrite + Unpin + Send + '_),
+        decoding: Option<Format>,
     ) -> Result<FileStats, FileError> {
         let mut stats = FileStats::default();
         let mut transformed = Vec::new();
@@ -388,7 +519,9 @@ impl FileJob {
             let chunk = tokio::select! {
                 biased;
                 () = self.cancel.cancelled() => return Err(FileError::Cancelled),
-                chunk = reader.fill_buf() => chunk.context("read error")?,
+                chunk = reader.fill_buf() => chunk.map_err(|error| {
+                    codec::describe_read_error(decoding, error, stats.bytes_in)
+                })?,
             };
             if chunk.is_empty() {
                 break;
@@ -406,9 +539,6 @@ impl FileJob {
             stats.bytes_out += bytes.len() as u64;
             reader.consume(consumed);
             self.test_delay().await?;
-            if snapshot_len.is_some_and(|len| stats.bytes_in >= len) {
-                break;
-            }
         }
         transformed.clear();
         chain.finish(&mut transformed)?;
@@ -419,7 +549,7 @@ impl FileJob {
 
     async fn write(
         &self,
-        writer: &mut (dyn AsyncWrite + Unpin + Send),
+        writer: &mut (dyn AsyncWrite + Unpin + Send + '_),
         bytes: &[u8],
     ) -> Result<(), FileError> {
         if bytes.is_empty() {
@@ -444,6 +574,41 @@ impl FileJob {
     }
 }
 
+/// Counts the raw bytes a reader hands out (what the summary reports as bytes in, whatever
+/// the decoder makes of them).
+struct CountingReader {
+    inner: Reader,
+    count: Arc<AtomicU64>,
+}
+
+impl AsyncRead for CountingReader {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let before = buf.filled().len();
+        let polled = Pin::new(&mut self.inner).poll_read(cx, buf);
+        let read = buf.filled().len() - before;
+        self.count.fetch_add(read as u64, Ordering::Relaxed);
+        polled
+    }
+}
+
+impl AsyncBufRead for CountingReader {
+    fn poll_fill_buf(
+        self: Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<&[u8]>> {
+        Pin::new(&mut self.get_mut().inner).poll_fill_buf(cx)
+    }
+
+    fn consume(mut self: Pin<&mut Self>, amt: usize) {
+        self.count.fetch_add(amt as u64, Ordering::Relaxed);
+        Pin::new(&mut self.inner).consume(amt);
+    }
+}
+
 /// An input as the open trip leaves it.
 enum Opened {
     /// The whole file (up to its size when opened) was read; it is already closed.
@@ -455,6 +620,15 @@ enum Opened {
 }
 
 impl Opened {
+    /// The first bytes, for magic detection (empty for stdin, which is peeked at later).
+    fn prefix(&self) -> &[u8] {
+        let chunk = match self {
+            Opened::Whole(chunk) | Opened::Partial(chunk, _) => chunk.as_slice(),
+            Opened::Stdin => &[],
+        };
+        &chunk[..chunk.len().min(codec::MAGIC_LEN)]
+    }
+
     /// Reads up to one buffer of `file` (whose size was `len` when opened). Blocking.
     fn read_first_chunk(file: File, len: u64) -> anyhow::Result<Self> {
         // Size 0 may mean "unknown" (`/proc`): read a buffer's worth and see.
@@ -517,12 +691,18 @@ mod tests {
     fn outputs_mirror_the_relative_layout() {
         let dir = Dest::Dir("out".into());
         assert_eq!(
-            output_for(&dir, Some(std::path::Path::new("a/b.log"))),
-            Output::File("out/a/b.log".into())
+            output_for(&dir, Some(Path::new("a/b.log"))),
+            Output::File {
+                path: "out/a/b.log".into(),
+                rename: true
+            }
         );
         assert_eq!(
             output_for(&Dest::File("x.log".into()), None),
-            Output::File("x.log".into())
+            Output::File {
+                path: "x.log".into(),
+                rename: false
+            }
         );
         assert_eq!(output_for(&Dest::Stdout, None), Output::Stdout);
     }

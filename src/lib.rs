@@ -6,6 +6,7 @@
 //! - [`walk`]: the directory walker, on its own thread, feeding a bounded channel.
 //! - [`pipeline`]: the bounded pool that runs at most `--jobs` files at once.
 //! - [`convert`]: the `convert` command: per-file job and orchestration.
+//! - [`codec`]: compression formats: detection, names, decoders and encoders.
 //! - [`transform`]: the byte stages between reader and writer (line endings for now).
 //! - [`output`]: atomic output files (temp file, rename) and stdout.
 //! - [`report`]: per-file outcomes, messages, the summary and the exit code.
@@ -13,6 +14,7 @@
 //! - [`generate`]: man pages and shell completions from the clap definitions.
 
 pub mod cli;
+pub mod codec;
 pub mod config;
 pub mod convert;
 pub mod generate;

@@ -408,6 +408,14 @@ pub enum Sink {
 }
 
 impl Sink {
+    /// The final path of an output file (`None` for stdout).
+    pub fn dest(&self) -> Option<&Path> {
+        match self {
+            Sink::File(file) => Some(file.dest()),
+            Sink::Stdout(_) => None,
+        }
+    }
+
     /// The writer for the file's bytes.
     pub fn writer(&mut self) -> &mut (dyn AsyncWrite + Unpin + Send) {
         match self {

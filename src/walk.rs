@@ -220,10 +220,49 @@ impl Walker {
                 continue;
             }
             if let Some(found) = self.classify(entry.path(), rel, file_type) {
-                self.send(found)?;
+                self.send(self.refuse_conflict(found))?;
             }
         }
         Ok(())
+    }
+
+    /// Turns a file into a failure when a sibling would be written under the same output name
+    /// (`a.log` and `a.log.gz` with `--to none`). Both are refused, each when its turn comes, so
+    /// neither output is written; no list of names is kept, whatever the tree size.
+    fn refuse_conflict(&self, entry: Entry) -> Entry {
+        let Entry::File { path, rel } = entry else {
+            return entry;
+        };
+        let Some(name) = path.file_name() else {
+            return Entry::File { path, rel };
+        };
+        let rival = self.config.codec.rivals(name).into_iter().find(|rival| {
+            self.config.filter.accepts_file(&rel.with_file_name(rival))
+                && self.is_processed_file(&path.with_file_name(rival))
+        });
+        match rival {
+            None => Entry::File { path, rel },
+            Some(rival) => {
+                let output = self.config.codec.expected_output_name(name);
+                let error = anyhow!(
+                    "output name conflict: {} would also be written as {}",
+                    path.with_file_name(rival).display(),
+                    output.to_string_lossy()
+                );
+                Entry::Failed { path, error }
+            }
+        }
+    }
+
+    /// Whether `path` is a file the run processes (a regular file, or a link to one with `-L`).
+    fn is_processed_file(&self, path: &Path) -> bool {
+        match fs::symlink_metadata(path) {
+            Ok(meta) if meta.is_file() => true,
+            Ok(meta) if meta.is_symlink() && self.config.follow => {
+                fs::metadata(path).is_ok_and(|meta| meta.is_file())
+            }
+            _ => false,
+        }
     }
 
     /// Whether a followed link's real path lies in the output directory (only `-L` follows links,
@@ -356,6 +395,7 @@ impl Walker {
             return skip(SkipReason::IntoOutput);
         }
         self.classify(&path, &rel, file_type)
+            .map(|entry| self.refuse_conflict(entry))
     }
 
     /// A listed file meets the same rules as a walked one: depth, include/exclude, and no

@@ -1,0 +1,568 @@
+//! Compression formats: detection, output names, decoders, encoders and what their errors mean.
+//!
+//! Input formats are found by magic bytes (gzip, zstd, xz, bzip2), whatever the file is called;
+//! brotli has no magic, so only a `.br` name makes a file brotli. Decoders read every member or
+//! frame (`multiple_members(true)`: concatenated gzip and multi-frame zstd are common in log
+//! archives). Encoders write through [`KeepOpen`], so their shutdown writes the trailer but leaves
+//! finishing the file to the atomic commit. Everything here streams: memory is bounded by buffer
+//! sizes and the codecs' own windows, whatever the compression ratio.
+
+use std::ffi::{OsStr, OsString};
+use std::io;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use anyhow::{Result, anyhow, bail};
+use async_compression::Level;
+use async_compression::tokio::{bufread, write};
+use tokio::io::{AsyncBufRead, AsyncWrite, BufReader};
+
+/// Bytes of an input needed to recognise its format.
+pub const MAGIC_LEN: usize = 6;
+
+/// Decoded bytes buffered per file between a decoder and the stage chain.
+const DECODED_BUFFER: usize = 256 * 1024;
+
+/// A compression format asyncfiles reads and writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// gzip (deflate), `.gz`
+    Gzip,
+    /// Zstandard, `.zst`
+    Zstd,
+    /// xz (LZMA2), `.xz`
+    Xz,
+    /// bzip2, `.bz2`
+    Bzip2,
+    /// brotli, `.br`
+    Brotli,
+}
+
+/// Every format, for tables and tests.
+pub const ALL_FORMATS: [Format; 5] = [
+    Format::Gzip,
+    Format::Zstd,
+    Format::Xz,
+    Format::Bzip2,
+    Format::Brotli,
+];
+
+impl Format {
+    /// The format's usual name, as in messages (`truncated gzip stream`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Gzip => "gzip",
+            Format::Zstd => "zstd",
+            Format::Xz => "xz",
+            Format::Bzip2 => "bzip2",
+            Format::Brotli => "brotli",
+        }
+    }
+
+    /// The file-name extension, without the dot.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Gzip => "gz",
+            Format::Zstd => "zst",
+            Format::Xz => "xz",
+            Format::Bzip2 => "bz2",
+            Format::Brotli => "br",
+        }
+    }
+
+    /// Valid `--level` values, on the reference tool's own scale.
+    pub fn levels(self) -> std::ops::RangeInclusive<i32> {
+        match self {
+            Format::Gzip | Format::Bzip2 => 1..=9,
+            Format::Zstd => 1..=22,
+            Format::Xz => 0..=9,
+            Format::Brotli => 0..=11,
+        }
+    }
+
+    /// The level the reference tool uses when none is given.
+    pub fn default_level(self) -> i32 {
+        match self {
+            Format::Gzip | Format::Xz => 6,
+            Format::Zstd => 3,
+            Format::Bzip2 => 9,
+            Format::Brotli => 11,
+        }
+    }
+
+    /// The format whose magic bytes start `prefix`, if any (brotli has none).
+    pub fn sniff(prefix: &[u8]) -> Option<Format> {
+        match prefix {
+            [0x1f, 0x8b, ..] => Some(Format::Gzip),
+            [0x28, 0xb5, 0x2f, 0xfd, ..] => Some(Format::Zstd),
+            [0xfd, b'7', b'z', b'X', b'Z', 0x00, ..] => Some(Format::Xz),
+            [b'B', b'Z', b'h', b'1'..=b'9', ..] => Some(Format::Bzip2),
+            _ => None,
+        }
+    }
+
+    /// The format a file name's extension names (`app.log.gz` → gzip; `x.tgz` → gzip).
+    pub fn from_name(name: &OsStr) -> Option<Format> {
+        compression_extension(name.as_bytes()).map(|extension| extension.format)
+    }
+}
+
+/// A compression extension and what removing it leaves (`.tgz` becomes `.tar`).
+struct Extension {
+    suffix: &'static [u8],
+    format: Format,
+    replacement: &'static [u8],
+}
+
+const EXTENSIONS: [Extension; 6] = [
+    Extension {
+        suffix: b".gz",
+        format: Format::Gzip,
+        replacement: b"",
+    },
+    Extension {
+        suffix: b".tgz",
+        format: Format::Gzip,
+        replacement: b".tar",
+    },
+    Extension {
+        suffix: b".zst",
+        format: Format::Zstd,
+        replacement: b"",
+    },
+    Extension {
+        suffix: b".xz",
+        format: Format::Xz,
+        replacement: b"",
+    },
+    Extension {
+        suffix: b".bz2",
+        format: Format::Bzip2,
+        replacement: b"",
+    },
+    Extension {
+        suffix: b".br",
+        format: Format::Brotli,
+        replacement: b"",
+    },
+];
+
+/// The compression extension `name` ends with (in any letter case), if any.
+fn compression_extension(name: &[u8]) -> Option<&'static Extension> {
+    EXTENSIONS.iter().find(|extension| {
+        let suffix = extension.suffix;
+        name.len() > suffix.len() && name[name.len() - suffix.len()..].eq_ignore_ascii_case(suffix)
+    })
+}
+
+/// `name` with its compression extension removed (`a.log.gz` → `a.log`, `x.tgz` → `x.tar`).
+pub fn strip_compression_extension(name: &OsStr) -> Option<OsString> {
+    let bytes = name.as_bytes();
+    let extension = compression_extension(bytes)?;
+    let mut stripped = bytes[..bytes.len() - extension.suffix.len()].to_vec();
+    stripped.extend_from_slice(extension.replacement);
+    Some(OsString::from_vec(stripped))
+}
+
+/// `--from`: how inputs are decoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decoding {
+    /// By magic bytes (and `.br` by name).
+    Auto,
+    /// Never: bytes as they are.
+    None,
+    /// Always as this format.
+    Format(Format),
+}
+
+/// `--to`: how outputs are encoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    /// Each file in the format it came in, under its own name.
+    Keep,
+    /// Plain, decoded bytes.
+    None,
+    /// This format, at this level.
+    Format(Format, i32),
+}
+
+/// What happens to one file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FilePlan {
+    /// Decode the input as this format.
+    pub decode: Option<Format>,
+    /// Encode the output as this format, at this level.
+    pub encode: Option<(Format, i32)>,
+}
+
+impl FilePlan {
+    /// Bytes go from input to output untouched (no codec at all).
+    pub fn is_copy(&self) -> bool {
+        self.decode.is_none() && self.encode.is_none()
+    }
+}
+
+/// The checked `--from`/`--to`/`--level` of a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CodecConfig {
+    /// `--from`.
+    pub decoding: Decoding,
+    /// `--to` (with `--level`).
+    pub encoding: Encoding,
+}
+
+impl Default for CodecConfig {
+    fn default() -> Self {
+        Self {
+            decoding: Decoding::Auto,
+            encoding: Encoding::Keep,
+        }
+    }
+}
+
+impl CodecConfig {
+    /// Checks `--level` against the output format's own scale.
+    pub fn new(
+        decoding: Decoding,
+        to: Option<Format>,
+        keep: bool,
+        level: Option<i32>,
+    ) -> Result<Self> {
+        let encoding = match (to, keep, level) {
+            (Some(format), _, level) => {
+                let level = level.unwrap_or_else(|| format.default_level());
+                let valid = format.levels();
+                if !valid.contains(&level) {
+                    bail!(
+                        "--level {level} is out of range for {} ({}-{})",
+                        format.name(),
+                        valid.start(),
+                        valid.end()
+                    );
+                }
+                Encoding::Format(format, level)
+            }
+            (None, _, Some(_)) => bail!("--level needs --to gz, zst, xz, bz2 or br"),
+            (None, true, None) => Encoding::Keep,
+            (None, false, None) => Encoding::None,
+        };
+        Ok(Self { decoding, encoding })
+    }
+
+    /// The format an input is in: by magic bytes (`prefix`), or for brotli by `name`.
+    pub fn detect(&self, prefix: &[u8], name: Option<&OsStr>) -> Option<Format> {
+        match self.decoding {
+            Decoding::None => None,
+            Decoding::Format(format) => Some(format),
+            Decoding::Auto => Format::sniff(prefix).or_else(|| {
+                name.and_then(Format::from_name)
+                    .filter(|&format| format == Format::Brotli)
+            }),
+        }
+    }
+
+    /// What to do with a file in `detected` format. `transforms` is true when the stage chain
+    /// changes bytes, which needs the decoded content even when the format is kept.
+    pub fn plan(&self, detected: Option<Format>, transforms: bool) -> FilePlan {
+        match self.encoding {
+            // The fast path: same format, no transforms: copy the bytes, decode nothing.
+            Encoding::Keep if !transforms => FilePlan {
+                decode: None,
+                encode: None,
+            },
+            Encoding::Keep => FilePlan {
+                decode: detected,
+                encode: detected.map(|format| (format, format.default_level())),
+            },
+            Encoding::None => FilePlan {
+                decode: detected,
+                encode: None,
+            },
+            Encoding::Format(format, level) => FilePlan {
+                decode: detected,
+                encode: Some((format, level)),
+            },
+        }
+    }
+
+    /// The output name of an input called `name` under `plan`: a decoded file loses its
+    /// compression extension, an encoded one gains its format's.
+    pub fn output_name(&self, name: &OsStr, plan: FilePlan) -> OsString {
+        if self.encoding == Encoding::Keep {
+            return name.to_owned();
+        }
+        let mut output = match plan.decode {
+            Some(_) => strip_compression_extension(name).unwrap_or_else(|| name.to_owned()),
+            None => name.to_owned(),
+        };
+        if let Some((format, _)) = plan.encode {
+            output.push(".");
+            output.push(format.extension());
+        }
+        output
+    }
+
+    /// The name `name` would be written under if its extension tells the truth about its
+    /// content (what the walker can know without opening it).
+    pub fn expected_output_name(&self, name: &OsStr) -> OsString {
+        let detected = match self.decoding {
+            Decoding::Auto => Format::from_name(name),
+            Decoding::None => None,
+            Decoding::Format(format) => Some(format),
+        };
+        self.output_name(name, self.plan(detected, true))
+    }
+
+    /// Other input names in the same directory that would be written under the same output
+    /// name as `name` (`a.log` and `a.log.gz` with `--to none`). Empty when names do not change.
+    pub fn rivals(&self, name: &OsStr) -> Vec<OsString> {
+        if matches!(self.encoding, Encoding::Keep) || self.decoding == Decoding::None {
+            return Vec::new();
+        }
+        let output = self.expected_output_name(name);
+        let base = match self.encoding {
+            Encoding::Format(format, _) => {
+                let suffix = format!(".{}", format.extension());
+                match output.as_bytes().strip_suffix(suffix.as_bytes()) {
+                    Some(base) => OsString::from_vec(base.to_vec()),
+                    None => return Vec::new(),
+                }
+            }
+            _ => output.clone(),
+        };
+        let mut candidates = vec![base.clone()];
+        for Extension {
+            suffix,
+            replacement,
+            ..
+        } in &EXTENSIONS
+        {
+            let bytes = base.as_bytes();
+            let candidate = if replacement.is_empty() {
+                [bytes, suffix].concat()
+            } else {
+                match bytes.strip_suffix(*replacement) {
+                    Some(stem) => [stem, suffix].concat(),
+                    None => continue,
+                }
+            };
+            candidates.push(OsString::from_vec(candidate));
+        }
+        candidates
+            .into_iter()
+            .filter(|candidate| candidate != name && self.expected_output_name(candidate) == output)
+            .collect()
+    }
+}
+
+/// A reader of decoded bytes.
+pub type Reader = Box<dyn AsyncBufRead + Unpin + Send>;
+
+/// Wraps `input` in a streaming decoder for `format` that reads every member or frame.
+pub fn decoder(format: Format, input: Reader) -> Reader {
+    macro_rules! all_members {
+        ($decoder:expr) => {{
+            let mut decoder = $decoder;
+            decoder.multiple_members(true);
+            Box::new(BufReader::with_capacity(DECODED_BUFFER, decoder))
+        }};
+    }
+    match format {
+        Format::Gzip => all_members!(bufread::GzipDecoder::new(input)),
+        Format::Zstd => all_members!(bufread::ZstdDecoder::new(input)),
+        Format::Xz => all_members!(bufread::XzDecoder::new(input)),
+        Format::Bzip2 => all_members!(bufread::BzDecoder::new(input)),
+        Format::Brotli => all_members!(bufread::BrotliDecoder::new(input)),
+    }
+}
+
+/// A writer that compresses into `output` as `format` at `level`. Shut it down exactly once:
+/// that writes the format's trailer.
+pub fn encoder<'a, W: AsyncWrite + Unpin + Send + 'a>(
+    format: Format,
+    level: i32,
+    output: W,
+) -> Box<dyn AsyncWrite + Unpin + Send + 'a> {
+    let level = Level::Precise(level);
+    match format {
+        Format::Gzip => Box::new(write::GzipEncoder::with_quality(output, level)),
+        Format::Zstd => Box::new(write::ZstdEncoder::with_quality(output, level)),
+        Format::Xz => Box::new(write::XzEncoder::with_quality(output, level)),
+        Format::Bzip2 => Box::new(write::BzEncoder::with_quality(output, level)),
+        Format::Brotli => Box::new(write::BrotliEncoder::with_quality(output, level)),
+    }
+}
+
+/// What a failed read of a decoded stream means for the user: the file's own I/O error, a
+/// truncated stream, or data that is not valid `format`. `decoded` bytes came out before the
+/// error: after a complete member, bad data is trailing garbage, and the count says where.
+pub fn describe_read_error(
+    format: Option<Format>,
+    error: io::Error,
+    decoded: u64,
+) -> anyhow::Error {
+    let Some(format) = format.filter(|_| error.raw_os_error().is_none()) else {
+        return anyhow::Error::new(error).context("read error");
+    };
+    let name = format.name();
+    match error.kind() {
+        io::ErrorKind::UnexpectedEof => anyhow!("truncated {name} stream"),
+        _ if decoded > 0 => anyhow!("invalid {name} data after {decoded} decoded bytes: {error}"),
+        _ if format == Format::Zstd => anyhow!("invalid zstd frame: {error}"),
+        _ => anyhow!("invalid {name} data: {error}"),
+    }
+}
+
+/// Passes writes through (counting them) but ignores shutdown: an encoder's shutdown must
+/// write the trailer, not finish the file, which the atomic commit does.
+pub struct KeepOpen<'a> {
+    /// The output.
+    pub inner: &'a mut (dyn AsyncWrite + Unpin + Send),
+    /// Bytes written so far.
+    pub written: &'a mut u64,
+}
+
+impl AsyncWrite for KeepOpen<'_> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let polled = Pin::new(&mut *self.inner).poll_write(cx, buf);
+        if let Poll::Ready(Ok(written)) = polled {
+            *self.written += written as u64;
+        }
+        polled
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut *self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(list: &[&str]) -> Vec<OsString> {
+        list.iter().map(OsString::from).collect()
+    }
+
+    #[test]
+    fn magic_bytes_name_the_format() {
+        assert_eq!(Format::sniff(&[0x1f, 0x8b, 8, 0]), Some(Format::Gzip));
+        assert_eq!(
+            Format::sniff(&[0x28, 0xb5, 0x2f, 0xfd, 0]),
+            Some(Format::Zstd)
+        );
+        assert_eq!(Format::sniff(b"\xfd7zXZ\0"), Some(Format::Xz));
+        assert_eq!(Format::sniff(b"BZh91AY"), Some(Format::Bzip2));
+        assert_eq!(Format::sniff(b"BZh0"), None);
+        assert_eq!(Format::sniff(b"2026-11-21 log line"), None);
+        assert_eq!(Format::sniff(&[0x1f]), None);
+    }
+
+    #[test]
+    fn names_follow_decoding_and_encoding() {
+        let gz = FilePlan {
+            decode: Some(Format::Gzip),
+            encode: None,
+        };
+        let to_none = CodecConfig::new(Decoding::Auto, None, false, None).unwrap();
+        assert_eq!(to_none.output_name(OsStr::new("app.log.gz"), gz), "app.log");
+        assert_eq!(
+            to_none.output_name(OsStr::new("access.log.1"), gz),
+            "access.log.1"
+        );
+        assert_eq!(
+            to_none.output_name(OsStr::new("backup.tgz"), gz),
+            "backup.tar"
+        );
+
+        let to_zst = CodecConfig::new(Decoding::Auto, Some(Format::Zstd), false, None).unwrap();
+        let plan = to_zst.plan(Some(Format::Gzip), false);
+        assert_eq!(
+            to_zst.output_name(OsStr::new("app.log.gz"), plan),
+            "app.log.zst"
+        );
+        let plain = to_zst.plan(None, false);
+        assert_eq!(
+            to_zst.output_name(OsStr::new("app.log"), plain),
+            "app.log.zst"
+        );
+
+        let keep = CodecConfig::default();
+        assert!(keep.plan(Some(Format::Gzip), false).is_copy());
+        assert_eq!(keep.output_name(OsStr::new("app.log.gz"), gz), "app.log.gz");
+    }
+
+    #[test]
+    fn rivals_are_the_other_names_for_the_same_output() {
+        let to_none = CodecConfig::new(Decoding::Auto, None, false, None).unwrap();
+        assert_eq!(
+            to_none.rivals(OsStr::new("a.log")),
+            names(&["a.log.gz", "a.log.zst", "a.log.xz", "a.log.bz2", "a.log.br"])
+        );
+        assert_eq!(
+            to_none.rivals(OsStr::new("a.log.gz")),
+            names(&["a.log", "a.log.zst", "a.log.xz", "a.log.bz2", "a.log.br"])
+        );
+        assert!(
+            to_none
+                .rivals(OsStr::new("x.tar"))
+                .contains(&OsString::from("x.tgz"))
+        );
+
+        let to_gz = CodecConfig::new(Decoding::Auto, Some(Format::Gzip), false, None).unwrap();
+        assert!(
+            to_gz
+                .rivals(OsStr::new("a.log.zst"))
+                .contains(&OsString::from("a.log"))
+        );
+        assert!(
+            to_gz
+                .rivals(OsStr::new("a.log.zst"))
+                .contains(&OsString::from("a.log.gz"))
+        );
+        assert!(
+            CodecConfig::default()
+                .rivals(OsStr::new("a.log"))
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn levels_are_checked_on_the_formats_own_scale() {
+        let error =
+            CodecConfig::new(Decoding::Auto, Some(Format::Gzip), false, Some(12)).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "--level 12 is out of range for gzip (1-9)"
+        );
+        assert!(CodecConfig::new(Decoding::Auto, Some(Format::Zstd), false, Some(19)).is_ok());
+        let error = CodecConfig::new(Decoding::Auto, None, true, Some(3)).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "--level needs --to gz, zst, xz, bz2 or br"
+        );
+    }
+
+    #[test]
+    fn decode_errors_name_the_format() {
+        let eof = io::Error::new(io::ErrorKind::UnexpectedEof, "eof");
+        assert_eq!(
+            describe_read_error(Some(Format::Gzip), eof, 0).to_string(),
+            "truncated gzip stream"
+        );
+        let os = io::Error::from_raw_os_error(5);
+        assert_eq!(
+            format!("{:#}", describe_read_error(Some(Format::Gzip), os, 0)),
+            "read error: Input/output error (os error 5)"
+        );
+    }
+}

@@ -1,0 +1,425 @@
+//! `convert --from/--to/--level`: every format pair against the reference tools, detection by
+//! content, multi-member inputs, output names and conflicts, corrupt and truncated inputs.
+//!
+//! The reference tools (gzip, zstd, xz, bzip2, brotli) are installed by `.ci/run`.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use common::{TestEnv, fixtures, tree};
+
+/// A format as the tests see it: its `--to` name, extension and reference tool.
+#[derive(Debug, Clone, Copy)]
+struct Format {
+    flag: &'static str,
+    extension: &'static str,
+    tool: &'static str,
+}
+
+const FORMATS: [Format; 5] = [
+    Format {
+        flag: "gz",
+        extension: "gz",
+        tool: "gzip",
+    },
+    Format {
+        flag: "zst",
+        extension: "zst",
+        tool: "zstd",
+    },
+    Format {
+        flag: "xz",
+        extension: "xz",
+        tool: "xz",
+    },
+    Format {
+        flag: "bz2",
+        extension: "bz2",
+        tool: "bzip2",
+    },
+    Format {
+        flag: "br",
+        extension: "br",
+        tool: "brotli",
+    },
+];
+
+/// Runs a reference tool as a filter: `input` on stdin, its stdout returned.
+fn filter(tool: &str, args: &[&str], input: &[u8]) -> Vec<u8> {
+    let mut child = Command::new(tool)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{tool} is needed for these tests (.ci/run installs it): {e}"));
+    let mut stdin = child.stdin.take().unwrap();
+    let input = input.to_vec();
+    let writer = std::thread::spawn(move || stdin.write_all(&input));
+    let output = child.wait_with_output().unwrap();
+    writer.join().unwrap().unwrap();
+    assert!(
+        output.status.success(),
+        "{tool} {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output.stdout
+}
+
+fn compress(format: Format, bytes: &[u8]) -> Vec<u8> {
+    filter(format.tool, &["-c"], bytes)
+}
+
+fn decompress(format: Format, bytes: &[u8]) -> Vec<u8> {
+    filter(format.tool, &["-d", "-c"], bytes)
+}
+
+/// The reference tool's own integrity test of a file.
+fn passes_tool_test(format: Format, path: &Path) -> bool {
+    Command::new(format.tool)
+        .arg("-t")
+        .arg(path)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .unwrap()
+        .success()
+}
+
+/// The fixture tree compressed file by file with `format`'s reference tool (`name.ext`).
+fn compressed_fixtures(
+    env: &TestEnv,
+    root: &str,
+    format: Option<Format>,
+) -> BTreeMap<PathBuf, Vec<u8>> {
+    let originals = tree(&fixtures());
+    for (rel, bytes) in &originals {
+        let (name, bytes) = match format {
+            Some(format) => (
+                format!("{}.{}", rel.display(), format.extension),
+                compress(format, bytes),
+            ),
+            None => (rel.display().to_string(), bytes.clone()),
+        };
+        env.write(&format!("{root}/{name}"), bytes);
+    }
+    originals
+}
+
+#[test]
+fn every_format_pair_round_trips_through_the_reference_tools() {
+    let env = TestEnv::new();
+    let inputs: Vec<Option<Format>> = std::iter::once(None).chain(FORMATS.map(Some)).collect();
+    for input in &inputs {
+        let in_dir = format!("in-{}", input.map_or("plain", |f| f.flag));
+        let originals = compressed_fixtures(&env, &in_dir, *input);
+        for output in &inputs {
+            let out_dir = format!("{in_dir}-to-{}", output.map_or("none", |f| f.flag));
+            let to = output.map_or("none", |f| f.flag);
+            env.run(&["-q", "convert", "--to", to, &in_dir, &out_dir])
+                .assert_code(0)
+                .assert_stderr(&[]);
+            let written = env.tree(&out_dir);
+            assert_eq!(written.len(), originals.len(), "{out_dir}");
+            for (rel, original) in &originals {
+                let (name, content) = match output {
+                    Some(format) => {
+                        let name = PathBuf::from(format!("{}.{}", rel.display(), format.extension));
+                        let bytes = written
+                            .get(&name)
+                            .unwrap_or_else(|| panic!("{out_dir}/{}", name.display()));
+                        assert!(
+                            passes_tool_test(*format, &env.path(&out_dir).join(&name)),
+                            "{out_dir}/{}",
+                            name.display()
+                        );
+                        (name, decompress(*format, bytes))
+                    }
+                    None => (rel.clone(), written[rel].clone()),
+                };
+                assert!(
+                    content == *original,
+                    "{out_dir}/{} differs from the fixture",
+                    name.display()
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn keep_copies_compressed_files_byte_for_byte_without_decoding() {
+    let env = TestEnv::new();
+    env.write("in/a.log.gz", compress(FORMATS[0], b"one\n"));
+    env.write("in/corrupt.gz", b"\x1f\x8b but not really gzip");
+    env.run(&["convert", "in", "out"]).assert_code(0);
+    assert_eq!(env.tree("out"), env.tree("in"));
+}
+
+#[test]
+fn keep_with_a_transform_reencodes_in_the_same_format_and_name() {
+    let env = TestEnv::new();
+    for format in FORMATS {
+        env.write(
+            &format!("in/a.log.{}", format.extension),
+            compress(format, b"one\r\ntwo\r\n"),
+        );
+    }
+    env.run(&["-q", "convert", "--eol", "lf", "in", "out"])
+        .assert_code(0);
+    for format in FORMATS {
+        let path = env.path(&format!("out/a.log.{}", format.extension));
+        assert!(passes_tool_test(format, &path), "{}", path.display());
+        assert_eq!(
+            decompress(format, &fs::read(&path).unwrap()),
+            b"one\ntwo\n",
+            "{}",
+            format.tool
+        );
+    }
+}
+
+#[test]
+fn misnamed_files_are_detected_by_their_content() {
+    let env = TestEnv::new();
+    let text = b"2026-11-21 rotated log\n";
+    env.write("in/access.log.1", compress(FORMATS[0], text));
+    env.write("in/data.bin", compress(FORMATS[1], text));
+    env.write("in/messages", compress(FORMATS[2], text));
+    env.write("in/old", compress(FORMATS[3], text));
+    env.write("in/plain.gz", b"plain text with a misleading name\n");
+    env.run(&["-q", "convert", "--to", "none", "in", "out"])
+        .assert_code(0);
+    for name in ["access.log.1", "data.bin", "messages", "old"] {
+        assert_eq!(env.read(&format!("out/{name}")), text, "{name}");
+    }
+    // No magic: plain, and its name is its own.
+    assert_eq!(
+        env.read("out/plain.gz"),
+        b"plain text with a misleading name\n"
+    );
+}
+
+#[test]
+fn brotli_is_decoded_by_name_only() {
+    let env = TestEnv::new();
+    let brotli = compress(FORMATS[4], b"brotli text\n");
+    env.write("in/a.log.br", &brotli);
+    env.write("in/b.log", &brotli);
+    env.run(&["-q", "convert", "--to", "none", "in", "out"])
+        .assert_code(0);
+    assert_eq!(env.read("out/a.log"), b"brotli text\n");
+    assert_eq!(env.read("out/b.log"), brotli);
+    env.run(&[
+        "-q",
+        "convert",
+        "--from",
+        "br",
+        "--to",
+        "none",
+        "in/b.log",
+        "forced.log",
+    ])
+    .assert_code(0);
+    assert_eq!(env.read("forced.log"), b"brotli text\n");
+}
+
+#[test]
+fn concatenated_gzip_members_and_zstd_frames_decode_completely() {
+    let env = TestEnv::new();
+    let (gzip, zstd) = (FORMATS[0], FORMATS[1]);
+    env.write(
+        "in/multi.gz",
+        [
+            compress(gzip, b"first member\n"),
+            compress(gzip, b"second member\n"),
+        ]
+        .concat(),
+    );
+    env.write(
+        "in/frames.zst",
+        [
+            compress(zstd, b"frame one\n"),
+            compress(zstd, b"frame two\n"),
+        ]
+        .concat(),
+    );
+    env.run(&["-q", "convert", "--to", "none", "in", "out"])
+        .assert_code(0);
+    assert_eq!(env.read("out/multi"), b"first member\nsecond member\n");
+    assert_eq!(env.read("out/frames"), b"frame one\nframe two\n");
+}
+
+#[test]
+fn names_lose_and_gain_compression_extensions() {
+    let env = TestEnv::new();
+    env.write("in/app.log.gz", compress(FORMATS[0], b"app\n"));
+    env.write("in/backup.tgz", compress(FORMATS[0], b"tar bytes"));
+    env.write("in/plain.log", b"plain\n");
+    env.run(&["-q", "convert", "--to", "zst", "in", "zst"])
+        .assert_code(0);
+    let names: Vec<PathBuf> = env.tree("zst").into_keys().collect();
+    assert_eq!(
+        names,
+        ["app.log.zst", "backup.tar.zst", "plain.log.zst"].map(PathBuf::from)
+    );
+    env.run(&["-q", "convert", "--to", "none", "in", "none"])
+        .assert_code(0);
+    let names: Vec<PathBuf> = env.tree("none").into_keys().collect();
+    assert_eq!(
+        names,
+        ["app.log", "backup.tar", "plain.log"].map(PathBuf::from)
+    );
+    // A single file into a directory follows the same rule; a named output file is kept as named.
+    fs::create_dir(env.path("dir")).unwrap();
+    env.run(&["-q", "convert", "--to", "none", "in/app.log.gz", "dir"])
+        .assert_code(0);
+    assert_eq!(env.read("dir/app.log"), b"app\n");
+    env.run(&["-q", "convert", "--to", "none", "in/app.log.gz", "named.gz"])
+        .assert_code(0);
+    assert_eq!(env.read("named.gz"), b"app\n");
+}
+
+#[test]
+fn two_inputs_with_the_same_output_name_both_fail() {
+    let env = TestEnv::new();
+    env.write("in/a.log", b"plain\n");
+    env.write("in/a.log.gz", compress(FORMATS[0], b"compressed\n"));
+    env.write("in/b.log.gz", compress(FORMATS[0], b"b\n"));
+    env.run(&["convert", "--to", "none", "in", "out"]).assert_code(1).assert_stderr(&[
+        "asyncfiles: in/a.log: output name conflict: in/a.log.gz would also be written as a.log",
+        "asyncfiles: in/a.log.gz: output name conflict: in/a.log would also be written as a.log",
+        "convert: 1 done, 0 skipped, 2 failed; 22 B in, 2 B out",
+    ]);
+    assert_eq!(
+        env.tree("out").into_keys().collect::<Vec<_>>(),
+        [PathBuf::from("b.log")]
+    );
+    assert!(env.temp_files().is_empty());
+}
+
+#[test]
+fn corrupt_and_truncated_inputs_fail_alone_with_the_format_named() {
+    let env = TestEnv::new();
+    let text: Vec<u8> = b"a line of log text that compresses\n".repeat(200);
+    let mut expected = Vec::new();
+    for format in FORMATS {
+        let compressed = compress(format, &text);
+        let cut = &compressed[..compressed.len() / 2];
+        env.write(
+            &format!("in/truncated-{}.{}", format.tool, format.extension),
+            cut,
+        );
+        expected.push(format!(
+            "asyncfiles: in/truncated-{}.{}: truncated {} stream",
+            format.tool, format.extension, format.tool
+        ));
+    }
+    env.write("in/good.log", b"fine\n");
+    env.write(
+        "in/garbage-after.gz",
+        [compress(FORMATS[0], b"ok\n"), b"trailing garbage".to_vec()].concat(),
+    );
+    let mut bad_frame = compress(FORMATS[1], &text);
+    bad_frame[4] ^= 0xff; // the frame header descriptor
+    env.write("in/bad-frame.zst", bad_frame);
+    let run = env.run(&["convert", "--to", "none", "in", "out"]);
+    run.assert_code(1);
+    let mut lines: Vec<&str> = run.stderr.lines().collect();
+    let summary = lines.pop().unwrap();
+    assert!(
+        summary.starts_with("convert: 1 done, 0 skipped, 7 failed;"),
+        "{summary}"
+    );
+    lines.sort_unstable();
+    let (garbage, rest): (Vec<&str>, Vec<&str>) =
+        lines.iter().partition(|l| l.contains("garbage-after"));
+    assert_eq!(
+        garbage,
+        [
+            "asyncfiles: in/garbage-after.gz: invalid gzip data after 3 decoded bytes: Invalid gzip header"
+        ]
+    );
+    let (frame, truncated): (Vec<&str>, Vec<&str>) =
+        rest.iter().partition(|l| l.contains("bad-frame"));
+    assert_eq!(frame.len(), 1);
+    assert!(
+        frame[0].starts_with("asyncfiles: in/bad-frame.zst: invalid zstd frame: "),
+        "{}",
+        frame[0]
+    );
+    expected.sort_unstable();
+    assert_eq!(truncated, expected);
+    assert_eq!(
+        env.tree("out").into_keys().collect::<Vec<_>>(),
+        [PathBuf::from("good.log")]
+    );
+    assert!(env.temp_files().is_empty());
+}
+
+#[test]
+fn levels_are_checked_against_each_formats_scale() {
+    let env = TestEnv::new();
+    env.write("in/a.log", b"a\n");
+    let cases = [
+        ("gz", "0", "gzip (1-9)"),
+        ("gz", "10", "gzip (1-9)"),
+        ("zst", "23", "zstd (1-22)"),
+        ("xz", "10", "xz (0-9)"),
+        ("bz2", "0", "bzip2 (1-9)"),
+        ("br", "12", "brotli (0-11)"),
+    ];
+    for (to, level, range) in cases {
+        env.run(&["convert", "--to", to, "--level", level, "in", "out"])
+            .assert_code(2)
+            .assert_stderr(&[&format!(
+                "asyncfiles: --level {level} is out of range for {range}"
+            )]);
+    }
+    env.run(&["convert", "--level", "3", "in", "out"])
+        .assert_code(2)
+        .assert_stderr(&["asyncfiles: --level needs --to gz, zst, xz, bz2 or br"]);
+    assert!(!env.path("out").exists());
+    env.run(&["-q", "convert", "--to", "zst", "--level", "19", "in", "out"])
+        .assert_code(0);
+    assert_eq!(decompress(FORMATS[1], &env.read("out/a.log.zst")), b"a\n");
+}
+
+#[test]
+fn stdin_is_detected_and_encoded_too() {
+    let env = TestEnv::new();
+    let gzip = compress(FORMATS[0], b"from a pipe\n");
+    env.run_with_stdin(&["-q", "convert", "--to", "none", "-", "-"], &gzip)
+        .assert_code(0)
+        .assert_stdout(b"from a pipe\n");
+    // keep: untouched, not even looked at.
+    env.run_with_stdin(&["-q", "convert", "-", "-"], &gzip)
+        .assert_code(0)
+        .assert_stdout(&gzip);
+    let run = env.run_with_stdin(&["-q", "convert", "--to", "xz", "-", "-"], b"to xz\n");
+    run.assert_code(0);
+    assert_eq!(decompress(FORMATS[2], &run.stdout), b"to xz\n");
+    // Shorter than any magic: plain.
+    env.run_with_stdin(&["-q", "convert", "--to", "none", "-", "-"], b"x")
+        .assert_code(0)
+        .assert_stdout(b"x");
+}
+
+#[test]
+fn summary_counts_raw_bytes_in_and_out() {
+    let env = TestEnv::new();
+    let compressed = compress(FORMATS[0], &b"0123456789\n".repeat(100));
+    env.write("in/a.log.gz", &compressed);
+    let run = env.run(&["convert", "--to", "none", "in", "out"]);
+    run.assert_code(0);
+    let expected = format!(
+        "convert: 1 done, 0 skipped, 0 failed; {} B in, 1.1 KB out",
+        compressed.len()
+    );
+    assert!(run.stderr.starts_with(&expected), "{}", run.stderr);
+}
