@@ -38,7 +38,7 @@ set edit:completion:arg-completer[asyncfiles] = {|@words|
             cand --eol 'Line endings of the output: keep them, or normalise to LF or CRLF'
             cand --from 'Decode inputs: auto finds gzip, zstd, xz and bzip2 by their content and brotli by a .br name; none reads bytes as they are; a format decodes every input as that format'
             cand --to 'Encode outputs: keep each file''s own format (and name), none for plain text, or a format; a decoded file loses its compression extension, an encoded one gains its own'
-            cand --level 'Compression level on the format''s own scale: gz 1-9 (default 6), zst 1-22 (3), xz 0-9 (6), bz2 1-9 (9), br 0-11 (11)'
+            cand --level 'Compression level on the format''s own scale: gz 1-9 (default 6), zst 1-19 (3), xz 0-9 (6), bz2 1-9 (9), br 0-11 (11)'
             cand -j 'Process at most N files at once [default: number of CPUs]'
             cand --jobs 'Process at most N files at once [default: number of CPUs]'
             cand -L 'Follow symbolic links (by default they are skipped and reported)'

@@ -52,7 +52,7 @@ zst\t'Zstandard'
 xz\t'xz'
 bz2\t'bzip2'
 br\t'brotli'"
-complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l level -d 'Compression level on the format\'s own scale: gz 1-9 (default 6), zst 1-22 (3), xz 0-9 (6), bz2 1-9 (9), br 0-11 (11)' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l level -d 'Compression level on the format\'s own scale: gz 1-9 (default 6), zst 1-19 (3), xz 0-9 (6), bz2 1-9 (9), br 0-11 (11)' -r
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -s j -l jobs -d 'Process at most N files at once [default: number of CPUs]' -r
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -s L -l follow -d 'Follow symbolic links (by default they are skipped and reported)'
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -s 0 -l null -d 'The --files-from list is separated by NUL bytes, not newlines (as `find -print0` writes)'

@@ -42,7 +42,7 @@ Register-ArgumentCompleter -Native -CommandName 'asyncfiles' -ScriptBlock {
             [CompletionResult]::new('--eol', '--eol', [CompletionResultType]::ParameterName, 'Line endings of the output: keep them, or normalise to LF or CRLF')
             [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'Decode inputs: auto finds gzip, zstd, xz and bzip2 by their content and brotli by a .br name; none reads bytes as they are; a format decodes every input as that format')
             [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'Encode outputs: keep each file''s own format (and name), none for plain text, or a format; a decoded file loses its compression extension, an encoded one gains its own')
-            [CompletionResult]::new('--level', '--level', [CompletionResultType]::ParameterName, 'Compression level on the format''s own scale: gz 1-9 (default 6), zst 1-22 (3), xz 0-9 (6), bz2 1-9 (9), br 0-11 (11)')
+            [CompletionResult]::new('--level', '--level', [CompletionResultType]::ParameterName, 'Compression level on the format''s own scale: gz 1-9 (default 6), zst 1-19 (3), xz 0-9 (6), bz2 1-9 (9), br 0-11 (11)')
             [CompletionResult]::new('-j', '-j', [CompletionResultType]::ParameterName, 'Process at most N files at once [default: number of CPUs]')
             [CompletionResult]::new('--jobs', '--jobs', [CompletionResultType]::ParameterName, 'Process at most N files at once [default: number of CPUs]')
             [CompletionResult]::new('-L', '-L ', [CompletionResultType]::ParameterName, 'Follow symbolic links (by default they are skipped and reported)')

@@ -55,7 +55,7 @@ zst\:"Zstandard"
 xz\:"xz"
 bz2\:"bzip2"
 br\:"brotli"))' \
-'--level=[Compression level on the format'\''s own scale\: gz 1-9 (default 6), zst 1-22 (3), xz 0-9 (6), bz2 1-9 (9), br 0-11 (11)]:N:_default' \
+'--level=[Compression level on the format'\''s own scale\: gz 1-9 (default 6), zst 1-19 (3), xz 0-9 (6), bz2 1-9 (9), br 0-11 (11)]:N:_default' \
 '-j+[Process at most N files at once \[default\: number of CPUs\]]:N:_default' \
 '--jobs=[Process at most N files at once \[default\: number of CPUs\]]:N:_default' \
 '-L[Follow symbolic links (by default they are skipped and reported)]' \

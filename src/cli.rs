@@ -92,7 +92,7 @@ pub struct ConvertArgs {
     #[arg(long, value_enum, default_value_t = ToArg::Keep, value_name = "FORMAT")]
     pub to: ToArg,
 
-    /// Compression level on the format's own scale: gz 1-9 (default 6), zst 1-22 (3),
+    /// Compression level on the format's own scale: gz 1-9 (default 6), zst 1-19 (3),
     /// xz 0-9 (6), bz2 1-9 (9), br 0-11 (11)
     #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub level: Option<i32>,

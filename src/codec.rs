@@ -18,8 +18,15 @@ use async_compression::Level;
 use async_compression::tokio::{bufread, write};
 use tokio::io::{AsyncBufRead, AsyncWrite, BufReader};
 
-/// Bytes of an input needed to recognise its format.
-pub const MAGIC_LEN: usize = 6;
+/// Bytes of an input needed to recognise its format (bzip2 needs its block signature too).
+pub const MAGIC_LEN: usize = 10;
+
+/// Largest zstd window a decoder accepts: zstd's own default limit (128 MiB per file in flight);
+/// a frame that needs more fails instead of growing memory.
+const ZSTD_WINDOW_LOG_MAX: u32 = 27;
+
+/// Memory an xz decoder may use (xz -9 needs 65 MiB); a file that needs more fails.
+const XZ_MEMORY_LIMIT: u64 = 128 << 20;
 
 /// Decoded bytes buffered per file between a decoder and the stage chain.
 const DECODED_BUFFER: usize = 256 * 1024;
@@ -75,7 +82,8 @@ impl Format {
     pub fn levels(self) -> std::ops::RangeInclusive<i32> {
         match self {
             Format::Gzip | Format::Bzip2 => 1..=9,
-            Format::Zstd => 1..=22,
+            // 20-22 need zstd's --ultra and hundreds of MiB per file in flight: not offered.
+            Format::Zstd => 1..=19,
             Format::Xz => 0..=9,
             Format::Brotli => 0..=11,
         }
@@ -96,8 +104,37 @@ impl Format {
         match prefix {
             [0x1f, 0x8b, ..] => Some(Format::Gzip),
             [0x28, 0xb5, 0x2f, 0xfd, ..] => Some(Format::Zstd),
+            // A skippable frame first, as pzstd writes.
+            [0x50..=0x5f, 0x2a, 0x4d, 0x18, ..] => Some(Format::Zstd),
             [0xfd, b'7', b'z', b'X', b'Z', 0x00, ..] => Some(Format::Xz),
-            [b'B', b'Z', b'h', b'1'..=b'9', ..] => Some(Format::Bzip2),
+            // "BZh" and a block size, then a block or the end-of-stream signature: "BZh9" alone
+            // is just text.
+            [
+                b'B',
+                b'Z',
+                b'h',
+                b'1'..=b'9',
+                0x31,
+                0x41,
+                0x59,
+                0x26,
+                0x53,
+                0x59,
+                ..,
+            ]
+            | [
+                b'B',
+                b'Z',
+                b'h',
+                b'1'..=b'9',
+                0x17,
+                0x72,
+                0x45,
+                0x38,
+                0x50,
+                0x90,
+                ..,
+            ] => Some(Format::Bzip2),
             _ => None,
         }
     }
@@ -148,12 +185,12 @@ const EXTENSIONS: [Extension; 6] = [
     },
 ];
 
-/// The compression extension `name` ends with (in any letter case), if any.
+/// The compression extension `name` ends with, if any. Letter case counts, as for gzip on
+/// Unix (`gzip -d a.GZ`: "unknown suffix"), so that names map one way only.
 fn compression_extension(name: &[u8]) -> Option<&'static Extension> {
-    EXTENSIONS.iter().find(|extension| {
-        let suffix = extension.suffix;
-        name.len() > suffix.len() && name[name.len() - suffix.len()..].eq_ignore_ascii_case(suffix)
-    })
+    EXTENSIONS
+        .iter()
+        .find(|extension| name.len() > extension.suffix.len() && name.ends_with(extension.suffix))
 }
 
 /// `name` with its compression extension removed (`a.log.gz` → `a.log`, `x.tgz` → `x.tar`).
@@ -286,32 +323,24 @@ impl CodecConfig {
         }
     }
 
-    /// The output name of an input called `name` under `plan`: a decoded file loses its
-    /// compression extension, an encoded one gains its format's.
-    pub fn output_name(&self, name: &OsStr, plan: FilePlan) -> OsString {
+    /// The output name of an input called `name`: decoding removes its compression extension,
+    /// encoding appends the output format's. It depends on the name alone, never on what is
+    /// inside (a plain `a.gz` decoded `--to none` is still written as `a`), so that the walker
+    /// can see every conflict from names and the setup check can see an output that would
+    /// replace its input.
+    pub fn output_name(&self, name: &OsStr) -> OsString {
         if self.encoding == Encoding::Keep {
             return name.to_owned();
         }
-        let mut output = match plan.decode {
-            Some(_) => strip_compression_extension(name).unwrap_or_else(|| name.to_owned()),
-            None => name.to_owned(),
+        let mut output = match self.decoding {
+            Decoding::None => name.to_owned(),
+            _ => strip_compression_extension(name).unwrap_or_else(|| name.to_owned()),
         };
-        if let Some((format, _)) = plan.encode {
+        if let Encoding::Format(format, _) = self.encoding {
             output.push(".");
             output.push(format.extension());
         }
         output
-    }
-
-    /// The name `name` would be written under if its extension tells the truth about its
-    /// content (what the walker can know without opening it).
-    pub fn expected_output_name(&self, name: &OsStr) -> OsString {
-        let detected = match self.decoding {
-            Decoding::Auto => Format::from_name(name),
-            Decoding::None => None,
-            Decoding::Format(format) => Some(format),
-        };
-        self.output_name(name, self.plan(detected, true))
     }
 
     /// Other input names in the same directory that would be written under the same output
@@ -320,7 +349,7 @@ impl CodecConfig {
         if matches!(self.encoding, Encoding::Keep) || self.decoding == Decoding::None {
             return Vec::new();
         }
-        let output = self.expected_output_name(name);
+        let output = self.output_name(name);
         let base = match self.encoding {
             Encoding::Format(format, _) => {
                 let suffix = format!(".{}", format.extension());
@@ -351,7 +380,7 @@ impl CodecConfig {
         }
         candidates
             .into_iter()
-            .filter(|candidate| candidate != name && self.expected_output_name(candidate) == output)
+            .filter(|candidate| candidate != name && self.output_name(candidate) == output)
             .collect()
     }
 }
@@ -359,39 +388,78 @@ impl CodecConfig {
 /// A reader of decoded bytes.
 pub type Reader = Box<dyn AsyncBufRead + Unpin + Send>;
 
-/// Wraps `input` in a streaming decoder for `format` that reads every member or frame.
+/// Wraps `input` in a streaming decoder for `format`. gzip, zstd, xz and bzip2 read every member
+/// or frame; brotli has no members, so anything after its stream is left unread (and reported
+/// by the caller as trailing data). Window and memory limits bound what one file may demand.
 pub fn decoder(format: Format, input: Reader) -> Reader {
-    macro_rules! all_members {
-        ($decoder:expr) => {{
+    macro_rules! buffered {
+        ($decoder:expr, $members:expr) => {{
             let mut decoder = $decoder;
-            decoder.multiple_members(true);
+            decoder.multiple_members($members);
             Box::new(BufReader::with_capacity(DECODED_BUFFER, decoder))
         }};
     }
     match format {
-        Format::Gzip => all_members!(bufread::GzipDecoder::new(input)),
-        Format::Zstd => all_members!(bufread::ZstdDecoder::new(input)),
-        Format::Xz => all_members!(bufread::XzDecoder::new(input)),
-        Format::Bzip2 => all_members!(bufread::BzDecoder::new(input)),
-        Format::Brotli => all_members!(bufread::BrotliDecoder::new(input)),
+        Format::Gzip => buffered!(bufread::GzipDecoder::new(input), true),
+        Format::Zstd => {
+            let limit = [async_compression::zstd::DParameter::window_log_max(
+                ZSTD_WINDOW_LOG_MAX,
+            )];
+            buffered!(bufread::ZstdDecoder::with_params(input, &limit), true)
+        }
+        Format::Xz => buffered!(
+            bufread::XzDecoder::with_mem_limit(input, XZ_MEMORY_LIMIT),
+            true
+        ),
+        Format::Bzip2 => buffered!(bufread::BzDecoder::new(input), true),
+        Format::Brotli => buffered!(bufread::BrotliDecoder::new(input), false),
     }
 }
 
-/// A writer that compresses into `output` as `format` at `level`. Shut it down exactly once:
-/// that writes the format's trailer.
+/// A writer that compresses into `output` as `format` at `level`; `size`, when known, lets a
+/// small input use a small zstd window (and so small tables) instead of the level's default.
+/// Shut it down exactly once: that writes the format's trailer.
 pub fn encoder<'a, W: AsyncWrite + Unpin + Send + 'a>(
     format: Format,
     level: i32,
+    size: Option<u64>,
     output: W,
 ) -> Box<dyn AsyncWrite + Unpin + Send + 'a> {
-    let level = Level::Precise(level);
+    let quality = Level::Precise(level);
     match format {
-        Format::Gzip => Box::new(write::GzipEncoder::with_quality(output, level)),
-        Format::Zstd => Box::new(write::ZstdEncoder::with_quality(output, level)),
-        Format::Xz => Box::new(write::XzEncoder::with_quality(output, level)),
-        Format::Bzip2 => Box::new(write::BzEncoder::with_quality(output, level)),
-        Format::Brotli => Box::new(write::BrotliEncoder::with_quality(output, level)),
+        Format::Gzip => Box::new(write::GzipEncoder::with_quality(output, quality)),
+        Format::Zstd => match size.and_then(small_window_log).filter(|_| level >= 10) {
+            // Without a pledged size zstd sizes its tables for an endless stream (~80 MiB at
+            // level 19) and clamps them to the window only when the size is pledged, which
+            // async-compression does not expose: clamp them here. Below level 10 the default
+            // tables are a few MiB and are left alone.
+            Some(window_log) => {
+                use async_compression::zstd::CParameter;
+                let tables = window_log + 1;
+                let params = [
+                    CParameter::window_log(window_log),
+                    CParameter::hash_log(tables),
+                    CParameter::chain_log(tables),
+                ];
+                Box::new(write::ZstdEncoder::with_quality_and_params(
+                    output, quality, &params,
+                ))
+            }
+            None => Box::new(write::ZstdEncoder::with_quality(output, quality)),
+        },
+        Format::Xz => Box::new(write::XzEncoder::with_quality(output, quality)),
+        Format::Bzip2 => Box::new(write::BzEncoder::with_quality(output, quality)),
+        Format::Brotli => Box::new(write::BrotliEncoder::with_quality(output, quality)),
     }
+}
+
+/// A zstd window just large enough for `size` bytes, when that is below every level's default
+/// (2^19 for level 1): zstd then shrinks its tables to match, as it does for a pledged size.
+fn small_window_log(size: u64) -> Option<u32> {
+    const MIN_WINDOW_LOG: u32 = 10;
+    const SMALLEST_DEFAULT: u32 = 19;
+    let needed = u64::BITS - size.saturating_sub(1).leading_zeros();
+    (needed < SMALLEST_DEFAULT).then_some(needed.max(MIN_WINDOW_LOG))
 }
 
 /// What a failed read of a decoded stream means for the user: the file's own I/O error, a
@@ -461,44 +529,53 @@ mod tests {
             Some(Format::Zstd)
         );
         assert_eq!(Format::sniff(b"\xfd7zXZ\0"), Some(Format::Xz));
-        assert_eq!(Format::sniff(b"BZh91AY"), Some(Format::Bzip2));
+        assert_eq!(Format::sniff(b"BZh91AY&SY"), Some(Format::Bzip2));
+        assert_eq!(
+            Format::sniff(b"BZh9\x17\x72\x45\x38\x50\x90"),
+            Some(Format::Bzip2)
+        );
+        assert_eq!(Format::sniff(b"BZh9"), None);
         assert_eq!(Format::sniff(b"BZh0"), None);
+        assert_eq!(
+            Format::sniff(&[0x50, 0x2a, 0x4d, 0x18, 4, 0, 0, 0]),
+            Some(Format::Zstd)
+        );
         assert_eq!(Format::sniff(b"2026-11-21 log line"), None);
         assert_eq!(Format::sniff(&[0x1f]), None);
     }
 
     #[test]
     fn names_follow_decoding_and_encoding() {
-        let gz = FilePlan {
-            decode: Some(Format::Gzip),
-            encode: None,
-        };
         let to_none = CodecConfig::new(Decoding::Auto, None, false, None).unwrap();
-        assert_eq!(to_none.output_name(OsStr::new("app.log.gz"), gz), "app.log");
+        assert_eq!(to_none.output_name(OsStr::new("app.log.gz")), "app.log");
         assert_eq!(
-            to_none.output_name(OsStr::new("access.log.1"), gz),
+            to_none.output_name(OsStr::new("access.log.1")),
             "access.log.1"
         );
-        assert_eq!(
-            to_none.output_name(OsStr::new("backup.tgz"), gz),
-            "backup.tar"
-        );
+        assert_eq!(to_none.output_name(OsStr::new("backup.tgz")), "backup.tar");
+        assert_eq!(to_none.output_name(OsStr::new("upper.GZ")), "upper.GZ");
+        assert_eq!(to_none.output_name(OsStr::new(".gz")), ".gz");
 
         let to_zst = CodecConfig::new(Decoding::Auto, Some(Format::Zstd), false, None).unwrap();
-        let plan = to_zst.plan(Some(Format::Gzip), false);
-        assert_eq!(
-            to_zst.output_name(OsStr::new("app.log.gz"), plan),
-            "app.log.zst"
-        );
-        let plain = to_zst.plan(None, false);
-        assert_eq!(
-            to_zst.output_name(OsStr::new("app.log"), plain),
-            "app.log.zst"
-        );
+        assert_eq!(to_zst.output_name(OsStr::new("app.log.gz")), "app.log.zst");
+        assert_eq!(to_zst.output_name(OsStr::new("app.log")), "app.log.zst");
+
+        let raw = CodecConfig::new(Decoding::None, Some(Format::Gzip), false, None).unwrap();
+        assert_eq!(raw.output_name(OsStr::new("app.log.gz")), "app.log.gz.gz");
 
         let keep = CodecConfig::default();
         assert!(keep.plan(Some(Format::Gzip), false).is_copy());
-        assert_eq!(keep.output_name(OsStr::new("app.log.gz"), gz), "app.log.gz");
+        assert_eq!(keep.output_name(OsStr::new("app.log.gz")), "app.log.gz");
+    }
+
+    #[test]
+    fn small_inputs_get_small_zstd_windows() {
+        assert_eq!(small_window_log(0), Some(10));
+        assert_eq!(small_window_log(12), Some(10));
+        assert_eq!(small_window_log(4096), Some(12));
+        assert_eq!(small_window_log(4097), Some(13));
+        assert_eq!(small_window_log(1 << 18), Some(18));
+        assert_eq!(small_window_log((1 << 18) + 1), None);
     }
 
     #[test]
@@ -545,6 +622,12 @@ mod tests {
             "--level 12 is out of range for gzip (1-9)"
         );
         assert!(CodecConfig::new(Decoding::Auto, Some(Format::Zstd), false, Some(19)).is_ok());
+        let error =
+            CodecConfig::new(Decoding::Auto, Some(Format::Zstd), false, Some(20)).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "--level 20 is out of range for zstd (1-19)"
+        );
         let error = CodecConfig::new(Decoding::Auto, None, true, Some(3)).unwrap_err();
         assert_eq!(
             error.to_string(),

@@ -383,7 +383,7 @@ fn check_no_overlap(source: &Source, dest: &Dest, codec: &CodecConfig) -> Result
         }
         (Source::File(input), Dest::Dir(dir)) => {
             let name = input.file_name().context("input file has no file name")?;
-            let output = dir.join(codec.expected_output_name(name));
+            let output = dir.join(codec.output_name(name));
             if canonical_lenient(&output)? == canonical(input)? {
                 bail!(
                     "output {} is the input file itself; choose another output",

@@ -342,7 +342,8 @@ impl FileJob {
                     .await
             }
             Some((format, level)) => {
-                let mut encoder = codec::encoder(format, level, output);
+                let size = Some(meta.len).filter(|&len| len > 0 && task.input != Input::Stdin);
+                let mut encoder = codec::encoder(format, level, size, output);
                 match self
                     .pump(&mut reader, &mut chain, &mut encoder, plan.decode)
                     .await
@@ -354,6 +355,21 @@ impl FileJob {
             }
         };
         drop(reader);
+        let result = result.and_then(|stats| {
+            let consumed = raw_in.load(Ordering::Relaxed);
+            match plan.decode {
+                // A decoder that stopped before the end of the file left data it does not
+                // understand: trailing garbage is an error, never dropped silently.
+                Some(format) if task.input != Input::Stdin && consumed < meta.len => {
+                    Err(FileError::Failed(anyhow!(
+                        "trailing data after the {} stream ({} bytes)",
+                        format.name(),
+                        meta.len - consumed
+                    )))
+                }
+                _ => Ok(stats),
+            }
+        });
         match result {
             Ok(_) => {
                 let stats = FileStats {
@@ -452,16 +468,14 @@ impl FileJob {
                 }
                 Input::Stdin => (Opened::Stdin, SourceMeta::for_stdin(), None),
             };
-            let temp = match (&output, plan) {
-                (Output::File { path, rename: true }, Some(plan)) => {
+            let temp = match &output {
+                Output::File { path, rename: true } => {
                     let name = path.file_name().unwrap_or_default();
-                    let dest = path.with_file_name(codec.output_name(name, plan));
+                    let dest = path.with_file_name(codec.output_name(name));
                     Some(TempFile::create(&dest, meta.mode, &outputs)?)
                 }
-                (Output::File { path, .. }, _) => {
-                    Some(TempFile::create(path, meta.mode, &outputs)?)
-                }
-                (Output::Stdout, _) => None,
+                Output::File { path, .. } => Some(TempFile::create(path, meta.mode, &outputs)?),
+                Output::Stdout => None,
             };
             if let Some(stall) = stall {
                 std::thread::sleep(stall); // test seam: a hung file system (see config)
@@ -481,14 +495,18 @@ impl FileJob {
                 let mut file = tokio::fs::File::from_std(file);
                 file.set_max_buf_size(buffer);
                 let rest = BufReader::with_capacity(buffer, file);
-                // A file is read up to the size it had when opened (a snapshot, like tar):
-                // consistent with the modification time its output gets, and no extra trip
-                // to confirm the end.
-                let rest = tokio::io::AsyncReadExt::take(
-                    rest,
-                    meta.len.saturating_sub(chunk.len() as u64),
-                );
-                Box::new(tokio::io::AsyncReadExt::chain(Cursor::new(chunk), rest))
+                let first = Cursor::new(chunk);
+                if meta.len == 0 {
+                    // Size unknown (`/proc`, or a file that grew from empty): read to the end.
+                    Box::new(tokio::io::AsyncReadExt::chain(first, rest))
+                } else {
+                    // A file is read up to the size it had when opened (a snapshot, like tar):
+                    // consistent with the modification time its output gets, and no extra
+                    // trip to confirm the end.
+                    let left = meta.len.saturating_sub(first.get_ref().len() as u64);
+                    let rest = tokio::io::AsyncReadExt::take(rest, left);
+                    Box::new(tokio::io::AsyncReadExt::chain(first, rest))
+                }
             }
             Opened::Stdin => Box::new(BufReader::with_capacity(buffer, tokio::io::stdin())),
         };

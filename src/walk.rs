@@ -243,7 +243,7 @@ impl Walker {
         match rival {
             None => Entry::File { path, rel },
             Some(rival) => {
-                let output = self.config.codec.expected_output_name(name);
+                let output = self.config.codec.output_name(name);
                 let error = anyhow!(
                     "output name conflict: {} would also be written as {}",
                     path.with_file_name(rival).display(),
