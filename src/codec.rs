@@ -292,9 +292,11 @@ impl CodecConfig {
         match self.decoding {
             Decoding::None => None,
             Decoding::Format(format) => Some(format),
+            // Brotli is known by name only; an empty file is empty whatever its name (as an
+            // empty `.gz` is, having no magic), so it is copied rather than failing to decode.
             Decoding::Auto => Format::sniff(prefix).or_else(|| {
                 name.and_then(Format::from_name)
-                    .filter(|&format| format == Format::Brotli)
+                    .filter(|&format| format == Format::Brotli && !prefix.is_empty())
             }),
         }
     }

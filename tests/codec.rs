@@ -600,3 +600,14 @@ fn a_high_zstd_level_on_tiny_files_stays_small() {
         b"line 7\n"
     );
 }
+
+#[test]
+fn empty_compressed_looking_files_become_empty_outputs() {
+    let env = TestEnv::new();
+    env.write("in/x.log.gz", b"");
+    env.write("in/y.log.br", b"");
+    env.run(&["-q", "convert", "--to", "none", "in", "out"])
+        .assert_code(0);
+    assert_eq!(env.read("out/x.log"), b"");
+    assert_eq!(env.read("out/y.log"), b"");
+}
