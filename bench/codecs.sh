@@ -11,17 +11,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-CORPUS=${CORPUS:-/tmp/asyncfiles-bench}
+# shellcheck source=bench/common.sh
+source bench/common.sh
+bench_setup hyperfine /usr/bin/time gzip zstd
 RUNS=${RUNS:-3}
-for tool in hyperfine /usr/bin/time gzip zstd; do
-  command -v "$tool" >/dev/null || { echo "bench: $tool is missing" >&2; exit 2; }
-done
-
-cargo build --release --quiet --bin asyncfiles --example gen-corpus
-bin=$PWD/target/release/asyncfiles
-gen=$PWD/target/release/examples/gen-corpus
-mkdir -p "$CORPUS"
-[ -d "$CORPUS/tree" ] || "$gen" tree "$CORPUS/tree"
 [ -f "$CORPUS/big256.log" ] || "$gen" big "$CORPUS/big256.log" 256
 [ -f "$CORPUS/big256.log.gz" ] || gzip -6 -k "$CORPUS/big256.log"
 if [ ! -d "$CORPUS/tree-gz" ]; then

@@ -11,18 +11,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-CORPUS=${CORPUS:-/tmp/asyncfiles-bench}
+# shellcheck source=bench/common.sh
+source bench/common.sh
+bench_setup hyperfine /usr/bin/time
 RUNS=${RUNS:-5}
-for tool in hyperfine /usr/bin/time; do
-  command -v "$tool" >/dev/null || { echo "bench: $tool is missing (apt-get install hyperfine time)" >&2; exit 2; }
-done
-
-cargo build --release --quiet --bin asyncfiles --example gen-corpus
-bin=$PWD/target/release/asyncfiles
-gen=$PWD/target/release/examples/gen-corpus
-
-mkdir -p "$CORPUS"
-[ -d "$CORPUS/tree" ] || "$gen" tree "$CORPUS/tree"
 [ -f "$CORPUS/big.log" ] || "$gen" big "$CORPUS/big.log" 1024
 # Warm the page cache so that every contender reads from memory.
 find "$CORPUS/tree" -type f -exec cat {} + >/dev/null
