@@ -137,20 +137,15 @@ impl WalkConfig {
         root: PathBuf,
         output_root: Option<PathBuf>,
         codec: CodecConfig,
-        stdin_taken: bool,
     ) -> Result<Self> {
         let list = match args.files_from {
             None => None,
-            Some(name) if name.as_os_str() == "-" => {
-                if stdin_taken {
-                    bail!("--files-from - and IN - cannot both read standard input");
-                }
-                Some(FileList {
-                    name,
-                    reader: Box::new(BufReader::new(io::stdin())),
-                    separator: separator(args.null),
-                })
-            }
+            // IN is a directory here, so standard input is free for the list.
+            Some(name) if name.as_os_str() == "-" => Some(FileList {
+                name,
+                reader: Box::new(BufReader::new(io::stdin())),
+                separator: separator(args.null),
+            }),
             Some(name) => {
                 let context = || format!("--files-from {}", name.display());
                 let file = fs::File::open(&name).with_context(context)?;
@@ -220,7 +215,6 @@ impl ConvertConfig {
                 root.clone(),
                 output_root,
                 codec,
-                false,
             )?),
             _ if args.walk.files_from.is_some() => {
                 bail!(

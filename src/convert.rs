@@ -349,13 +349,13 @@ impl FileJob {
                     .await
                 {
                     // Exactly once: this writes the format's trailer.
-                    Ok(stats) => self.finish_encoder(&mut encoder).await.map(|()| stats),
+                    Ok(()) => self.finish_encoder(&mut encoder).await,
                     Err(error) => Err(error),
                 }
             }
         };
         drop(reader);
-        let result = result.and_then(|stats| {
+        let result = result.and_then(|()| {
             let consumed = raw_in.load(Ordering::Relaxed);
             match plan.decode {
                 // A decoder that stopped before the end of the file left data it does not
@@ -367,11 +367,11 @@ impl FileJob {
                         meta.len - consumed
                     )))
                 }
-                _ => Ok(stats),
+                _ => Ok(()),
             }
         });
         match result {
-            Ok(_) => {
+            Ok(()) => {
                 let stats = FileStats {
                     bytes_in: raw_in.load(Ordering::Relaxed),
                     bytes_out: written,
@@ -523,29 +523,30 @@ impl FileJob {
     }
 
     /// Streams the input through the chain into the writer, chunk by chunk, until the end.
-    /// Read errors are described in terms of the format being decoded, if any.
+    /// Read errors are described in terms of the format being decoded, if any. (Byte counts
+    /// for the summary are raw ones, kept by `CountingReader` and `KeepOpen`.)
     async fn pump(
         &self,
         reader: &mut Reader,
         chain: &mut Chain,
         writer: &mut (dyn AsyncWrite + Unpin + Send + '_),
         decoding: Option<Format>,
-    ) -> Result<FileStats, FileError> {
-        let mut stats = FileStats::default();
+    ) -> Result<(), FileError> {
+        let mut decoded = 0;
         let mut transformed = Vec::new();
         loop {
             let chunk = tokio::select! {
                 biased;
                 () = self.cancel.cancelled() => return Err(FileError::Cancelled),
                 chunk = reader.fill_buf() => chunk.map_err(|error| {
-                    codec::describe_read_error(decoding, error, stats.bytes_in)
+                    codec::describe_read_error(decoding, error, decoded)
                 })?,
             };
             if chunk.is_empty() {
                 break;
             }
             let consumed = chunk.len();
-            stats.bytes_in += consumed as u64;
+            decoded += consumed as u64;
             let bytes = if chain.is_passthrough() {
                 chunk
             } else {
@@ -554,15 +555,12 @@ impl FileJob {
                 &transformed
             };
             self.write(writer, bytes).await?;
-            stats.bytes_out += bytes.len() as u64;
             reader.consume(consumed);
             self.test_delay().await?;
         }
         transformed.clear();
         chain.finish(&mut transformed)?;
-        self.write(writer, &transformed).await?;
-        stats.bytes_out += transformed.len() as u64;
-        Ok(stats)
+        self.write(writer, &transformed).await
     }
 
     async fn write(
