@@ -22,6 +22,7 @@ if [ ! -d "$CORPUS/tree-gz" ]; then
   find "$CORPUS/tree-gz" -type f -print0 | xargs -0 -P2 -n 64 gzip -6
 fi
 rm -rf "$CORPUS/peer" && cp -r "$CORPUS/tree" "$CORPUS/peer"
+rm -rf "$CORPUS/peer-gz" && cp -r "$CORPUS/tree-gz" "$CORPUS/peer-gz"
 find "$CORPUS" -type f -path "$CORPUS/tree*" -exec cat {} + >/dev/null
 
 results=$CORPUS/codecs.md
@@ -47,7 +48,8 @@ cat "$CORPUS/zst.md" >>"$results"
 
 echo "### gz -> none, tree" | tee -a "$results"
 hyperfine --style basic --runs "$RUNS" \
-  -n "xargs -P2 gzip -dc" --prepare true "$(each "$CORPUS/tree-gz" "" "gzip -dc") >/dev/null" \
+  -n "xargs -P2 gzip -dc (to /dev/null)" --prepare true "$(each "$CORPUS/tree-gz" "" "gzip -dc") >/dev/null" \
+  -n "xargs -P2 gzip -dk (writes files)" --prepare "find $CORPUS/peer-gz -type f ! -name '*.gz' -delete" "$(each "$CORPUS/peer-gz" "-name '*.gz'" "gzip -dk")" \
   -n "asyncfiles convert --to none" --prepare "rm -rf $CORPUS/out" "$bin -q convert --to none $CORPUS/tree-gz $CORPUS/out" \
   -n "asyncfiles convert --to none -j 8" --prepare "rm -rf $CORPUS/out" "$bin -q convert -j 8 --to none $CORPUS/tree-gz $CORPUS/out" \
   --export-markdown "$CORPUS/gunzip.md"
@@ -75,5 +77,5 @@ peak "--to zst tree" "$bin" -q convert --jobs 2 --to zst "$CORPUS/tree" "$CORPUS
 peak "gz -> none tree" "$bin" -q convert --jobs 2 --to none "$CORPUS/tree-gz" "$CORPUS/out"
 peak "256 MiB gz -> none" "$bin" -q convert --jobs 2 --to none "$CORPUS/big256.log.gz" -
 peak "256 MiB -> gz" "$bin" -q convert --jobs 2 --to gz "$CORPUS/big256.log" "$CORPUS/out/"
-rm -rf "$CORPUS/out" "$CORPUS/peer"
+rm -rf "$CORPUS/out" "$CORPUS/peer" "$CORPUS/peer-gz"
 echo "results: $results"

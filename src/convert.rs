@@ -1,10 +1,13 @@
 //! `asyncfiles convert`: wires the walker, the pool and the reporter together, and holds the
 //! per-file job (open, stream through the chain, commit atomically).
 //!
-//! One file's life: open the input and create the temp output in a single trip to the blocking
-//! pool; read it through a large `BufReader` over `tokio::fs::File` (one blocking hop moves up to
-//! 1 MiB); run each chunk through the stage [`Chain`]; write through a `BufWriter`; then commit
-//! (mode, times, rename) in one more blocking trip. Any failure discards the temp file.
+//! One file's life, on a pool lane (a blocking-pool thread, see [`pipeline`]): open the input,
+//! read its first chunk (up to 1 MiB), detect its format and create the temp output. A file that
+//! fit in that chunk is converted right there: decoded, run through the stage [`Chain`], encoded
+//! and written with plain blocking writes, then committed (mode, times, rename). A larger file is
+//! streamed on the runtime: read through a large `BufReader` over `tokio::fs::File` (one blocking
+//! hop moves up to 1 MiB), written through a `BufWriter`, committed in one more blocking trip.
+//! Both paths run the same async [`FileJob::process`]. Any failure discards the temp file.
 
 use std::fs::{File, OpenOptions};
 use std::io::{Cursor, Read as _};
@@ -17,8 +20,8 @@ use std::thread::JoinHandle;
 
 use anyhow::{Context, anyhow, bail};
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::runtime::Handle;
 use tokio::sync::mpsc;
-use tokio::task::JoinError;
 use tokio_stream::{Stream, StreamExt};
 use tokio_util::sync::CancellationToken;
 
@@ -26,7 +29,7 @@ use crate::codec::{self, Decoding, FilePlan, Format, KeepOpen, Reader};
 use crate::config::{ConvertConfig, Dest, Source};
 use crate::interrupt::Interrupt;
 use crate::output::{OutputOptions, Sink, SourceMeta, TempFile, TempRegistry};
-use crate::pipeline::{self, Work};
+use crate::pipeline::{self, Step, Work};
 use crate::report::{ExitCode, FileReport, FileStats, Outcome, ReportOptions, Reporter};
 use crate::transform::{Chain, Eol};
 use crate::walk::{self, Entry, Input};
@@ -74,7 +77,7 @@ pub async fn run(
         },
     };
     pipeline::run(
-        &converter,
+        Arc::new(converter),
         items,
         config.jobs,
         interrupt.token(),
@@ -240,17 +243,23 @@ impl Work for Converter {
     type Item = Planned;
     type Outcome = FileReport;
 
-    fn start(&self, item: Planned) -> impl Future<Output = FileReport> + Send + 'static {
+    fn start(&self, item: Planned) -> Step<FileReport> {
+        let task = match item {
+            Planned::Report(report) => return Step::Done(report),
+            Planned::Convert(task) => task,
+        };
         let job = FileJob {
             config: self.config.clone(),
             cancel: self.cancel.clone(),
             outputs: self.outputs.clone(),
         };
-        async move {
-            match item {
-                Planned::Report(report) => report,
-                Planned::Convert(task) => job.run(task).await,
-            }
+        match job.open(&task) {
+            Ok(Opening::Stream(opened)) => Step::Stream(Box::pin(async move {
+                let converted = job.process(&task, job.streaming(opened)).await;
+                FileJob::report(task, converted)
+            })),
+            Ok(Opening::Finished(converted)) => Step::Done(FileJob::report(task, converted)),
+            Err(error) => Step::Done(FileJob::report(task, Err(error))),
         }
     }
 
@@ -261,16 +270,16 @@ impl Work for Converter {
         }
     }
 
-    fn crashed(&self, label: String, error: JoinError) -> FileReport {
+    fn crashed(&self, label: String, cause: &str) -> FileReport {
         FileReport {
             path: label.into(),
             output: None,
-            outcome: Outcome::Failed(anyhow!("internal error: the worker crashed: {error}")),
+            outcome: Outcome::Failed(anyhow!("internal error: the worker crashed: {cause}")),
         }
     }
 }
 
-/// Everything one file's task needs, owned so the task is `'static`.
+/// Everything one file's task needs, owned so that its streaming future is `'static`.
 struct FileJob {
     config: Arc<ConvertConfig>,
     cancel: CancellationToken,
@@ -286,9 +295,30 @@ struct OpenFile {
     plan: Option<FilePlan>,
 }
 
+/// A file's counts and the path it was written to (which `--to` may rename).
+type Converted = (FileStats, Option<PathBuf>);
+
+/// What the open trip achieved.
+enum Opening {
+    /// The file was converted (or failed) there and then.
+    Finished(Result<Converted, FileError>),
+    /// The file is open; it is streamed on the runtime.
+    Stream(OpenedParts),
+}
+
+/// A file as the open trip leaves it for streaming: input, metadata, plan, temp output (none for
+/// stdout).
+struct OpenedParts {
+    source: Opened,
+    meta: SourceMeta,
+    plan: Option<FilePlan>,
+    temp: Option<TempFile>,
+}
+
 impl FileJob {
-    async fn run(self, task: Task) -> FileReport {
-        let (outcome, written) = match self.convert(&task).await {
+    /// The report of a file from how its conversion ended.
+    fn report(task: Task, converted: Result<Converted, FileError>) -> FileReport {
+        let (outcome, written) = match converted {
             Ok((stats, written)) => (Outcome::Done(stats), written),
             Err(FileError::Cancelled) => (Outcome::Cancelled, None),
             Err(FileError::BrokenPipe) => (Outcome::BrokenPipe, None),
@@ -305,17 +335,15 @@ impl FileJob {
         }
     }
 
-    /// Converts one file; returns its counts and the path written (which `--to` may rename).
-    async fn convert(&self, task: &Task) -> Result<(FileStats, Option<PathBuf>), FileError> {
-        if self.cancel.is_cancelled() {
-            return Err(FileError::Cancelled);
-        }
+    /// Runs an opened file through decoder, stage chain and encoder into its sink, then commits
+    /// the output (or discards it on any error).
+    async fn process(&self, task: &Task, open: OpenFile) -> Result<Converted, FileError> {
         let OpenFile {
             raw,
             meta,
             mut sink,
             plan,
-        } = self.open(task).await?;
+        } = open;
         let raw_in = Arc::new(AtomicU64::new(0));
         let raw: Reader = Box::new(CountingReader {
             inner: raw,
@@ -451,40 +479,69 @@ impl FileJob {
     }
 
     /// Opens the input, reads its first chunk, decides the file's plan and output name from it,
-    /// and creates the output, all in one trip to the blocking pool: a small file needs no
-    /// further trip to be read (the read is the same `std` read that `tokio::fs` would run
-    /// there, without a second hand-off).
-    async fn open(&self, task: &Task) -> Result<OpenFile, FileError> {
-        let (input, output) = (task.input.clone(), task.output.clone());
-        let (outputs, stall) = (self.outputs.clone(), self.config.test_stall);
-        let (codec, transforms) = (self.config.codec, self.transforms());
-        let opened = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
-            let (source, meta, plan) = match &input {
-                Input::Path(path) => {
-                    let (file, meta) = open_source(path)?;
-                    let source = Opened::read_first_chunk(file, meta.len)?;
-                    let detected = codec.detect(source.prefix(), path.file_name());
-                    (source, meta, Some(codec.plan(detected, transforms)))
-                }
-                Input::Stdin => (Opened::Stdin, SourceMeta::for_stdin(), None),
-            };
-            let temp = match &output {
-                Output::File { path, rename: true } => {
-                    let name = path.file_name().unwrap_or_default();
-                    let dest = path.with_file_name(codec.output_name(name));
-                    Some(TempFile::create(&dest, meta.mode, &outputs)?)
-                }
-                Output::File { path, .. } => Some(TempFile::create(path, meta.mode, &outputs)?),
-                Output::Stdout => None,
-            };
-            if let Some(stall) = stall {
-                std::thread::sleep(stall); // test seam: a hung file system (see config)
+    /// and creates the output. Runs on a pool lane (a blocking-pool thread). A file that fits in
+    /// that first chunk is then converted and committed on the same thread: a small file costs
+    /// no hand-off between threads, and its CPU work (decoding, encoding) stays off the runtime
+    /// workers. A larger file goes back to the runtime to be streamed through `tokio::fs`.
+    fn open(&self, task: &Task) -> Result<Opening, FileError> {
+        if self.cancel.is_cancelled() {
+            return Err(FileError::Cancelled);
+        }
+        let codec = self.config.codec;
+        let (source, meta, plan) = match &task.input {
+            Input::Path(path) => {
+                let (file, meta) = open_source(path)?;
+                let source = Opened::read_first_chunk(file, meta.len)?;
+                let detected = codec.detect(source.prefix(), path.file_name());
+                (source, meta, Some(codec.plan(detected, self.transforms())))
             }
-            Ok((source, meta, plan, temp))
-        })
-        .await
-        .map_err(|error| anyhow!("internal error: the open task failed: {error}"))??;
-        let (source, meta, plan, temp) = opened;
+            Input::Stdin => (Opened::Stdin, SourceMeta::for_stdin(), None),
+        };
+        let temp = match &task.output {
+            Output::File { path, rename: true } => {
+                let name = path.file_name().unwrap_or_default();
+                let dest = path.with_file_name(codec.output_name(name));
+                Some(TempFile::create(&dest, meta.mode, &self.outputs)?)
+            }
+            Output::File { path, .. } => Some(TempFile::create(path, meta.mode, &self.outputs)?),
+            Output::Stdout => None,
+        };
+        if let Some(stall) = self.config.test_stall {
+            std::thread::sleep(stall); // test seam: a hung file system (see config)
+        }
+        match (source, temp) {
+            (Opened::Whole(chunk), Some(temp)) => {
+                let open = OpenFile {
+                    raw: Box::new(Cursor::new(chunk)),
+                    meta,
+                    sink: Sink::Blocking(temp.into_blocking(buffer_size(Some(meta.len)))),
+                    plan,
+                };
+                // Every read and write below completes at once (memory in, blocking file out),
+                // so the future never waits on I/O; `block_on` still lets cancellation and the
+                // test delay use the runtime's timers and wake-ups.
+                let converted = Handle::current().block_on(self.process(task, open));
+                Ok(Opening::Finished(converted))
+            }
+            (source, temp) => Ok(Opening::Stream(OpenedParts {
+                source,
+                meta,
+                plan,
+                temp,
+            })),
+        }
+    }
+
+    /// Wraps what the open trip left for async streaming: the rest of the input through a large
+    /// `BufReader` over `tokio::fs::File` (one blocking hop moves up to 1 MiB), the output through
+    /// a `BufWriter`.
+    fn streaming(&self, opened: OpenedParts) -> OpenFile {
+        let OpenedParts {
+            source,
+            meta,
+            plan,
+            temp,
+        } = opened;
         let buffer = buffer_size(match source {
             Opened::Stdin => None,
             _ => Some(meta.len),
@@ -514,12 +571,12 @@ impl FileJob {
             Some(temp) => Sink::File(temp.into_async(buffer)),
             None => Sink::Stdout(tokio::io::stdout()),
         };
-        Ok(OpenFile {
+        OpenFile {
             raw,
             meta,
             sink,
             plan,
-        })
+        }
     }
 
     /// Streams the input through the chain into the writer, chunk by chunk, until the end.

@@ -14,8 +14,10 @@ use std::io::{self, Write as _};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, TryLockError};
+use std::task::{Context as TaskContext, Poll};
 use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::{Context, Result};
@@ -266,6 +268,14 @@ impl TempFile {
         Ok(Self { file, guard })
     }
 
+    /// Keeps the file for blocking writes, buffered with `buffer` bytes (see [`BlockingTempFile`]).
+    pub fn into_blocking(self, buffer: usize) -> BlockingTempFile {
+        BlockingTempFile {
+            writer: BlockingWriter(io::BufWriter::with_capacity(buffer, self.file)),
+            guard: self.guard,
+        }
+    }
+
     /// Hands the file to the async writer, buffered with `buffer` bytes.
     pub fn into_async(self, buffer: usize) -> AsyncTempFile {
         let mut file = tokio::fs::File::from_std(self.file);
@@ -308,21 +318,11 @@ impl AsyncTempFile {
             self.discard().await;
             return Err(e).with_context(|| format!("cannot write {}", dest.display()));
         }
-        let Self { writer, mut guard } = self;
-        let mut file = writer.into_inner().into_std().await;
-        tokio::task::spawn_blocking(move || {
-            let result = file
-                .write_all(&tail)
-                .with_context(|| format!("cannot write {}", dest.display()))
-                .and_then(|()| finalize(&file, &guard, source, fsync));
-            drop(file);
-            if result.is_ok() {
-                guard.disarm();
-            } // else: dropping the armed guard removes the temp file
-            result
-        })
-        .await
-        .context("internal error: the commit task failed")?
+        let Self { writer, guard } = self;
+        let file = writer.into_inner().into_std().await;
+        tokio::task::spawn_blocking(move || commit_blocking(file, &tail, guard, source, fsync))
+            .await
+            .context("internal error: the commit task failed")?
     }
 
     /// Removes the temp file: the output is abandoned.
@@ -335,6 +335,78 @@ impl AsyncTempFile {
             guard.disarm();
         })
         .await;
+    }
+}
+
+/// Writes the tail of a temp file, gives it the source's mode and times and renames it into
+/// place; on error the temp file is removed. Blocking.
+fn commit_blocking(
+    mut file: File,
+    tail: &[u8],
+    mut guard: TempGuard,
+    source: SourceMeta,
+    fsync: bool,
+) -> Result<()> {
+    let result = file
+        .write_all(tail)
+        .with_context(|| format!("cannot write {}", guard.dest.display()))
+        .and_then(|()| finalize(&file, &guard, source, fsync));
+    drop(file);
+    if result.is_ok() {
+        guard.disarm();
+    } // else: dropping the armed guard removes the temp file
+    result
+}
+
+/// A temp file written with plain blocking writes, for a file converted from start to finish on
+/// one blocking-pool thread: no trip to the pool per write, none for the commit.
+#[derive(Debug)]
+pub struct BlockingTempFile {
+    writer: BlockingWriter<io::BufWriter<File>>,
+    guard: TempGuard,
+}
+
+impl BlockingTempFile {
+    /// Flushes, applies the source's mode and times, and renames the temp file over the
+    /// destination. On error the temp file is removed. Blocking.
+    pub fn commit(self, source: SourceMeta, fsync: bool) -> Result<()> {
+        let Self { writer, guard } = self;
+        let (file, tail) = writer.0.into_parts();
+        let tail = tail.unwrap_or_default(); // a failed write left no poisoned data behind
+        commit_blocking(file, &tail, guard, source, fsync)
+    }
+
+    /// Removes the temp file: the output is abandoned. Blocking.
+    pub fn discard(self) {
+        let Self { writer, mut guard } = self;
+        drop(writer);
+        // Unlink first, unregister after: until the file is gone, a forced exit must still see it.
+        let _ = fs::remove_file(&guard.temp);
+        guard.disarm();
+    }
+}
+
+/// An [`AsyncWrite`] over a blocking writer: every poll completes at once, by blocking the thread.
+/// Only for futures driven on a blocking-pool thread (`Handle::block_on` inside
+/// `spawn_blocking`), never on a runtime worker.
+#[derive(Debug)]
+pub struct BlockingWriter<W>(pub W);
+
+impl<W: io::Write + Unpin> AsyncWrite for BlockingWriter<W> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        _: &mut TaskContext<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Poll::Ready(self.0.write(buf))
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, _: &mut TaskContext<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(self.0.flush())
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, _: &mut TaskContext<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(self.0.flush())
     }
 }
 
@@ -403,6 +475,8 @@ fn finalize(file: &File, guard: &TempGuard, source: SourceMeta, fsync: bool) -> 
 pub enum Sink {
     /// An atomic output file.
     File(AsyncTempFile),
+    /// An atomic output file written from a blocking-pool thread.
+    Blocking(BlockingTempFile),
     /// Standard output (`-`).
     Stdout(tokio::io::Stdout),
 }
@@ -412,6 +486,7 @@ impl Sink {
     pub fn dest(&self) -> Option<&Path> {
         match self {
             Sink::File(file) => Some(file.dest()),
+            Sink::Blocking(file) => Some(&file.guard.dest),
             Sink::Stdout(_) => None,
         }
     }
@@ -420,6 +495,7 @@ impl Sink {
     pub fn writer(&mut self) -> &mut (dyn AsyncWrite + Unpin + Send) {
         match self {
             Sink::File(file) => file.writer(),
+            Sink::Blocking(file) => &mut file.writer,
             Sink::Stdout(stdout) => stdout,
         }
     }
@@ -428,14 +504,17 @@ impl Sink {
     pub async fn commit(self, source: SourceMeta, fsync: bool) -> Result<()> {
         match self {
             Sink::File(file) => file.commit(source, fsync).await,
+            Sink::Blocking(file) => file.commit(source, fsync),
             Sink::Stdout(mut stdout) => stdout.flush().await.context("write error"),
         }
     }
 
     /// Abandons the output (temp file removed; stdout left as it is).
     pub async fn discard(self) {
-        if let Sink::File(file) = self {
-            file.discard().await;
+        match self {
+            Sink::File(file) => file.discard().await,
+            Sink::Blocking(file) => file.discard(),
+            Sink::Stdout(_) => {}
         }
     }
 }

@@ -1,16 +1,25 @@
-//! The bounded pool: at most `jobs` files in flight, whatever the size of the tree.
+//! The bounded pool: at most `jobs` items in flight, whatever the size of the tree.
 //!
-//! Items arrive on a stream (the walker's bounded channel). Each becomes one task in a `JoinSet`;
-//! a new task is spawned only while fewer than `jobs` run, and finished tasks are reaped as they
-//! complete, their outcomes forwarded as values to the reporter's bounded channel. So open files,
-//! buffers and tasks are bounded by `jobs`, not by the number of files. When the run is
-//! cancelled, no new item is taken; tasks in flight see the same token and wind down themselves.
+//! The pool is `jobs` *lanes*. A lane is one thread of tokio's blocking pool that takes the next
+//! item from the shared stream (the walker's bounded channel), starts it, and passes its outcome
+//! to the reporter's bounded channel before taking another. Starting an item may block (open,
+//! read the first chunk, create the output), and an item small enough to be finished there is
+//! finished there: a tree of small files costs no hand-off between threads per file, which on a
+//! small VM costs more than the file itself (`BENCHMARKS.md`). An item that needs streaming comes
+//! back as a future, which runs on the runtime as an async task while its lane waits for it; so
+//! open files, buffers and tasks stay bounded by `jobs`.
+//!
+//! When the run is cancelled no lane takes a new item; items in flight see the same token and
+//! wind down themselves.
 
-use std::collections::HashMap;
+use std::any::Any;
 use std::future::Future;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::pin::Pin;
+use std::sync::Arc;
 
-use tokio::sync::mpsc;
-use tokio::task::{JoinError, JoinSet};
+use tokio::runtime::Handle;
+use tokio::sync::{Mutex, mpsc};
 use tokio_stream::{Stream, StreamExt};
 use tokio_util::sync::CancellationToken;
 
@@ -21,87 +30,144 @@ pub trait Work: Send + Sync + 'static {
     /// What the reporter receives, one per item.
     type Outcome: Send + 'static;
 
-    /// The task for one item.
-    fn start(&self, item: Self::Item) -> impl Future<Output = Self::Outcome> + Send + 'static;
+    /// Starts one item. Runs on a lane (a blocking-pool thread), so it may block; returns the
+    /// outcome if the item finished here, or the future that completes it on the runtime.
+    fn start(&self, item: Self::Item) -> Step<Self::Outcome>;
 
-    /// A short label for an item, kept while it runs so that a crashed task can still be named.
+    /// A short label for an item, kept while it runs so that a crashed item can still be named.
     fn label(&self, item: &Self::Item) -> String;
 
-    /// The outcome reported for a task that panicked.
-    fn crashed(&self, label: String, error: JoinError) -> Self::Outcome;
+    /// The outcome reported for an item whose work panicked (`cause` is the panic message).
+    fn crashed(&self, label: String, cause: &str) -> Self::Outcome;
+}
+
+/// Where [`Work::start`] left an item.
+pub enum Step<O> {
+    /// Finished on the lane.
+    Done(O),
+    /// To be completed by this future, spawned on the runtime.
+    Stream(Pin<Box<dyn Future<Output = O> + Send>>),
 }
 
 /// Runs every item of `items` through `work`, at most `jobs` at once, sending each outcome to
-/// `outcomes`. Returns when the stream ends (or `cancel` fires) and every started task is done.
-pub async fn run<W: Work>(
-    work: &W,
-    mut items: impl Stream<Item = W::Item> + Unpin,
+/// `outcomes`. Returns when the stream ends (or `cancel` fires) and every started item is done.
+pub async fn run<W, S>(
+    work: Arc<W>,
+    items: S,
     jobs: usize,
     cancel: &CancellationToken,
     outcomes: &mpsc::Sender<W::Outcome>,
-) {
-    let jobs = jobs.max(1);
-    let mut running = JoinSet::new();
-    let mut labels = HashMap::with_capacity(jobs);
-    loop {
-        if running.len() >= jobs {
-            reap(
-                work,
-                running.join_next_with_id().await,
-                &mut labels,
-                outcomes,
-            )
-            .await;
-            continue;
+) where
+    W: Work,
+    S: Stream<Item = W::Item> + Unpin + Send + 'static,
+{
+    let lane = Lane {
+        work,
+        items: Arc::new(Mutex::new(items)),
+        cancel: cancel.clone(),
+        outcomes: outcomes.clone(),
+        runtime: Handle::current(),
+    };
+    let lanes: Vec<_> = (0..jobs.max(1))
+        .map(|_| {
+            let lane = lane.clone();
+            tokio::task::spawn_blocking(move || lane.run())
+        })
+        .collect();
+    for handle in lanes {
+        if let Err(error) = handle.await {
+            // A lane catches its items' panics; this one failed outside any item.
+            let outcome = lane
+                .work
+                .crashed(String::from("(pool)"), &error.to_string());
+            let _ = outcomes.send(outcome).await;
         }
-        let next = tokio::select! {
-            biased;
-            () = cancel.cancelled() => break,
-            done = running.join_next_with_id(), if !running.is_empty() => {
-                reap(work, done, &mut labels, outcomes).await;
-                continue;
-            }
-            next = items.next() => next,
-        };
-        let Some(item) = next else { break };
-        let label = work.label(&item);
-        let handle = running.spawn(work.start(item));
-        labels.insert(handle.id(), label);
-    }
-    while let Some(done) = running.join_next_with_id().await {
-        reap(work, Some(done), &mut labels, outcomes).await;
     }
 }
 
-async fn reap<W: Work>(
-    work: &W,
-    done: Option<Result<(tokio::task::Id, W::Outcome), JoinError>>,
-    labels: &mut HashMap<tokio::task::Id, String>,
-    outcomes: &mpsc::Sender<W::Outcome>,
-) {
-    let outcome = match done {
-        None => return,
-        Some(Ok((id, outcome))) => {
-            labels.remove(&id);
-            outcome
+/// One lane of the pool: what its thread needs.
+struct Lane<W: Work, S> {
+    work: Arc<W>,
+    items: Arc<Mutex<S>>,
+    cancel: CancellationToken,
+    outcomes: mpsc::Sender<W::Outcome>,
+    runtime: Handle,
+}
+
+impl<W: Work, S> Clone for Lane<W, S> {
+    fn clone(&self) -> Self {
+        Self {
+            work: self.work.clone(),
+            items: self.items.clone(),
+            cancel: self.cancel.clone(),
+            outcomes: self.outcomes.clone(),
+            runtime: self.runtime.clone(),
         }
-        Some(Err(error)) => {
-            let label = labels.remove(&error.id()).unwrap_or_default();
-            work.crashed(label, error)
+    }
+}
+
+impl<W, S> Lane<W, S>
+where
+    W: Work,
+    S: Stream<Item = W::Item> + Unpin + Send + 'static,
+{
+    /// Takes items until the stream ends or the run is cancelled. Blocking.
+    fn run(&self) {
+        while let Some(item) = self.next() {
+            let outcome = self.complete(item);
+            // A closed reporter means the run is being torn down: nothing left to tell.
+            if self.outcomes.blocking_send(outcome).is_err() {
+                break;
+            }
         }
-    };
-    // A closed reporter means the run is being torn down: nothing left to tell.
-    let _ = outcomes.send(outcome).await;
+    }
+
+    /// The next item, waiting for the walker if it has none ready; `None` at the end or once
+    /// the run is cancelled.
+    fn next(&self) -> Option<W::Item> {
+        if self.cancel.is_cancelled() {
+            return None;
+        }
+        self.runtime.block_on(async {
+            tokio::select! {
+                biased;
+                () = self.cancel.cancelled() => None,
+                item = async { self.items.lock().await.next().await } => item,
+            }
+        })
+    }
+
+    /// Runs one item to its outcome, on this thread or (streaming) on the runtime.
+    fn complete(&self, item: W::Item) -> W::Outcome {
+        let label = self.work.label(&item);
+        match catch_unwind(AssertUnwindSafe(|| self.work.start(item))) {
+            Ok(Step::Done(outcome)) => outcome,
+            Ok(Step::Stream(future)) => match self.runtime.block_on(self.runtime.spawn(future)) {
+                Ok(outcome) => outcome,
+                Err(error) => self.work.crashed(label, &error.to_string()),
+            },
+            Err(panic) => self.work.crashed(label, panic_message(&*panic)),
+        }
+    }
+}
+
+/// The message a panic carried, if it was a string.
+fn panic_message(panic: &(dyn Any + Send)) -> &str {
+    panic
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("panic")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::Arc;
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::time::Duration;
 
-    /// Counts how many items run at once.
+    /// Counts how many items run at once; odd items stream on the runtime, even ones finish on
+    /// the lane; item 13 panics on the lane and item 21 in its future.
     struct Probe {
         now: Arc<AtomicUsize>,
         peak: Arc<AtomicUsize>,
@@ -111,33 +177,46 @@ mod tests {
         type Item = u32;
         type Outcome = u32;
 
-        fn start(&self, item: u32) -> impl Future<Output = u32> + Send + 'static {
-            let (now, peak) = (self.now.clone(), self.peak.clone());
-            async move {
-                let running = now.fetch_add(1, Ordering::SeqCst) + 1;
-                peak.fetch_max(running, Ordering::SeqCst);
+        fn start(&self, item: u32) -> Step<u32> {
+            let running = self.now.fetch_add(1, Ordering::SeqCst) + 1;
+            self.peak.fetch_max(running, Ordering::SeqCst);
+            if item % 2 == 0 {
+                std::thread::sleep(Duration::from_millis(u64::from(item % 3)));
+                self.now.fetch_sub(1, Ordering::SeqCst);
+                return Step::Done(item);
+            }
+            let now = self.now.clone();
+            if item == 13 {
+                now.fetch_sub(1, Ordering::SeqCst);
+                panic!("unlucky item");
+            }
+            Step::Stream(Box::pin(async move {
                 tokio::time::sleep(Duration::from_millis(u64::from(item % 3))).await;
                 now.fetch_sub(1, Ordering::SeqCst);
-                assert_ne!(item, 13, "unlucky item");
+                assert_ne!(item, 21, "unlucky future");
                 item
-            }
+            }))
         }
 
         fn label(&self, item: &u32) -> String {
             item.to_string()
         }
 
-        fn crashed(&self, label: String, _: JoinError) -> u32 {
+        fn crashed(&self, label: String, _: &str) -> u32 {
             label.parse::<u32>().unwrap() + 1000
         }
     }
 
-    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-    async fn never_exceeds_jobs_and_reports_every_item() {
-        let probe = Probe {
+    fn probe() -> Arc<Probe> {
+        Arc::new(Probe {
             now: Arc::default(),
             peak: Arc::default(),
-        };
+        })
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn never_exceeds_jobs_and_reports_every_item() {
+        let probe = probe();
         let (tx, mut rx) = mpsc::channel(4);
         let collector = tokio::spawn(async move {
             let mut seen = Vec::new();
@@ -147,26 +226,23 @@ mod tests {
             seen
         });
         let items = tokio_stream::iter(0..50u32);
-        run(&probe, items, 3, &CancellationToken::new(), &tx).await;
+        run(probe.clone(), items, 3, &CancellationToken::new(), &tx).await;
         drop(tx);
         let mut seen = collector.await.unwrap();
         seen.sort_unstable();
-        let mut expected: Vec<u32> = (0..50).map(|i| if i == 13 { 1013 } else { i }).collect();
+        let crashed = |i| if i == 13 || i == 21 { i + 1000 } else { i };
+        let mut expected: Vec<u32> = (0..50).map(crashed).collect();
         expected.sort_unstable();
         assert_eq!(seen, expected);
         assert_eq!(probe.peak.load(Ordering::SeqCst), 3);
     }
 
-    #[tokio::test]
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn cancelled_pool_takes_no_new_items() {
-        let probe = Probe {
-            now: Arc::default(),
-            peak: Arc::default(),
-        };
         let (tx, mut rx) = mpsc::channel(64);
         let cancel = CancellationToken::new();
         cancel.cancel();
-        run(&probe, tokio_stream::iter(0..50u32), 2, &cancel, &tx).await;
+        run(probe(), tokio_stream::iter(0..50u32), 2, &cancel, &tx).await;
         drop(tx);
         assert_eq!(rx.recv().await, None);
     }
