@@ -28,8 +28,11 @@ const ZSTD_WINDOW_LOG_MAX: u32 = 27;
 /// Memory an xz decoder may use (xz -9 needs 65 MiB); a file that needs more fails.
 const XZ_MEMORY_LIMIT: u64 = 128 << 20;
 
-/// Decoded bytes buffered per file between a decoder and the stage chain.
+/// Decoded bytes buffered per file between a decoder and the stage chain: at most this much,
+/// at least [`MIN_DECODED_BUFFER`] (tokio zeroes a `BufReader`'s buffer, which for 10,000 small
+/// files at full size is gigabytes of memset).
 const DECODED_BUFFER: usize = 256 * 1024;
+const MIN_DECODED_BUFFER: usize = 32 * 1024;
 
 /// A compression format asyncfiles reads and writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -393,12 +396,17 @@ pub type Reader = Box<dyn AsyncBufRead + Unpin + Send>;
 /// Wraps `input` in a streaming decoder for `format`. gzip, zstd, xz and bzip2 read every member
 /// or frame; brotli has no members, so anything after its stream is left unread (and reported
 /// by the caller as trailing data). Window and memory limits bound what one file may demand.
-pub fn decoder(format: Format, input: Reader) -> Reader {
+pub fn decoder(format: Format, input: Reader, input_len: Option<u64>) -> Reader {
+    // Logs compress about 4:1 or better; a buffer much larger than the decoded file is waste.
+    let capacity = input_len.map_or(DECODED_BUFFER, |len| {
+        usize::try_from(len.saturating_mul(4)).unwrap_or(DECODED_BUFFER)
+    });
+    let capacity = capacity.clamp(MIN_DECODED_BUFFER, DECODED_BUFFER);
     macro_rules! buffered {
         ($decoder:expr, $members:expr) => {{
             let mut decoder = $decoder;
             decoder.multiple_members($members);
-            Box::new(BufReader::with_capacity(DECODED_BUFFER, decoder))
+            Box::new(BufReader::with_capacity(capacity, decoder))
         }};
     }
     match format {

@@ -36,8 +36,9 @@ use crate::walk::{self, Entry, Input};
 
 /// Batches of entries (of up to `walk::TREE_BATCH`) buffered between the walker and the pool.
 const ENTRY_QUEUE: usize = 4;
-/// Outcomes buffered between the pool and the reporter.
-const REPORT_QUEUE: usize = 64;
+/// Batches of outcomes (of up to `pipeline::OUTCOME_BATCH`) buffered between the pool and the
+/// reporter.
+const REPORT_QUEUE: usize = 16;
 /// Smallest and largest I/O buffer per file. Every `tokio::fs` call is a trip to the blocking
 /// pool, so a trip should move as much as possible; small files get small buffers so that 10,000
 /// files do not each allocate a megabyte.
@@ -85,7 +86,7 @@ pub async fn run(
     )
     .await;
     if let Some(failure) = walker.and_then(|walker| walker_failure(walker, &config.source)) {
-        let _ = report_tx.send(failure).await;
+        let _ = report_tx.send(vec![failure]).await;
     }
     drop(report_tx);
     let signal = interrupt.exit_code();
@@ -355,7 +356,7 @@ impl FileJob {
         };
         let dest = sink.dest().map(Path::to_path_buf);
         let mut reader = match plan.decode {
-            Some(format) => codec::decoder(format, raw),
+            Some(format) => codec::decoder(format, raw, Some(meta.len).filter(|&len| len > 0)),
             None => raw,
         };
         let mut chain = self.chain();

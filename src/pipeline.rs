@@ -17,11 +17,17 @@ use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use tokio::runtime::Handle;
 use tokio::sync::{Mutex, mpsc};
 use tokio_stream::{Stream, StreamExt};
 use tokio_util::sync::CancellationToken;
+
+/// Most outcomes a lane holds before passing them on.
+pub const OUTCOME_BATCH: usize = 64;
+/// Longest a lane holds an outcome while it keeps busy (so that `-v` lines keep flowing).
+const OUTCOME_DELAY: Duration = Duration::from_millis(100);
 
 /// How the pool runs one kind of item.
 pub trait Work: Send + Sync + 'static {
@@ -50,13 +56,13 @@ pub enum Step<O> {
 }
 
 /// Runs every item of `items` through `work`, at most `jobs` at once, sending each outcome to
-/// `outcomes`. Returns when the stream ends (or `cancel` fires) and every started item is done.
+/// `outcomes` (in batches). Returns when the stream ends (or `cancel` fires) and every started item is done.
 pub async fn run<W, S>(
     work: Arc<W>,
     items: S,
     jobs: usize,
     cancel: &CancellationToken,
-    outcomes: &mpsc::Sender<W::Outcome>,
+    outcomes: &mpsc::Sender<Vec<W::Outcome>>,
 ) where
     W: Work,
     S: Stream<Item = W::Item> + Unpin + Send + 'static,
@@ -80,7 +86,7 @@ pub async fn run<W, S>(
             let outcome = lane
                 .work
                 .crashed(String::from("(pool)"), &error.to_string());
-            let _ = outcomes.send(outcome).await;
+            let _ = outcomes.send(vec![outcome]).await;
         }
     }
 }
@@ -90,7 +96,7 @@ struct Lane<W: Work, S> {
     work: Arc<W>,
     items: Arc<Mutex<S>>,
     cancel: CancellationToken,
-    outcomes: mpsc::Sender<W::Outcome>,
+    outcomes: mpsc::Sender<Vec<W::Outcome>>,
     runtime: Handle,
 }
 
@@ -113,18 +119,25 @@ where
 {
     /// Takes items until the stream ends or the run is cancelled. Blocking.
     fn run(&self) {
-        while let Some(item) = self.next() {
+        let mut pending = Pending::default();
+        while let Some(item) = self.next(&mut pending) {
             let outcome = self.complete(item);
-            // A closed reporter means the run is being torn down: nothing left to tell.
-            if self.outcomes.blocking_send(outcome).is_err() {
-                break;
+            if pending.push(outcome) && !self.send(pending.take()) {
+                return;
             }
         }
+        self.send(pending.take());
     }
 
-    /// The next item, waiting for the walker if it has none ready; `None` at the end or once
-    /// the run is cancelled.
-    fn next(&self) -> Option<W::Item> {
+    /// Passes a batch of outcomes on; `false` when the reporter is gone. Blocking.
+    fn send(&self, batch: Vec<W::Outcome>) -> bool {
+        // A closed reporter means the run is being torn down: nothing left to tell.
+        batch.is_empty() || self.outcomes.blocking_send(batch).is_ok()
+    }
+
+    /// The next item, waiting for the walker if it has none ready (after passing on the pending
+    /// outcomes); `None` at the end or once the run is cancelled.
+    fn next(&self, pending: &mut Pending<W::Outcome>) -> Option<W::Item> {
         if self.cancel.is_cancelled() {
             return None;
         }
@@ -132,9 +145,33 @@ where
             tokio::select! {
                 biased;
                 () = self.cancel.cancelled() => None,
-                item = async { self.items.lock().await.next().await } => item,
+                item = self.take(pending) => item,
             }
         })
+    }
+
+    async fn take(&self, pending: &mut Pending<W::Outcome>) -> Option<W::Item> {
+        let mut items = match self.items.try_lock() {
+            Ok(items) => items,
+            Err(_) => {
+                self.flush(pending).await;
+                self.items.lock().await
+            }
+        };
+        tokio::select! {
+            biased;
+            item = items.next() => return item,
+            () = std::future::ready(()) => {}
+        }
+        self.flush(pending).await;
+        items.next().await
+    }
+
+    async fn flush(&self, pending: &mut Pending<W::Outcome>) {
+        let batch = pending.take();
+        if !batch.is_empty() {
+            let _ = self.outcomes.send(batch).await;
+        }
     }
 
     /// Runs one item to its outcome, on this thread or (streaming) on the runtime.
@@ -148,6 +185,36 @@ where
             },
             Err(panic) => self.work.crashed(label, panic_message(&*panic)),
         }
+    }
+}
+
+/// Outcomes a lane has not passed on yet.
+struct Pending<O> {
+    batch: Vec<O>,
+    since: Instant,
+}
+
+impl<O> Default for Pending<O> {
+    fn default() -> Self {
+        Self {
+            batch: Vec::new(),
+            since: Instant::now(),
+        }
+    }
+}
+
+impl<O> Pending<O> {
+    /// Adds an outcome; `true` when the batch should go now (full, or held too long).
+    fn push(&mut self, outcome: O) -> bool {
+        if self.batch.is_empty() {
+            self.since = Instant::now();
+        }
+        self.batch.push(outcome);
+        self.batch.len() >= OUTCOME_BATCH || self.since.elapsed() >= OUTCOME_DELAY
+    }
+
+    fn take(&mut self) -> Vec<O> {
+        std::mem::take(&mut self.batch)
     }
 }
 
@@ -220,8 +287,8 @@ mod tests {
         let (tx, mut rx) = mpsc::channel(4);
         let collector = tokio::spawn(async move {
             let mut seen = Vec::new();
-            while let Some(outcome) = rx.recv().await {
-                seen.push(outcome);
+            while let Some(batch) = rx.recv().await {
+                seen.extend(batch);
             }
             seen
         });

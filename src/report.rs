@@ -176,7 +176,7 @@ pub struct Reporter {
 
 impl Reporter {
     /// Starts the reporter task on the receiving end of the workers' channel.
-    pub fn spawn(rx: mpsc::Receiver<FileReport>, options: ReportOptions) -> Self {
+    pub fn spawn(rx: mpsc::Receiver<Vec<FileReport>>, options: ReportOptions) -> Self {
         let started = Instant::now();
         let handle = tokio::spawn(report_all(rx, options));
         Self {
@@ -228,18 +228,22 @@ enum Line {
 /// Most lines written in one trip to the blocking pool.
 const LINES_PER_WRITE: usize = 256;
 
-async fn report_all(mut rx: mpsc::Receiver<FileReport>, options: ReportOptions) -> Summary {
+async fn report_all(mut rx: mpsc::Receiver<Vec<FileReport>>, options: ReportOptions) -> Summary {
     let mut summary = Summary::default();
     let verbose = tracing::enabled!(tracing::Level::INFO);
     let mut lines = Vec::new();
-    while let Some(report) = rx.recv().await {
-        summary.count(&report.outcome);
-        lines.extend(describe(&report, options, verbose));
-        // Take whatever else is already waiting, so that a burst costs one write.
-        while lines.len() < LINES_PER_WRITE {
-            let Ok(report) = rx.try_recv() else { break };
-            summary.count(&report.outcome);
-            lines.extend(describe(&report, options, verbose));
+    while let Some(mut batch) = rx.recv().await {
+        loop {
+            for report in batch {
+                summary.count(&report.outcome);
+                lines.extend(describe(&report, options, verbose));
+            }
+            // Take whatever else is already waiting, so that a burst costs one write.
+            if lines.len() >= LINES_PER_WRITE {
+                break;
+            }
+            let Ok(next) = rx.try_recv() else { break };
+            batch = next;
         }
         write_lines(std::mem::take(&mut lines)).await;
     }
