@@ -8,6 +8,10 @@
 //! streamed on the runtime: read through a large `BufReader` over `tokio::fs::File` (one blocking
 //! hop moves up to 1 MiB), written through a `BufWriter`, committed in one more blocking trip.
 //! Both paths run the same async [`FileJob::process`]. Any failure discards the temp file.
+//!
+//! One difference: a write on the small-file path blocks its lane, so a Ctrl-C during a write
+//! that hangs (a dead network file system) waits for it; the streaming path abandons it at once.
+//! A second Ctrl-C still exits at once on either path.
 
 use std::fs::{File, OpenOptions};
 use std::io::{Cursor, Read as _};
@@ -77,10 +81,15 @@ pub async fn run(
             temps,
         },
     };
+    // One input needs one lane.
+    let lanes = match config.source {
+        Source::Dir(_) => config.jobs,
+        Source::File(_) | Source::Stdin => 1,
+    };
     pipeline::run(
         Arc::new(converter),
         items,
-        config.jobs,
+        lanes,
         interrupt.token(),
         &report_tx,
     )

@@ -83,8 +83,9 @@ fn run_convert(config: ConvertConfig, report: ReportOptions) -> ExitCode {
     code
 }
 
-/// The runtime: one worker per CPU; the blocking pool sized for the files in flight (each has at
-/// most a read and a write outstanding) plus the commit and open trips.
+/// The runtime: one worker per CPU; the blocking pool sized for the pool's lanes (one thread per
+/// job, see `pipeline`), plus, for each streaming file, a read and a write outstanding, plus the
+/// reporter's stderr writes.
 fn runtime(jobs: usize) -> std::io::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -160,7 +160,8 @@ pub struct OutputOptions {
 }
 
 /// A temp file being written, not yet visible under its final name. Open it with
-/// [`TempFile::create`] (blocking), then wrap it with [`TempFile::into_async`].
+/// [`TempFile::create`] (blocking), then wrap it with [`TempFile::into_async`] for a writer on the
+/// runtime or [`TempFile::into_blocking`] for one on a blocking-pool thread.
 #[derive(Debug)]
 pub struct TempFile {
     file: File,
@@ -379,7 +380,9 @@ impl BlockingTempFile {
     /// Removes the temp file: the output is abandoned. Blocking.
     pub fn discard(self) {
         let Self { writer, mut guard } = self;
-        drop(writer);
+        // Not `drop(writer)`: a `BufWriter` would write out its buffer on the way.
+        let (file, _) = writer.0.into_parts();
+        drop(file);
         // Unlink first, unregister after: until the file is gone, a forced exit must still see it.
         let _ = fs::remove_file(&guard.temp);
         guard.disarm();

@@ -1,13 +1,18 @@
 //! The bounded pool: at most `jobs` items in flight, whatever the size of the tree.
 //!
 //! The pool is `jobs` *lanes*. A lane is one thread of tokio's blocking pool that takes the next
-//! item from the shared stream (the walker's bounded channel), starts it, and passes its outcome
-//! to the reporter's bounded channel before taking another. Starting an item may block (open,
+//! item from the shared stream (the walker's bounded channel), starts it, and takes another only
+//! once it is done; outcomes go to the reporter's bounded channel. Starting an item may block (open,
 //! read the first chunk, create the output), and an item small enough to be finished there is
 //! finished there: a tree of small files costs no hand-off between threads per file, which on a
 //! small VM costs more than the file itself (`BENCHMARKS.md`). An item that needs streaming comes
 //! back as a future, which runs on the runtime as an async task while its lane waits for it; so
 //! open files, buffers and tasks stay bounded by `jobs`.
+//!
+//! A lane passes outcomes on in batches (each send may wake a sleeping runtime thread, which
+//! costs more than reporting a small file): a batch goes when it is full, when its oldest outcome
+//! is `OUTCOME_DELAY` old as the next one arrives, and always before the lane waits for the
+//! walker or for a streaming file.
 //!
 //! When the run is cancelled no lane takes a new item; items in flight see the same token and
 //! wind down themselves.
@@ -121,7 +126,7 @@ where
     fn run(&self) {
         let mut pending = Pending::default();
         while let Some(item) = self.next(&mut pending) {
-            let outcome = self.complete(item);
+            let outcome = self.complete(item, &mut pending);
             if pending.push(outcome) && !self.send(pending.take()) {
                 return;
             }
@@ -141,21 +146,21 @@ where
         if self.cancel.is_cancelled() {
             return None;
         }
-        self.runtime.block_on(async {
-            tokio::select! {
-                biased;
-                () = self.cancel.cancelled() => None,
-                item = self.take(pending) => item,
-            }
-        })
+        self.runtime.block_on(self.take(pending))
     }
 
+    /// Only the waits for the walker (or for the lane that is waiting for it) give way to
+    /// cancellation; passing on outcomes does not, so none is lost to a Ctrl-C.
     async fn take(&self, pending: &mut Pending<W::Outcome>) -> Option<W::Item> {
         let mut items = match self.items.try_lock() {
             Ok(items) => items,
             Err(_) => {
                 self.flush(pending).await;
-                self.items.lock().await
+                tokio::select! {
+                    biased;
+                    () = self.cancel.cancelled() => return None,
+                    items = self.items.lock() => items,
+                }
             }
         };
         tokio::select! {
@@ -164,7 +169,11 @@ where
             () = std::future::ready(()) => {}
         }
         self.flush(pending).await;
-        items.next().await
+        tokio::select! {
+            biased;
+            () = self.cancel.cancelled() => None,
+            item = items.next() => item,
+        }
     }
 
     async fn flush(&self, pending: &mut Pending<W::Outcome>) {
@@ -175,14 +184,18 @@ where
     }
 
     /// Runs one item to its outcome, on this thread or (streaming) on the runtime.
-    fn complete(&self, item: W::Item) -> W::Outcome {
+    fn complete(&self, item: W::Item, pending: &mut Pending<W::Outcome>) -> W::Outcome {
         let label = self.work.label(&item);
         match catch_unwind(AssertUnwindSafe(|| self.work.start(item))) {
             Ok(Step::Done(outcome)) => outcome,
-            Ok(Step::Stream(future)) => match self.runtime.block_on(self.runtime.spawn(future)) {
-                Ok(outcome) => outcome,
-                Err(error) => self.work.crashed(label, &error.to_string()),
-            },
+            Ok(Step::Stream(future)) => {
+                // A large file may take minutes: what is already done is reported first.
+                self.send(pending.take());
+                match self.runtime.block_on(self.runtime.spawn(future)) {
+                    Ok(outcome) => outcome,
+                    Err(error) => self.work.crashed(label, &error.to_string()),
+                }
+            }
             Err(panic) => self.work.crashed(label, panic_message(&*panic)),
         }
     }

@@ -10,7 +10,7 @@
 //! unreadable directory, a missing `--files-from` entry).
 
 use std::cell::RefCell;
-use std::collections::{HashSet, VecDeque};
+use std::collections::HashSet;
 use std::ffi::{OsStr, OsString};
 use std::fs;
 use std::io::{self, BufRead, Read};
@@ -29,9 +29,7 @@ use crate::output::is_temp_name;
 /// Longest record accepted in a `--files-from` list (well above any real path length).
 const MAX_LIST_RECORD: u64 = 64 * 1024;
 
-/// Directories whose names the walker remembers for the rival check, and the most names it
-/// remembers of one (a larger directory is asked about each rival instead).
-const SIBLING_DIRS: usize = 4;
+/// Most directory entry names the walker holds for the rival check (see [`SiblingNames`]).
 const MAX_SIBLING_NAMES: usize = 100_000;
 
 /// Where one file's bytes come from.
@@ -104,11 +102,14 @@ pub fn spawn(
             tx,
             batch: Vec::with_capacity(batch_size),
             batch_size,
-            siblings: RefCell::default(),
+            siblings: None,
         };
         let walked = match walker.config.list.take() {
             Some(list) => walker.walk_list(list),
-            None => walker.walk_tree(),
+            None => {
+                walker.siblings = Some(RefCell::default());
+                walker.walk_tree()
+            }
         };
         if walked.is_ok() {
             let _ = walker.flush();
@@ -156,7 +157,8 @@ struct Walker {
     tx: mpsc::Sender<Vec<Entry>>,
     batch: Vec<Entry>,
     batch_size: usize,
-    siblings: RefCell<SiblingNames>,
+    /// Directory listings for the rival check (tree walks only).
+    siblings: Option<RefCell<SiblingNames>>,
 }
 
 /// The walk stops when the pool hung up.
@@ -237,7 +239,8 @@ impl Walker {
 
     /// Turns a file into a failure when a sibling would be written under the same output name
     /// (`a.log` and `a.log.gz` with `--to none`). Both are refused, each when its turn comes, so
-    /// neither output is written; no list of names is kept, whatever the tree size.
+    /// neither output is written. Names are looked up in the directory listings of
+    /// [`SiblingNames`] (bounded), or asked of the file system.
     fn refuse_conflict(&self, entry: Entry) -> Entry {
         let Entry::File { path, rel } = entry else {
             return entry;
@@ -246,9 +249,13 @@ impl Walker {
             return Entry::File { path, rel };
         };
         let dir = path.parent().unwrap_or(Path::new(""));
+        let depth = rel.components().count().saturating_sub(1);
         let rival = self.config.codec.rivals(name).into_iter().find(|rival| {
             self.config.filter.accepts_file(&rel.with_file_name(rival))
-                && self.siblings.borrow_mut().may_exist(dir, rival)
+                && self
+                    .siblings
+                    .as_ref()
+                    .is_none_or(|siblings| siblings.borrow_mut().may_exist(dir, depth, name, rival))
                 && self.is_processed_file(&path.with_file_name(rival))
         });
         match rival {
@@ -437,40 +444,49 @@ impl Walker {
     }
 }
 
-/// The names in the directories the walker is in, so that looking for a file's rivals costs no
-/// system call when there are none (the usual case: five failed lookups per file otherwise, a
-/// tenth of a small-file run's CPU time). Bounded: [`SIBLING_DIRS`] directories of at most
-/// [`MAX_SIBLING_NAMES`] names; the walk is depth-first, so a parent is still remembered when
-/// the walk comes back to it.
+/// The names in the directories on the walker's current path, so that looking for a file's rivals
+/// costs no system call when there are none (the usual case: five failed lookups per file
+/// otherwise, a tenth of a small-file run's CPU time). The walk is depth-first, so one listing per
+/// depth serves a directory's files however they interleave with its subdirectories, and is
+/// dropped once the walk leaves it. Bounded by [`MAX_SIBLING_NAMES`] names in all; beyond that,
+/// and for `--files-from` lists (which may jump anywhere), every rival is looked up instead.
 #[derive(Default)]
 struct SiblingNames {
-    /// Each directory with its names (`None`: too large or unreadable, ask the file system).
-    dirs: VecDeque<(PathBuf, Option<HashSet<OsString>>)>,
+    /// By depth: a directory and its names (`None`: too large or unreadable, ask the file system).
+    path: Vec<(PathBuf, Option<HashSet<OsString>>)>,
+    /// Names held in all.
+    held: usize,
 }
 
 impl SiblingNames {
-    /// `false` when `dir` certainly has no entry `name`. A name created after the directory was
-    /// listed is missed, as it would be by a walk that had already passed it.
-    fn may_exist(&mut self, dir: &Path, name: &OsStr) -> bool {
-        let index = match self.dirs.iter().position(|(listed, _)| listed == dir) {
-            Some(index) => index,
-            None => {
-                if self.dirs.len() == SIBLING_DIRS {
-                    self.dirs.pop_front();
-                }
-                self.dirs.push_back((dir.to_path_buf(), list_names(dir)));
-                self.dirs.len() - 1
+    /// `false` when `dir` (at `depth` below the root) certainly has no entry `name`. `own` is
+    /// the name of the file being checked: a listing without it is older than the file, and is
+    /// read again so that rivals created with it are seen.
+    fn may_exist(&mut self, dir: &Path, depth: usize, own: &OsStr, name: &OsStr) -> bool {
+        let current = self.path.get(depth).is_some_and(|(listed, names)| {
+            listed == dir && names.as_ref().is_none_or(|names| names.contains(own))
+        });
+        if !current {
+            for (_, names) in self.path.drain(depth.min(self.path.len())..) {
+                self.held -= names.map_or(0, |names| names.len());
             }
-        };
-        self.dirs[index]
+            // Levels above that were never listed (files only deeper down) hold nothing.
+            while self.path.len() < depth {
+                self.path.push((PathBuf::new(), None));
+            }
+            let names = list_names(dir, MAX_SIBLING_NAMES - self.held);
+            self.held += names.as_ref().map_or(0, HashSet::len);
+            self.path.push((dir.to_path_buf(), names));
+        }
+        self.path[depth]
             .1
             .as_ref()
             .is_none_or(|names| names.contains(name))
     }
 }
 
-/// The names in `dir`; `None` if it cannot be read or has more than [`MAX_SIBLING_NAMES`].
-fn list_names(dir: &Path) -> Option<HashSet<OsString>> {
+/// The names in `dir`; `None` if it cannot be read or has more than `most` entries.
+fn list_names(dir: &Path, most: usize) -> Option<HashSet<OsString>> {
     let dir = if dir.as_os_str().is_empty() {
         Path::new(".")
     } else {
@@ -478,7 +494,7 @@ fn list_names(dir: &Path) -> Option<HashSet<OsString>> {
     };
     let mut names = HashSet::new();
     for entry in fs::read_dir(dir).ok()? {
-        if names.len() == MAX_SIBLING_NAMES {
+        if names.len() == most {
             return None;
         }
         names.insert(entry.ok()?.file_name());
@@ -511,28 +527,35 @@ mod tests {
     use super::*;
 
     #[test]
-    fn sibling_names_answer_from_one_listing_and_stay_bounded() {
+    fn sibling_names_follow_the_walk_and_see_late_files() {
         let temp = tempfile::tempdir().unwrap();
-        let dirs: Vec<PathBuf> = (0..=SIBLING_DIRS)
-            .map(|i| temp.path().join(format!("d{i}")))
-            .collect();
-        for dir in &dirs {
-            fs::create_dir(dir).unwrap();
-            fs::write(dir.join("a.log"), "").unwrap();
-        }
+        let top = temp.path().join("top");
+        let sub = top.join("sub");
+        fs::create_dir_all(&sub).unwrap();
+        fs::write(top.join("a.log"), "").unwrap();
+        fs::write(sub.join("b.log"), "").unwrap();
         let mut names = SiblingNames::default();
-        assert!(names.may_exist(&dirs[0], OsStr::new("a.log")));
-        assert!(!names.may_exist(&dirs[0], OsStr::new("a.log.gz")));
-        // Listed once: a file created later is not seen (the walk had passed it).
-        fs::write(dirs[0].join("late.log"), "").unwrap();
-        assert!(!names.may_exist(&dirs[0], OsStr::new("late.log")));
-        for dir in &dirs[1..] {
-            assert!(names.may_exist(dir, OsStr::new("a.log")));
-        }
-        assert_eq!(names.dirs.len(), SIBLING_DIRS);
-        // The oldest listing was dropped: the directory is listed again.
-        assert!(names.may_exist(&dirs[0], OsStr::new("late.log")));
+        let name = OsStr::new;
+        assert!(names.may_exist(&top, 0, name("a.log"), name("a.log")));
+        assert!(!names.may_exist(&top, 0, name("a.log"), name("a.log.gz")));
+        assert!(!names.may_exist(&sub, 1, name("b.log"), name("b.log.gz")));
+        // Back in the parent after its subdirectory: its listing is still there.
+        assert_eq!(names.path.len(), 2);
+        fs::write(top.join("a.log.gz"), "").unwrap();
+        assert!(!names.may_exist(&top, 0, name("a.log"), name("a.log.gz")));
+        // A file the listing does not hold is newer than it: the directory is read again, and
+        // a rival created with it is seen.
+        fs::write(top.join("c.log"), "").unwrap();
+        assert!(names.may_exist(&top, 0, name("c.log"), name("a.log.gz")));
+        assert_eq!(
+            names.path.len(),
+            1,
+            "deeper listings go with their parent's"
+        );
+        assert_eq!(names.held, 4, "sub, a.log, a.log.gz, c.log");
         // An unreadable directory answers "maybe": the caller asks the file system.
-        assert!(names.may_exist(&temp.path().join("missing"), OsStr::new("x")));
+        let missing = temp.path().join("missing");
+        assert!(names.may_exist(&missing, 0, name("x"), name("x.gz")));
+        assert_eq!(names.held, 0);
     }
 }
