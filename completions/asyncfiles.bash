@@ -79,7 +79,7 @@ _asyncfiles() {
             return 0
             ;;
         asyncfiles__subcmd__convert)
-            opts="-L -0 -j -q -v -h -V --include --exclude --max-depth --follow --files-from --null --eol --from --to --level --jobs --fsync --quiet --verbose --help --version"
+            opts="-L -0 -j -q -v -h -V --include --exclude --max-depth --follow --files-from --null --eol --from --to --level --jobs --fsync --grep --grep-v --replace --redact --redact-key --trim --drop-empty --max-line-bytes --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -122,6 +122,30 @@ _asyncfiles() {
                     return 0
                     ;;
                 -j)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --grep)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --grep-v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --replace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --redact)
+                    COMPREPLY=($(compgen -W "ipv4 ipv6 email uuid secret" -- "${cur}"))
+                    return 0
+                    ;;
+                --redact-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-line-bytes)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

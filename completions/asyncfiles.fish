@@ -54,9 +54,21 @@ bz2\t'bzip2'
 br\t'brotli'"
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l level -d 'Compression level on the format\'s own scale: gz 1-9 (default 6), zst 1-19 (3), xz 0-9 (6), bz2 1-9 (9), br 0-11 (11)' -r
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -s j -l jobs -d 'Process at most N files at once [default: number of CPUs]' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l grep -d 'Keep only lines matching RE (regex::bytes syntax, Unicode off unless (?u); repeatable)' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l grep-v -d 'Drop lines matching RE (repeatable)' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l replace -d 'Replace every match of RE in each line by REPL ($1, ${name} and $$ expand; repeatable)' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l redact -d 'Mask values of KIND in each line as [KIND] (repeatable)' -r -f -a "ipv4\t'Dotted-quad IPv4 addresses (each octet at most 255)'
+ipv6\t'IPv6 addresses (compressed forms, embedded IPv4, %zone)'
+email\t'E-mail addresses'
+uuid\t'UUIDs (8-4-4-4-12 hex digits)'
+secret\t'The value of key=value or key: value pairs whose key names a password, passwd, token, secret, api_key, apikey or authorization'"
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l redact-key -d 'With --redact: replace values by pseudonyms, KIND-<12 hex digits of a BLAKE3 hash keyed with FILE> (32 raw bytes, or 64 hex digits), the same for the same value in every run' -r -F
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l max-line-bytes -d 'With line transforms: fail a file that has a line longer than SIZE (bytes, or with K, M, G: KiB, MiB, GiB)' -r
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -s L -l follow -d 'Follow symbolic links (by default they are skipped and reported)'
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -s 0 -l null -d 'The --files-from list is separated by NUL bytes, not newlines (as `find -print0` writes)'
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l fsync -d 'Sync each output file and its directory to disk before moving on (slower; for durability)'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l trim -d 'Remove spaces and tabs at the end of each line'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l drop-empty -d 'Drop lines that are empty (after the transforms before this one)'
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -s q -l quiet -d 'Print nothing but errors (no skip notes, no summary)'
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -s v -l verbose -d 'Print a line per file (-v); -vv adds walker decisions'
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -s h -l help -d 'Print help (see more with \'--help\')'

@@ -58,11 +58,23 @@ br\:"brotli"))' \
 '--level=[Compression level on the format'\''s own scale\: gz 1-9 (default 6), zst 1-19 (3), xz 0-9 (6), bz2 1-9 (9), br 0-11 (11)]:N:_default' \
 '-j+[Process at most N files at once \[default\: number of CPUs\]]:N:_default' \
 '--jobs=[Process at most N files at once \[default\: number of CPUs\]]:N:_default' \
+'*--grep=[Keep only lines matching RE (regex\:\:bytes syntax, Unicode off unless (?u); repeatable)]:RE:_default' \
+'*--grep-v=[Drop lines matching RE (repeatable)]:RE:_default' \
+'*--replace=[Replace every match of RE in each line by REPL (\$1, \${name} and \$\$ expand; repeatable)]:RE:_default:RE:_default' \
+'*--redact=[Mask values of KIND in each line as \[KIND\] (repeatable)]:KIND:((ipv4\:"Dotted-quad IPv4 addresses (each octet at most 255)"
+ipv6\:"IPv6 addresses (compressed forms, embedded IPv4, %zone)"
+email\:"E-mail addresses"
+uuid\:"UUIDs (8-4-4-4-12 hex digits)"
+secret\:"The value of key=value or key\: value pairs whose key names a password, passwd, token, secret, api_key, apikey or authorization"))' \
+'--redact-key=[With --redact\: replace values by pseudonyms, KIND-<12 hex digits of a BLAKE3 hash keyed with FILE> (32 raw bytes, or 64 hex digits), the same for the same value in every run]:FILE:_files' \
+'--max-line-bytes=[With line transforms\: fail a file that has a line longer than SIZE (bytes, or with K, M, G\: KiB, MiB, GiB)]:SIZE:_default' \
 '-L[Follow symbolic links (by default they are skipped and reported)]' \
 '--follow[Follow symbolic links (by default they are skipped and reported)]' \
 '-0[The --files-from list is separated by NUL bytes, not newlines (as \`find -print0\` writes)]' \
 '--null[The --files-from list is separated by NUL bytes, not newlines (as \`find -print0\` writes)]' \
 '--fsync[Sync each output file and its directory to disk before moving on (slower; for durability)]' \
+'*--trim[Remove spaces and tabs at the end of each line]' \
+'*--drop-empty[Drop lines that are empty (after the transforms before this one)]' \
 '(-v --verbose)-q[Print nothing but errors (no skip notes, no summary)]' \
 '(-v --verbose)--quiet[Print nothing but errors (no skip notes, no summary)]' \
 '*-v[Print a line per file (-v); -vv adds walker decisions]' \

@@ -1,12 +1,12 @@
 //! The command-line surface: clap derive types and nothing else.
 //!
-//! These types are parsed once in `main` and turned into a checked configuration by
+//! These types are parsed once in `main` (by [`parse`]) and turned into a checked configuration by
 //! [`crate::config`]; no worker ever sees them. Man page and shell completions are generated from
 //! these same definitions (see [`crate::generate`]).
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 /// Top-level options and the subcommand to run.
 #[derive(Debug, Parser)]
@@ -57,7 +57,7 @@ pub enum Command {
         asyncfiles convert --eol lf --include '*.log' ./in ./out\n  \
         find logs -name '*.log' -mtime -1 -printf '%P\\0' | asyncfiles convert --files-from - -0 logs out"
     )]
-    Convert(ConvertArgs),
+    Convert(Box<ConvertArgs>),
 
     /// Write the man pages or shell completions generated from these definitions
     #[command(hide = true)]
@@ -103,6 +103,170 @@ pub struct ConvertArgs {
     /// Sync each output file and its directory to disk before moving on (slower; for durability)
     #[arg(long)]
     pub fsync: bool,
+
+    #[command(flatten)]
+    pub lines: LineArgs,
+}
+
+/// The line transforms of `convert`. clap keeps each option's values apart; [`parse`] puts them
+/// back in command-line order in [`LineArgs::ordered`].
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Line transforms (applied in command-line order)")]
+pub struct LineArgs {
+    /// Keep only lines matching RE (regex::bytes syntax, Unicode off unless (?u); repeatable)
+    #[arg(long, value_name = "RE")]
+    pub grep: Vec<String>,
+
+    /// Drop lines matching RE (repeatable)
+    #[arg(long = "grep-v", value_name = "RE")]
+    pub grep_v: Vec<String>,
+
+    /// Replace every match of RE in each line by REPL ($1, ${name} and $$ expand; repeatable)
+    #[arg(long, num_args = 2, value_names = ["RE", "REPL"], allow_hyphen_values = true)]
+    pub replace: Vec<String>,
+
+    /// Mask values of KIND in each line as [KIND] (repeatable)
+    #[arg(long, value_enum, value_name = "KIND")]
+    pub redact: Vec<RedactArg>,
+
+    /// With --redact: replace values by pseudonyms, KIND-<12 hex digits of a BLAKE3 hash keyed
+    /// with FILE> (32 raw bytes, or 64 hex digits), the same for the same value in every run
+    #[arg(long, value_name = "FILE", env = "ASYNCFILES_REDACT_KEY")]
+    pub redact_key: Option<PathBuf>,
+
+    /// Remove spaces and tabs at the end of each line
+    // Appended (one empty value per use), not counted: each use keeps its own index, so that
+    // `--trim` can stand twice in the chain.
+    #[arg(long, action = clap::ArgAction::Append, num_args = 0, default_missing_value = "")]
+    pub trim: Vec<String>,
+
+    /// Drop lines that are empty (after the transforms before this one)
+    #[arg(long, action = clap::ArgAction::Append, num_args = 0, default_missing_value = "")]
+    pub drop_empty: Vec<String>,
+
+    /// With line transforms: fail a file that has a line longer than SIZE (bytes, or with K, M,
+    /// G: KiB, MiB, GiB)
+    #[arg(long, value_name = "SIZE", default_value = "64M", value_parser = parse_size)]
+    pub max_line_bytes: u64,
+
+    /// The transforms above in command-line order (filled by [`parse`]).
+    #[arg(skip)]
+    pub ordered: Vec<LineArg>,
+}
+
+/// One line transform as given on the command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LineArg {
+    /// `--grep RE`
+    Grep(String),
+    /// `--grep-v RE`
+    GrepV(String),
+    /// `--replace RE REPL`
+    Replace(String, String),
+    /// `--redact KIND`
+    Redact(RedactArg),
+    /// `--trim`
+    Trim,
+    /// `--drop-empty`
+    DropEmpty,
+}
+
+/// What `--redact` masks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RedactArg {
+    /// Dotted-quad IPv4 addresses (each octet at most 255)
+    Ipv4,
+    /// IPv6 addresses (compressed forms, embedded IPv4, %zone)
+    Ipv6,
+    /// E-mail addresses
+    Email,
+    /// UUIDs (8-4-4-4-12 hex digits)
+    Uuid,
+    /// The value of key=value or key: value pairs whose key names a password, passwd, token,
+    /// secret, api_key, apikey or authorization
+    Secret,
+}
+
+/// A size in bytes: a number, optionally followed by K, M or G (binary: KiB, MiB, GiB).
+fn parse_size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let digits = text.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    let unit = text[digits.len()..].to_ascii_lowercase();
+    let shift = match unit.as_str() {
+        "" | "b" => 0,
+        "k" | "kib" => 10,
+        "m" | "mib" => 20,
+        "g" | "gib" => 30,
+        _ => return Err(format!("unknown unit {unit:?} (use K, M or G)")),
+    };
+    let number: u64 = digits
+        .trim()
+        .parse()
+        .map_err(|_| format!("{text:?} is not a size"))?;
+    match number.checked_mul(1 << shift) {
+        Some(0) | None => Err(format!("{text:?} is not a size from 1 byte to 16 EiB")),
+        Some(bytes) => Ok(bytes),
+    }
+}
+
+/// Parses the process's command line, exiting with clap's message and code 2 on a usage error.
+pub fn parse() -> Cli {
+    parse_from(std::env::args_os()).unwrap_or_else(|error| error.exit())
+}
+
+/// Parses `args` (the program name first), with the line transforms in command-line order.
+pub fn parse_from<I, T>(args: I) -> Result<Cli, clap::Error>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let matches = Cli::command().try_get_matches_from(args)?;
+    let mut cli = Cli::from_arg_matches(&matches)?;
+    if let (Command::Convert(args), Some(("convert", convert))) =
+        (&mut cli.command, matches.subcommand())
+    {
+        args.lines.ordered = ordered_line_args(convert);
+    }
+    Ok(cli)
+}
+
+/// The line transforms of `matches`, sorted by where they stood on the command line.
+fn ordered_line_args(matches: &clap::ArgMatches) -> Vec<LineArg> {
+    let mut found: Vec<(usize, LineArg)> = Vec::new();
+    let mut each = |id: &str, make: &dyn Fn(&str) -> LineArg| {
+        if let (Some(indices), Some(values)) =
+            (matches.indices_of(id), matches.get_many::<String>(id))
+        {
+            found.extend(indices.zip(values.map(|value| make(value))));
+        }
+    };
+    each("grep", &|re| LineArg::Grep(re.to_owned()));
+    each("grep_v", &|re| LineArg::GrepV(re.to_owned()));
+    each("trim", &|_| LineArg::Trim);
+    each("drop_empty", &|_| LineArg::DropEmpty);
+    if let (Some(indices), Some(values)) = (
+        matches.indices_of("replace"),
+        matches.get_many::<String>("replace"),
+    ) {
+        let indices: Vec<usize> = indices.collect();
+        let values: Vec<&String> = values.collect();
+        for (index, pair) in indices.chunks(2).zip(values.chunks(2)) {
+            if let [regex, replacement] = pair {
+                found.push((
+                    index[0],
+                    LineArg::Replace((*regex).clone(), (*replacement).clone()),
+                ));
+            }
+        }
+    }
+    if let (Some(indices), Some(values)) = (
+        matches.indices_of("redact"),
+        matches.get_many::<RedactArg>("redact"),
+    ) {
+        found.extend(indices.zip(values.map(|kind| LineArg::Redact(*kind))));
+    }
+    found.sort_by_key(|(index, _)| *index);
+    found.into_iter().map(|(_, arg)| arg).collect()
 }
 
 /// Which files a walk visits; shared by every command that walks a tree.
@@ -216,10 +380,64 @@ pub enum GenerateWhat {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::CommandFactory;
 
     #[test]
     fn clap_definitions_are_consistent() {
         Cli::command().debug_assert();
+    }
+
+    fn line_args(args: &[&str]) -> Vec<LineArg> {
+        let argv = ["asyncfiles", "convert"]
+            .iter()
+            .chain(args)
+            .chain(&["in", "out"]);
+        match parse_from(argv).unwrap().command {
+            Command::Convert(convert) => convert.lines.ordered,
+            Command::Generate(_) => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn line_transforms_keep_command_line_order() {
+        assert_eq!(
+            line_args(&[
+                "--trim",
+                "--replace",
+                "a",
+                "-b",
+                "--grep",
+                "x",
+                "--redact",
+                "ipv4",
+                "--trim",
+                "--grep-v",
+                "y",
+                "--drop-empty",
+                "--replace",
+                "c",
+                "d",
+            ]),
+            [
+                LineArg::Trim,
+                LineArg::Replace("a".into(), "-b".into()),
+                LineArg::Grep("x".into()),
+                LineArg::Redact(RedactArg::Ipv4),
+                LineArg::Trim,
+                LineArg::GrepV("y".into()),
+                LineArg::DropEmpty,
+                LineArg::Replace("c".into(), "d".into()),
+            ]
+        );
+        assert_eq!(line_args(&[]), []);
+    }
+
+    #[test]
+    fn sizes_take_binary_units() {
+        assert_eq!(parse_size("64M"), Ok(64 << 20));
+        assert_eq!(parse_size("10kib"), Ok(10 << 10));
+        assert_eq!(parse_size("100"), Ok(100));
+        assert!(parse_size("0").is_err());
+        assert!(parse_size("1T").is_err());
+        assert!(parse_size("x").is_err());
     }
 }

@@ -32,7 +32,7 @@ const XZ_MEMORY_LIMIT: u64 = 128 << 20;
 /// at least [`MIN_DECODED_BUFFER`] (tokio zeroes a `BufReader`'s buffer, which for 10,000 small
 /// files at full size is gigabytes of memset).
 const DECODED_BUFFER: usize = 256 * 1024;
-const MIN_DECODED_BUFFER: usize = 32 * 1024;
+const MIN_DECODED_BUFFER: usize = 8 * 1024;
 
 /// A compression format asyncfiles reads and writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

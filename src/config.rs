@@ -12,9 +12,13 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
-use crate::cli::{ConvertArgs, EolArg, FromArg, PoolArgs, ToArg, WalkArgs};
+use crate::cli::{
+    ConvertArgs, EolArg, FromArg, LineArg, LineArgs, PoolArgs, RedactArg, ToArg, WalkArgs,
+};
 use crate::codec::{CodecConfig, Decoding, Format};
 use crate::transform::Eol;
+use crate::transform::lines::{DropEmpty, Grep, LineOp, Replace, Rewriter, Trim, line_regex};
+use crate::transform::redact::{Key, Kind, Mask, Redact};
 
 /// Environment variable that slows every chunk down by this many milliseconds.
 ///
@@ -189,6 +193,8 @@ pub struct ConvertConfig {
     pub walk: Option<WalkConfig>,
     /// Line-ending normalisation.
     pub eol: Eol,
+    /// Line transforms, in command-line order (`None`: there are none).
+    pub lines: Option<LineTransforms>,
     /// Input decoding and output encoding.
     pub codec: CodecConfig,
     /// Files in flight at once.
@@ -206,6 +212,7 @@ impl ConvertConfig {
     /// before a single byte is written.
     pub fn from_args(args: ConvertArgs) -> Result<Self> {
         let codec = codec_config(args.from, args.to, args.level)?;
+        let lines = LineTransforms::from_args(&args.lines)?;
         let source = resolve_source(&args.input)?;
         let dest = resolve_dest(&args.output, &source)?;
         let output_root = check_no_overlap(&source, &dest, &codec)?;
@@ -232,12 +239,83 @@ impl ConvertConfig {
                 EolArg::Lf => Eol::Lf,
                 EolArg::Crlf => Eol::Crlf,
             },
+            lines,
             codec,
             jobs: jobs(&args.pool),
             fsync: args.fsync,
             test_delay: test_duration(TEST_DELAY_ENV)?,
             test_stall: test_duration(TEST_STALL_ENV)?,
         })
+    }
+}
+
+/// The line transforms of a run, built once (regexes compiled, key read) and shared by every file.
+#[derive(Clone)]
+pub struct LineTransforms {
+    /// The transforms, in command-line order.
+    pub ops: std::sync::Arc<[Box<dyn LineOp>]>,
+    /// `--max-line-bytes`.
+    pub max_line: u64,
+}
+
+impl std::fmt::Debug for LineTransforms {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} line transforms", self.ops.len())
+    }
+}
+
+impl LineTransforms {
+    /// Compiles the transforms; an invalid regex or key file is a usage error, reported before
+    /// any file is touched.
+    fn from_args(args: &LineArgs) -> Result<Option<Self>> {
+        if args.ordered.is_empty() {
+            return Ok(None);
+        }
+        let redacts = args
+            .ordered
+            .iter()
+            .any(|arg| matches!(arg, LineArg::Redact(_)));
+        // The key (perhaps set for every run in the environment) is read only when used.
+        let mask = match &args.redact_key {
+            Some(path) if redacts => Mask::Pseudonym(Key::from_file(path)?),
+            _ => Mask::Label,
+        };
+        let regex = |pattern: &str| {
+            line_regex(pattern).map_err(|error| anyhow::anyhow!("invalid regex: {error}"))
+        };
+        let ops = args
+            .ordered
+            .iter()
+            .map(|arg| -> Result<Box<dyn LineOp>> {
+                Ok(match arg {
+                    LineArg::Grep(pattern) => Box::new(Grep::new(regex(pattern)?, true)),
+                    LineArg::GrepV(pattern) => Box::new(Grep::new(regex(pattern)?, false)),
+                    LineArg::Replace(pattern, replacement) => Box::new(Rewriter(Replace::new(
+                        regex(pattern)?,
+                        replacement.as_bytes(),
+                    ))),
+                    LineArg::Redact(kind) => {
+                        Box::new(Rewriter(Redact::new(redact_kind(*kind), mask)))
+                    }
+                    LineArg::Trim => Box::new(Trim),
+                    LineArg::DropEmpty => Box::new(DropEmpty),
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Some(Self {
+            ops: ops.into(),
+            max_line: args.max_line_bytes,
+        }))
+    }
+}
+
+fn redact_kind(kind: RedactArg) -> Kind {
+    match kind {
+        RedactArg::Ipv4 => Kind::Ipv4,
+        RedactArg::Ipv6 => Kind::Ipv6,
+        RedactArg::Email => Kind::Email,
+        RedactArg::Uuid => Kind::Uuid,
+        RedactArg::Secret => Kind::Secret,
     }
 }
 

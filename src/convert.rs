@@ -35,6 +35,7 @@ use crate::interrupt::Interrupt;
 use crate::output::{OutputOptions, Sink, SourceMeta, TempFile, TempRegistry};
 use crate::pipeline::{self, Step, Work};
 use crate::report::{ExitCode, FileReport, FileStats, Outcome, ReportOptions, Reporter};
+use crate::transform::lines::LineStage;
 use crate::transform::{Chain, Eol};
 use crate::walk::{self, Entry, Input};
 
@@ -413,6 +414,7 @@ impl FileJob {
                 let stats = FileStats {
                     bytes_in: raw_in.load(Ordering::Relaxed),
                     bytes_out: written,
+                    lines: chain.line_counts(),
                 };
                 sink.commit(meta, self.config.fsync).await?;
                 Ok((stats, dest))
@@ -426,11 +428,16 @@ impl FileJob {
 
     /// Whether the stage chain changes bytes (then a kept format must still be decoded).
     fn transforms(&self) -> bool {
-        self.config.eol != Eol::Keep
+        self.config.eol != Eol::Keep || self.config.lines.is_some()
     }
 
+    /// The file's stages: line transforms first, then line endings (so that transforms see
+    /// the terminators as they came, and `--eol` writes every terminator that is left).
     fn chain(&self) -> Chain {
         let mut chain = Chain::default();
+        if let Some(lines) = &self.config.lines {
+            chain.push(Box::new(LineStage::new(lines.ops.clone(), lines.max_line)));
+        }
         if let Some(stage) = self.config.eol.stage() {
             chain.push(stage);
         }
@@ -720,11 +727,27 @@ impl Opened {
         } else {
             MAX_BUFFER
         };
-        let mut chunk = Vec::with_capacity(want);
-        (&file)
-            .take(want as u64)
-            .read_to_end(&mut chunk)
-            .context("read error")?;
+        let mut chunk = Vec::new();
+        if len > 0 {
+            // Reads of exactly what is left (`read_to_end` would start at 8 KiB and grow: two
+            // reads for most logs).
+            chunk.resize(want, 0);
+            let mut filled = 0;
+            while filled < want {
+                match (&file).read(&mut chunk[filled..]) {
+                    Ok(0) => break,
+                    Ok(read) => filled += read,
+                    Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(error) => return Err(anyhow::Error::new(error).context("read error")),
+                }
+            }
+            chunk.truncate(filled);
+        } else {
+            (&file)
+                .take(want as u64)
+                .read_to_end(&mut chunk)
+                .context("read error")?;
+        }
         let complete = chunk.len() < want || (len > 0 && chunk.len() as u64 >= len);
         Ok(if complete {
             Self::Whole(chunk)

@@ -39,7 +39,7 @@ pub fn run(cli: Cli) -> ExitCode {
         command,
     };
     match cli.command {
-        Command::Convert(args) => match ConvertConfig::from_args(args) {
+        Command::Convert(args) => match ConvertConfig::from_args(*args) {
             Ok(config) => run_convert(config, report("convert")),
             Err(error) => fatal(&error),
         },

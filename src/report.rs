@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
 
+use crate::transform::LineCounts;
 use crate::walk::SkipReason;
 
 /// The process exit status, as documented in the README.
@@ -42,6 +43,8 @@ pub struct FileStats {
     pub bytes_in: u64,
     /// Bytes written to the output.
     pub bytes_out: u64,
+    /// Lines read and written by the line transforms, when there are any.
+    pub lines: Option<LineCounts>,
 }
 
 /// How one file ended.
@@ -96,6 +99,8 @@ pub struct Summary {
     pub bytes_in: u64,
     /// Bytes written.
     pub bytes_out: u64,
+    /// Lines read and written by line transforms (`None`: the run had none).
+    pub lines: Option<LineCounts>,
     /// A part of asyncfiles itself failed (a crashed thread); the run cannot claim success.
     pub internal_errors: u64,
 }
@@ -115,13 +120,24 @@ impl Summary {
         let mut line = String::new();
         let _ = write!(
             line,
-            "{command}{}: {} done, {} skipped, {} failed; {} in, {} out; {:.2} s, {}/s",
+            "{command}{}: {} done, {} skipped, {} failed; {} in, {} out; ",
             if interrupted { " interrupted" } else { "" },
             self.done,
             self.skipped,
             self.failed,
             human_bytes(self.bytes_in),
             human_bytes(self.bytes_out),
+        );
+        if let Some(lines) = self.lines {
+            let _ = write!(
+                line,
+                "{} lines in, {} lines out; ",
+                lines.read, lines.written
+            );
+        }
+        let _ = write!(
+            line,
+            "{:.2} s, {}/s",
             elapsed.as_secs_f64(),
             human_bytes(rate(self.bytes_in, elapsed)),
         );
@@ -134,6 +150,11 @@ impl Summary {
                 self.done += 1;
                 self.bytes_in += stats.bytes_in;
                 self.bytes_out += stats.bytes_out;
+                if let Some(lines) = stats.lines {
+                    let total = self.lines.get_or_insert_default();
+                    total.read += lines.read;
+                    total.written += lines.written;
+                }
             }
             Outcome::Skipped(_) => self.skipped += 1,
             Outcome::Failed(_) => self.failed += 1,
@@ -255,14 +276,17 @@ fn describe(report: &FileReport, options: ReportOptions, verbose: bool) -> Optio
     let path = || escape_path(&report.path);
     match &report.outcome {
         Outcome::Done(stats) if verbose => {
-            let (bytes_in, bytes_out) = (stats.bytes_in, stats.bytes_out);
+            let mut counts = format!("{} bytes in, {} bytes out", stats.bytes_in, stats.bytes_out);
+            if let Some(lines) = stats.lines {
+                let _ = write!(
+                    counts,
+                    ", {} lines in, {} lines out",
+                    lines.read, lines.written
+                );
+            }
             Some(Line::Info(match &report.output {
-                Some(output) => format!(
-                    "{} -> {}: {bytes_in} bytes in, {bytes_out} bytes out",
-                    path(),
-                    escape_path(output)
-                ),
-                None => format!("{}: {bytes_in} bytes in, {bytes_out} bytes out", path()),
+                Some(output) => format!("{} -> {}: {counts}", path(), escape_path(output)),
+                None => format!("{}: {counts}", path()),
             }))
         }
         Outcome::Skipped(reason) if !options.quiet => Some(Line::Message(format!(

@@ -2,10 +2,16 @@
 //!
 //! A [`Stage`] sees the decoded content in arbitrary chunks (a line may be split anywhere, even
 //! between `\r` and `\n`) and appends its output to a buffer; it keeps whatever state it needs to
-//! make the result independent of where the chunks were cut. Stages never hold a whole file. This
-//! issue's stage is line-ending normalisation ([`EolStage`]); line transforms join the same chain.
+//! make the result independent of where the chunks were cut. Stages never hold a whole file (at
+//! most one line, up to `--max-line-bytes`). The stages: the line transforms ([`lines`], with
+//! [`redact`]), then line-ending normalisation ([`EolStage`]).
 
 use anyhow::Result;
+
+pub mod lines;
+pub mod redact;
+
+pub use lines::LineCounts;
 
 /// One step of the per-file chain.
 pub trait Stage: Send {
@@ -14,6 +20,11 @@ pub trait Stage: Send {
 
     /// Called once after the last chunk: appends whatever the stage still holds.
     fn finish(&mut self, out: &mut Vec<u8>) -> Result<()>;
+
+    /// Lines read and written, for a stage that works on lines.
+    fn line_counts(&self) -> Option<LineCounts> {
+        None
+    }
 }
 
 /// The stages of one file, in order, with the scratch buffers that connect them.
@@ -28,6 +39,11 @@ impl Chain {
     /// Appends a stage at the end of the chain.
     pub fn push(&mut self, stage: Box<dyn Stage>) {
         self.stages.push(stage);
+    }
+
+    /// Lines read and written by the chain's line transforms, if it has any.
+    pub fn line_counts(&self) -> Option<LineCounts> {
+        self.stages.iter().find_map(|stage| stage.line_counts())
     }
 
     /// True when the chain has no stages, so bytes can go from reader to writer untouched.
@@ -188,6 +204,24 @@ impl Stage for EolStage {
     }
 }
 
+/// Test helper: feeds `input` to `chain` cut into chunks at `cuts` (taken modulo the length, in
+/// any order), then finishes it; returns everything it wrote.
+#[cfg(test)]
+pub(crate) fn feed_in_chunks(chain: &mut Chain, input: &[u8], cuts: &[usize]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut cuts: Vec<usize> = cuts.iter().map(|c| c % (input.len() + 1)).collect();
+    cuts.sort_unstable();
+    for cut in cuts.into_iter().chain([input.len()]) {
+        chain
+            .process(&input[start..cut.max(start)], &mut out)
+            .unwrap();
+        start = cut.max(start);
+    }
+    chain.finish(&mut out).unwrap();
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -199,18 +233,7 @@ mod tests {
         if let Some(stage) = mode.stage() {
             chain.push(stage);
         }
-        let mut out = Vec::new();
-        let mut start = 0;
-        let mut cuts: Vec<usize> = cuts.iter().map(|c| c % (input.len() + 1)).collect();
-        cuts.sort_unstable();
-        for cut in cuts.into_iter().chain([input.len()]) {
-            chain
-                .process(&input[start..cut.max(start)], &mut out)
-                .unwrap();
-            start = cut.max(start);
-        }
-        chain.finish(&mut out).unwrap();
-        out
+        feed_in_chunks(&mut chain, input, cuts)
     }
 
     /// The obvious, whole-buffer definitions the streaming stage must agree with.

@@ -250,12 +250,14 @@ impl Walker {
         };
         let dir = path.parent().unwrap_or(Path::new(""));
         let depth = rel.components().count().saturating_sub(1);
+        // Cheapest test first: most rivals are not in the directory listing.
         let rival = self.config.codec.rivals(name).into_iter().find(|rival| {
-            self.config.filter.accepts_file(&rel.with_file_name(rival))
-                && self
-                    .siblings
-                    .as_ref()
-                    .is_none_or(|siblings| siblings.borrow_mut().may_exist(dir, depth, name, rival))
+            let listed = self
+                .siblings
+                .as_ref()
+                .is_none_or(|siblings| siblings.borrow_mut().may_exist(dir, depth, name, rival));
+            listed
+                && self.config.filter.accepts_file(&rel.with_file_name(rival))
                 && self.is_processed_file(&path.with_file_name(rival))
         });
         match rival {

@@ -1,0 +1,630 @@
+//! Line transforms (`--grep`, `--grep-v`, `--replace`, `--redact`, `--trim`, `--drop-empty`) and
+//! the stage that frames a file's chunks into blocks of whole lines for them.
+//!
+//! Every transform works on a *block* of whole lines at once, never one regex call per line
+//! (ripgrep#176): the regex runs over the whole block, and line boundaries are found around its
+//! matches. The result must still be what matching each line on its own would give, so a match
+//! that leaves its line (a pattern such as `\s` can match the terminator) sends that line back
+//! to be done alone. A line's terminator (`\n` or `\r\n`) is never part of what is matched or
+//! kept by `--trim`, and is written back as it was.
+
+use std::ops::Range;
+use std::sync::Arc;
+
+use anyhow::{Result, bail};
+use regex::bytes::{Captures, Match, Regex};
+
+use super::Stage;
+
+/// One line transform, applied to blocks of whole lines. Shared by every file of a run.
+pub trait LineOp: Send + Sync {
+    /// Appends to `out` what becomes of `block`: whole lines, each ending in `\n` except
+    /// possibly the last line of a file.
+    fn apply(&self, block: &[u8], out: &mut Vec<u8>);
+}
+
+/// The span of one line in a block: `content` excludes the terminator, `end` includes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Line {
+    start: usize,
+    content_end: usize,
+    end: usize,
+}
+
+impl Line {
+    /// The line that contains byte `at` of `block` (`at` may be `block.len()` for an
+    /// unterminated last line).
+    fn around(block: &[u8], at: usize) -> Self {
+        let start = memchr::memrchr(b'\n', &block[..at]).map_or(0, |newline| newline + 1);
+        let end = memchr::memchr(b'\n', &block[at..]).map_or(block.len(), |i| at + i + 1);
+        Self::spanning(block, start, end)
+    }
+
+    /// The line from `start` to `end` (just past its `\n`, or the end of the block).
+    fn spanning(block: &[u8], start: usize, end: usize) -> Self {
+        let line = &block[start..end];
+        let content = match line.strip_suffix(b"\n") {
+            Some(body) => body.strip_suffix(b"\r").unwrap_or(body),
+            None => line,
+        };
+        Self {
+            start,
+            content_end: start + content.len(),
+            end,
+        }
+    }
+
+    fn content<'a>(&self, block: &'a [u8]) -> &'a [u8] {
+        &block[self.start..self.content_end]
+    }
+
+    fn terminator<'a>(&self, block: &'a [u8]) -> &'a [u8] {
+        &block[self.content_end..self.end]
+    }
+
+    /// Whether a match at `range` lies inside this line's content (an empty match may sit at
+    /// its very end).
+    fn holds(&self, range: &Range<usize>) -> bool {
+        range.start <= self.content_end && range.end <= self.content_end
+    }
+}
+
+/// The lines of a block, in order.
+fn lines(block: &[u8]) -> impl Iterator<Item = Line> + '_ {
+    let mut start = 0;
+    std::iter::from_fn(move || {
+        if start >= block.len() {
+            return None;
+        }
+        let end = memchr::memchr(b'\n', &block[start..]).map_or(block.len(), |i| start + i + 1);
+        let line = Line::spanning(block, start, end);
+        start = end;
+        Some(line)
+    })
+}
+
+/// Number of lines in a block (an unterminated last line counts).
+pub fn count_lines(block: &[u8]) -> u64 {
+    let newlines = memchr::memchr_iter(b'\n', block).count() as u64;
+    newlines + u64::from(!block.is_empty() && !block.ends_with(b"\n"))
+}
+
+/// A regex as line transforms use it: built from `regex::bytes` syntax with Unicode off unless
+/// the pattern turns it on (`(?u)`), `^`/`$` at line boundaries (`\n` or `\r\n`).
+pub fn line_regex(pattern: &str) -> Result<Regex, regex::Error> {
+    regex::bytes::RegexBuilder::new(pattern)
+        .unicode(false)
+        .multi_line(true)
+        .crlf(true)
+        .build()
+}
+
+/// `--grep RE` (keep matching lines) and `--grep-v RE` (drop them).
+pub struct Grep {
+    regex: Regex,
+    keep_matching: bool,
+}
+
+impl Grep {
+    /// Keeps the lines that match (`keep_matching`) or those that do not.
+    pub fn new(regex: Regex, keep_matching: bool) -> Self {
+        Self {
+            regex,
+            keep_matching,
+        }
+    }
+}
+
+impl LineOp for Grep {
+    fn apply(&self, block: &[u8], out: &mut Vec<u8>) {
+        let mut undecided = 0; // lines before this have been kept or dropped
+        while undecided < block.len() {
+            let Some(found) = self.regex.find_at(block, undecided) else {
+                break;
+            };
+            if found.start() == block.len() && block.ends_with(b"\n") {
+                break; // an empty match after the last line: no line there
+            }
+            let line = Line::around(block, found.start());
+            // Lines between had no match: the regex would have found it first.
+            if !self.keep_matching {
+                out.extend_from_slice(&block[undecided..line.start]);
+            }
+            let matched = line.holds(&found.range()) || self.regex.is_match(line.content(block));
+            if matched == self.keep_matching {
+                out.extend_from_slice(&block[line.start..line.end]);
+            }
+            undecided = line.end;
+        }
+        if !self.keep_matching {
+            out.extend_from_slice(&block[undecided..]);
+        }
+    }
+}
+
+/// How the matches of a rewriting transform are replaced.
+pub trait Rewrite: Send + Sync {
+    /// The regex whose matches are rewritten.
+    fn regex(&self) -> &Regex;
+
+    /// Whether [`Rewrite::emit`] needs capture groups.
+    fn needs_captures(&self) -> bool {
+        false
+    }
+
+    /// Appends the replacement for the match at `range` of `hay` (with its capture groups when
+    /// [`Rewrite::needs_captures`]). May write the matched bytes back unchanged, e.g. for a
+    /// candidate that turns out not to be an address.
+    fn emit(&self, hay: &[u8], range: Range<usize>, captures: Option<&Captures>, out: &mut Vec<u8>);
+}
+
+/// Any [`Rewrite`] is a line transform: every match in every line is replaced.
+pub struct Rewriter<R>(pub R);
+
+impl<R: Rewrite> LineOp for Rewriter<R> {
+    fn apply(&self, block: &[u8], out: &mut Vec<u8>) {
+        let rewrite = &self.0;
+        if rewrite.needs_captures() {
+            let matches = rewrite.regex().captures_iter(block).map(|caps| {
+                let range = caps.get(0).map_or(0..0, |m| m.range());
+                (range, Some(caps))
+            });
+            rewrite_block(rewrite, block, matches, out);
+        } else {
+            let matches = rewrite
+                .regex()
+                .find_iter(block)
+                .map(|m: Match| (m.range(), None));
+            rewrite_block(rewrite, block, matches, out);
+        }
+    }
+}
+
+/// Replaces the matches of one block; a line that a match leaves (or enters) is redone alone.
+fn rewrite_block<'h, R: Rewrite>(
+    rewrite: &R,
+    block: &'h [u8],
+    matches: impl Iterator<Item = (Range<usize>, Option<Captures<'h>>)>,
+    out: &mut Vec<u8>,
+) {
+    let mut copied = 0; // block[..copied] is in `out`
+    let mut current: Option<(Line, usize)> = None; // the line being rewritten, and where its output starts
+    for (range, captures) in matches {
+        if range.start < copied {
+            // Found from inside lines already redone; if it reaches past them (or to the start of
+            // the next line), the lines it reaches cannot trust the block's matches either.
+            if range.end >= copied && copied < block.len() {
+                copied = redo_alone(rewrite, block, copied, range.end, out);
+            }
+            continue;
+        }
+        if range.start == block.len() && (block.is_empty() || block.ends_with(b"\n")) {
+            break; // an empty match after the last line: no line there
+        }
+        let (line, line_out) = match current {
+            Some((line, line_out)) if range.start < line.end || line.end == block.len() => {
+                (line, line_out)
+            }
+            _ => {
+                let line = Line::around(block, range.start);
+                out.extend_from_slice(&block[copied..line.start]);
+                copied = line.start;
+                current = Some((line, out.len()));
+                (line, out.len())
+            }
+        };
+        if line.holds(&range) {
+            out.extend_from_slice(&block[copied..range.start]);
+            rewrite.emit(block, range.clone(), captures.as_ref(), out);
+            copied = range.end;
+            continue;
+        }
+        // The match leaves its line: undo this line and redo it, and every line the match
+        // reached, each on its own.
+        out.truncate(line_out);
+        copied = redo_alone(rewrite, block, line.start, range.end, out);
+        current = None;
+    }
+    out.extend_from_slice(&block[copied..]);
+}
+
+/// Rewrites each line from the one starting at `from` to the one holding byte `to` (or starting
+/// there) on its own; returns where the next line starts.
+fn redo_alone<R: Rewrite>(
+    rewrite: &R,
+    block: &[u8],
+    from: usize,
+    to: usize,
+    out: &mut Vec<u8>,
+) -> usize {
+    let reach = if to < block.len() {
+        Line::around(block, to).end
+    } else {
+        block.len()
+    };
+    for alone in lines(&block[..reach]).skip_while(|line| line.start < from) {
+        rewrite_alone(rewrite, alone.content(block), out);
+        out.extend_from_slice(alone.terminator(block));
+    }
+    reach
+}
+
+/// Replaces the matches in one line's content (which holds no `\n`).
+fn rewrite_alone<R: Rewrite>(rewrite: &R, content: &[u8], out: &mut Vec<u8>) {
+    let mut copied = 0;
+    let mut emit = |range: Range<usize>, captures: Option<&Captures>, out: &mut Vec<u8>| {
+        out.extend_from_slice(&content[copied..range.start]);
+        copied = range.end;
+        rewrite.emit(content, range, captures, out);
+    };
+    if rewrite.needs_captures() {
+        for caps in rewrite.regex().captures_iter(content) {
+            let range = caps.get(0).map_or(0..0, |m| m.range());
+            emit(range, Some(&caps), out);
+        }
+    } else {
+        for found in rewrite.regex().find_iter(content) {
+            emit(found.range(), None, out);
+        }
+    }
+    out.extend_from_slice(&content[copied..]);
+}
+
+/// `--replace RE REPL`: every match becomes REPL, with `$1`, `${name}` and `$$` expanded.
+pub struct Replace {
+    regex: Regex,
+    template: Vec<u8>,
+    /// REPL refers to no group: the replacement is the same for every match.
+    literal: Option<Vec<u8>>,
+}
+
+impl Replace {
+    /// A replacement of `regex`'s matches by `template` (`regex` crate expansion syntax).
+    pub fn new(regex: Regex, template: &[u8]) -> Self {
+        let literal = (!template.contains(&b'$')).then(|| template.to_vec());
+        Self {
+            regex,
+            template: template.to_vec(),
+            literal,
+        }
+    }
+}
+
+impl Rewrite for Replace {
+    fn regex(&self) -> &Regex {
+        &self.regex
+    }
+
+    fn needs_captures(&self) -> bool {
+        self.literal.is_none()
+    }
+
+    fn emit(&self, _: &[u8], _: Range<usize>, captures: Option<&Captures>, out: &mut Vec<u8>) {
+        match (&self.literal, captures) {
+            (Some(literal), _) => out.extend_from_slice(literal),
+            (None, Some(captures)) => captures.expand(&self.template, out),
+            (None, None) => unreachable!("captures are asked for when the template has groups"),
+        }
+    }
+}
+
+/// `--trim`: removes spaces and tabs at the end of each line.
+pub struct Trim;
+
+impl LineOp for Trim {
+    fn apply(&self, block: &[u8], out: &mut Vec<u8>) {
+        for line in lines(block) {
+            let content = line.content(block);
+            let kept = content
+                .iter()
+                .rposition(|&byte| byte != b' ' && byte != b'\t')
+                .map_or(0, |last| last + 1);
+            out.extend_from_slice(&content[..kept]);
+            out.extend_from_slice(line.terminator(block));
+        }
+    }
+}
+
+/// `--drop-empty`: drops lines with nothing before their terminator.
+pub struct DropEmpty;
+
+impl LineOp for DropEmpty {
+    fn apply(&self, block: &[u8], out: &mut Vec<u8>) {
+        for line in lines(block) {
+            if line.content_end > line.start {
+                out.extend_from_slice(&block[line.start..line.end]);
+            }
+        }
+    }
+}
+
+/// A size as the user would write it: `64 MiB`, `100 KiB`, `1000 bytes`.
+pub fn binary_size(bytes: u64) -> String {
+    for (unit, size) in [("GiB", 1u64 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)] {
+        if bytes >= size && bytes % size == 0 {
+            return format!("{} {unit}", bytes / size);
+        }
+    }
+    format!("{bytes} bytes")
+}
+
+/// Lines read and written by a file's line transforms.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LineCounts {
+    /// Lines that came in (an unterminated last line counts).
+    pub read: u64,
+    /// Lines that went out.
+    pub written: u64,
+}
+
+/// The stage that runs a file's line transforms: it cuts the chunks it is given at their last
+/// newline, carries the partial line over to the next chunk, and hands whole-line blocks to
+/// each transform in command-line order.
+pub struct LineStage {
+    ops: Arc<[Box<dyn LineOp>]>,
+    max_line: u64,
+    /// The start of a line whose end has not arrived yet.
+    carry: Vec<u8>,
+    counts: LineCounts,
+    scratch: [Vec<u8>; 2],
+}
+
+impl LineStage {
+    /// A stage running `ops` in order; a line longer than `max_line` bytes fails the file.
+    pub fn new(ops: Arc<[Box<dyn LineOp>]>, max_line: u64) -> Self {
+        Self {
+            ops,
+            max_line,
+            carry: Vec::new(),
+            counts: LineCounts::default(),
+            scratch: [Vec::new(), Vec::new()],
+        }
+    }
+
+    /// Runs a block of whole lines through every transform, appending the result to `out`.
+    fn run(&mut self, block: &[u8], out: &mut Vec<u8>) -> Result<()> {
+        self.check_line_lengths(block)?;
+        self.counts.read += count_lines(block);
+        let before = out.len();
+        let [current, next] = &mut self.scratch;
+        let last = self.ops.len().saturating_sub(1);
+        for (index, op) in self.ops.iter().enumerate() {
+            let input: &[u8] = if index == 0 { block } else { current };
+            if index == last {
+                op.apply(input, out);
+            } else {
+                next.clear();
+                op.apply(input, next);
+                std::mem::swap(current, next);
+            }
+        }
+        if self.ops.is_empty() {
+            out.extend_from_slice(block);
+        }
+        self.counts.written += count_lines(&out[before..]);
+        Ok(())
+    }
+
+    /// Fails on a line longer than the limit; only a block longer than the limit can hold one.
+    fn check_line_lengths(&self, block: &[u8]) -> Result<()> {
+        if (block.len() as u64) <= self.max_line {
+            return Ok(());
+        }
+        for (index, line) in lines(block).enumerate() {
+            if (line.content_end - line.start) as u64 > self.max_line {
+                return Err(self.too_long(index as u64));
+            }
+        }
+        Ok(())
+    }
+
+    fn too_long(&self, index_in_block: u64) -> anyhow::Error {
+        anyhow::anyhow!(
+            "line {} exceeds {}",
+            self.counts.read + index_in_block + 1,
+            binary_size(self.max_line)
+        )
+    }
+
+    /// What the transforms have read and written so far.
+    pub fn counts(&self) -> LineCounts {
+        self.counts
+    }
+}
+
+impl Stage for LineStage {
+    fn process(&mut self, input: &[u8], out: &mut Vec<u8>) -> Result<()> {
+        let Some(last_newline) = memchr::memrchr(b'\n', input) else {
+            self.carry.extend_from_slice(input);
+            if self.carry.len() as u64 > self.max_line {
+                return Err(self.too_long(0));
+            }
+            return Ok(());
+        };
+        let (whole, rest) = input.split_at(last_newline + 1);
+        if self.carry.is_empty() {
+            self.run(whole, out)?;
+        } else {
+            let mut block = std::mem::take(&mut self.carry);
+            block.extend_from_slice(whole);
+            self.run(&block, out)?;
+            block.clear();
+            self.carry = block;
+        }
+        self.carry.extend_from_slice(rest);
+        if self.carry.len() as u64 > self.max_line {
+            bail!(self.too_long(0));
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self, out: &mut Vec<u8>) -> Result<()> {
+        let last = std::mem::take(&mut self.carry);
+        if !last.is_empty() {
+            self.run(&last, out)?;
+        }
+        Ok(())
+    }
+
+    fn line_counts(&self) -> Option<LineCounts> {
+        Some(self.counts)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn ops(list: Vec<Box<dyn LineOp>>) -> Arc<[Box<dyn LineOp>]> {
+        list.into()
+    }
+
+    /// Runs `input` through a stage of `ops`, cut into chunks at `cuts`.
+    fn run(ops: &Arc<[Box<dyn LineOp>]>, input: &[u8], cuts: &[usize]) -> (Vec<u8>, LineCounts) {
+        let mut chain = crate::transform::Chain::default();
+        chain.push(Box::new(LineStage::new(ops.clone(), 1 << 20)));
+        let out = crate::transform::feed_in_chunks(&mut chain, input, cuts);
+        (out, chain.line_counts().unwrap())
+    }
+
+    fn grep(pattern: &str, keep: bool) -> Box<dyn LineOp> {
+        Box::new(Grep::new(line_regex(pattern).unwrap(), keep))
+    }
+
+    fn replace(pattern: &str, template: &str) -> Box<dyn LineOp> {
+        Box::new(Rewriter(Replace::new(
+            line_regex(pattern).unwrap(),
+            template.as_bytes(),
+        )))
+    }
+
+    /// The per-line definition the block engine must agree with.
+    fn reference(input: &[u8], each: impl Fn(&[u8]) -> Option<Vec<u8>>) -> Vec<u8> {
+        let mut out = Vec::new();
+        for line in lines(input) {
+            if let Some(content) = each(line.content(input)) {
+                out.extend_from_slice(&content);
+                out.extend_from_slice(line.terminator(input));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn grep_keeps_or_drops_whole_lines_with_their_terminators() {
+        let grep_get = ops(vec![grep("GET", true)]);
+        let input = b"GET /a\r\nPOST /b\nGET /c";
+        assert_eq!(run(&grep_get, input, &[]).0, b"GET /a\r\nGET /c");
+        let drop_get = ops(vec![grep("GET", false)]);
+        assert_eq!(run(&drop_get, input, &[]).0, b"POST /b\n");
+        assert_eq!(
+            run(&drop_get, input, &[]).1,
+            LineCounts {
+                read: 3,
+                written: 1
+            }
+        );
+    }
+
+    #[test]
+    fn anchors_work_at_line_boundaries_and_before_crlf() {
+        let ends = ops(vec![grep("b$", true)]);
+        assert_eq!(run(&ends, b"ab\r\nba\nb", &[]).0, b"ab\r\nb");
+        let starts = ops(vec![grep("^b", true)]);
+        assert_eq!(run(&starts, b"ab\nba\n", &[]).0, b"ba\n");
+    }
+
+    #[test]
+    fn a_match_across_lines_does_not_count() {
+        // `a\sb` could match "a\nb" across the line break; no single line holds it.
+        let across = ops(vec![grep(r"a\sb", true)]);
+        assert_eq!(run(&across, b"xa\nbx\na b\n", &[]).0, b"a b\n");
+        let replace_space = ops(vec![replace(r"\s+", "_")]);
+        assert_eq!(
+            run(&replace_space, b"a b \n\nc\td\n", &[]).0,
+            b"a_b_\n\nc_d\n"
+        );
+    }
+
+    #[test]
+    fn replace_expands_groups_names_and_dollars() {
+        let swap = ops(vec![replace(r"(\w+)=(?P<v>\w+)", "${v}=$1 $$")]);
+        assert_eq!(run(&swap, b"a=1 b=2\n", &[]).0, b"1=a $ 2=b $\n");
+    }
+
+    #[test]
+    fn empty_matches_never_land_inside_a_crlf() {
+        let marks = ops(vec![replace("x*", "-")]);
+        assert_eq!(run(&marks, b"ab\r\n\r\n", &[]).0, b"-a-b-\r\n-\r\n");
+    }
+
+    #[test]
+    fn trim_and_drop_empty_leave_terminators_alone() {
+        let tidy = ops(vec![Box::new(Trim), Box::new(DropEmpty)]);
+        assert_eq!(run(&tidy, b"a \t\r\n \t\n\nb\t", &[]).0, b"a\r\nb");
+    }
+
+    #[test]
+    fn every_line_dropped_leaves_nothing() {
+        let none = ops(vec![grep("x", true)]);
+        assert_eq!(run(&none, b"a\nb\n", &[1]).0, b"");
+    }
+
+    #[test]
+    fn a_line_longer_than_the_limit_fails_with_its_number() {
+        let mut stage = LineStage::new(ops(vec![Box::new(Trim)]), 4);
+        let mut out = Vec::new();
+        stage.process(b"ok\nfine\n", &mut out).unwrap();
+        let error = stage.process(b"toolong", &mut out).unwrap_err();
+        assert_eq!(error.to_string(), "line 3 exceeds 4 bytes");
+        let mut stage = LineStage::new(ops(vec![Box::new(Trim)]), 4);
+        let error = stage.process(b"ok\ntoolong\nok\n", &mut out).unwrap_err();
+        assert_eq!(error.to_string(), "line 2 exceeds 4 bytes");
+    }
+
+    fn bytes() -> impl Strategy<Value = Vec<u8>> {
+        proptest::collection::vec(
+            prop_oneof![
+                Just(b'\r'),
+                Just(b'\n'),
+                Just(b' '),
+                Just(b'a'),
+                Just(b'b'),
+                any::<u8>()
+            ],
+            0..200,
+        )
+    }
+
+    proptest! {
+        #[test]
+        fn replace_matches_the_per_line_definition(
+            input in bytes(),
+            cuts in proptest::collection::vec(any::<usize>(), 0..5),
+            pattern in prop_oneof![Just(r"\s"), Just(r"a\s*b"), Just("b*"), Just("^a|b$"), Just(r"[^a]+")],
+        ) {
+            let regex = line_regex(pattern).unwrap();
+            let expected = reference(&input, |content| Some(regex.replace_all(content, &b"<$0>"[..]).into_owned()));
+            prop_assert_eq!(run(&ops(vec![replace(pattern, "<$0>")]), &input, &cuts).0, expected);
+        }
+
+        #[test]
+        fn grep_matches_the_per_line_definition(
+            input in bytes(),
+            cuts in proptest::collection::vec(any::<usize>(), 0..5),
+            pattern in prop_oneof![Just(r"\s"), Just(r"a\s*b"), Just("b*"), Just("^a|b$"), Just(r"[^a]+"), Just("^$")],
+            keep in any::<bool>(),
+        ) {
+            let regex = line_regex(pattern).unwrap();
+            let expected = reference(&input, |content| (regex.is_match(content) == keep).then(|| content.to_vec()));
+            prop_assert_eq!(run(&ops(vec![grep(pattern, keep)]), &input, &cuts).0, expected);
+        }
+
+        #[test]
+        fn a_regex_that_never_matches_changes_nothing(input in proptest::collection::vec(any::<u8>(), 0..400)) {
+            let never = ops(vec![replace(r"\x00never\xff", "X")]);
+            prop_assert_eq!(run(&never, &input, &[13, 77]).0, input);
+        }
+    }
+}

@@ -1,0 +1,397 @@
+//! `--redact KIND`: finds addresses, identifiers and secrets in lines and masks them, as a label
+//! (`[IPV4]`) or, with a key, as a pseudonym (`ipv4-3fa9c1d2e0b4`, the first 12 hex digits of the
+//! keyed BLAKE3 hash of the value, as `b3sum --keyed` computes it) that is the same for the same
+//! value in every file and run with that key.
+//!
+//! Each kind is a regex for candidates plus a check that the regex cannot express (no
+//! look-around in `regex`): `999.1.1.1` and the `1.2.3.4` of `1.2.3.4.5` are not IPv4 addresses,
+//! `12:34:56` is not an IPv6 address. A rejected candidate is written back unchanged.
+
+use std::fmt;
+use std::net::Ipv6Addr;
+use std::ops::Range;
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+use regex::bytes::{Captures, Regex, RegexBuilder};
+
+use super::lines::Rewrite;
+
+/// What `--redact` can find.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Dotted-quad IPv4 addresses.
+    Ipv4,
+    /// IPv6 addresses, with `::` compression, embedded IPv4 and a `%zone`.
+    Ipv6,
+    /// E-mail addresses.
+    Email,
+    /// UUIDs in their 8-4-4-4-12 hex form.
+    Uuid,
+    /// The value of `key=value` / `key: value` pairs whose key names a password, token, secret,
+    /// API key or authorization.
+    Secret,
+}
+
+impl Kind {
+    /// The lowercase name, as on the command line and in pseudonyms.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Ipv4 => "ipv4",
+            Kind::Ipv6 => "ipv6",
+            Kind::Email => "email",
+            Kind::Uuid => "uuid",
+            Kind::Secret => "secret",
+        }
+    }
+
+    fn pattern(self) -> &'static str {
+        match self {
+            Kind::Ipv4 => r"\b(?:[0-9]{1,3}\.){3}[0-9]{1,3}\b",
+            // Candidates only: hex digits, colons and dots with at least one colon, and a zone.
+            Kind::Ipv6 => r"[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*(?:%[0-9A-Za-z_\-]+)?",
+            Kind::Email => {
+                r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,}\b"
+            }
+            Kind::Uuid => {
+                r"\b[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\b"
+            }
+            // An authorization value (`Bearer xyz`) runs to the closing quote or the end of the
+            // line; any other value to the next space, comma, semicolon, ampersand or quote.
+            Kind::Secret => concat!(
+                r#"(?i)[a-z0-9_.\-]*(?:authorization[a-z0-9_.\-]*["']?[ \t]*[:=][ \t]*(?:["'](?P<aq>[^"'\r\n]+)|(?P<a>[^"'\r\n]+))"#,
+                r#"|(?:password|passwd|token|secret|api_key|apikey)[a-z0-9_.\-]*["']?[ \t]*[:=][ \t]*["']?(?P<v>[^\s,;&"']+))"#,
+            ),
+        }
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A redaction key: 32 bytes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Key([u8; blake3::KEY_LEN]);
+
+impl fmt::Debug for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Key(..)") // never print the key
+    }
+}
+
+impl Key {
+    /// Reads a key file: exactly 32 raw bytes, or 64 hex digits optionally followed by a newline.
+    pub fn from_file(path: &Path) -> Result<Self> {
+        use std::io::Read as _;
+        let mut bytes = Vec::new();
+        std::fs::File::open(path)
+            .and_then(|file| file.take(100).read_to_end(&mut bytes))
+            .with_context(|| format!("cannot read the redaction key {}", path.display()))?;
+        Self::parse(&bytes).with_context(|| format!("redaction key {}", path.display()))
+    }
+
+    fn parse(bytes: &[u8]) -> Result<Self> {
+        if let Ok(raw) = <[u8; blake3::KEY_LEN]>::try_from(bytes) {
+            return Ok(Self(raw));
+        }
+        let hex = bytes.strip_suffix(b"\n").unwrap_or(bytes);
+        if hex.len() != 2 * blake3::KEY_LEN {
+            bail!(
+                "a key file holds exactly 32 raw bytes or 64 hex digits (this one has {} bytes)",
+                bytes.len()
+            );
+        }
+        let mut key = [0; blake3::KEY_LEN];
+        for (byte, pair) in key.iter_mut().zip(hex.chunks(2)) {
+            let digits = std::str::from_utf8(pair).ok();
+            *byte = digits
+                .and_then(|digits| u8::from_str_radix(digits, 16).ok())
+                .context("a key file holds exactly 32 raw bytes or 64 hex digits (found a non-hex digit)")?;
+        }
+        Ok(Self(key))
+    }
+}
+
+/// What a redacted value becomes.
+#[derive(Debug, Clone, Copy)]
+pub enum Mask {
+    /// `[KIND]`.
+    Label,
+    /// `kind-` and 12 hex digits of the keyed hash of the value.
+    Pseudonym(Key),
+}
+
+/// One `--redact KIND` transform.
+pub struct Redact {
+    kind: Kind,
+    regex: Regex,
+    mask: Mask,
+    label: Vec<u8>,
+}
+
+impl Redact {
+    /// A redaction of `kind` with `mask`.
+    pub fn new(kind: Kind, mask: Mask) -> Self {
+        let regex = RegexBuilder::new(kind.pattern())
+            .unicode(false)
+            .build()
+            .expect("built-in redaction patterns are valid");
+        Self {
+            kind,
+            regex,
+            mask,
+            label: format!("[{}]", kind.name().to_ascii_uppercase()).into_bytes(),
+        }
+    }
+
+    fn write_mask(&self, value: &[u8], out: &mut Vec<u8>) {
+        match self.mask {
+            Mask::Label => out.extend_from_slice(&self.label),
+            Mask::Pseudonym(Key(key)) => {
+                let hash = blake3::keyed_hash(&key, value);
+                out.extend_from_slice(self.kind.name().as_bytes());
+                out.push(b'-');
+                out.extend_from_slice(&hash.to_hex().as_bytes()[..12]);
+            }
+        }
+    }
+
+    /// The part of a candidate match that is really a value of this kind (`None`: not one).
+    fn valid_span(&self, hay: &[u8], range: &Range<usize>) -> Option<Range<usize>> {
+        match self.kind {
+            Kind::Ipv4 => valid_ipv4(hay, range).then(|| range.clone()),
+            Kind::Ipv6 => valid_ipv6(hay, range),
+            Kind::Email | Kind::Uuid | Kind::Secret => Some(range.clone()),
+        }
+    }
+}
+
+impl Rewrite for Redact {
+    fn regex(&self) -> &Regex {
+        &self.regex
+    }
+
+    fn needs_captures(&self) -> bool {
+        self.kind == Kind::Secret
+    }
+
+    fn emit(
+        &self,
+        hay: &[u8],
+        range: Range<usize>,
+        captures: Option<&Captures>,
+        out: &mut Vec<u8>,
+    ) {
+        if self.kind == Kind::Secret {
+            // Only the value is masked; the key and separator stay.
+            let value =
+                captures.and_then(|caps| caps.name("aq").or(caps.name("a")).or(caps.name("v")));
+            match value {
+                Some(value) => {
+                    out.extend_from_slice(&hay[range.start..value.start()]);
+                    self.write_mask(value.as_bytes(), out);
+                    out.extend_from_slice(&hay[value.end()..range.end]);
+                }
+                None => out.extend_from_slice(&hay[range]),
+            }
+            return;
+        }
+        match self.valid_span(hay, &range) {
+            Some(span) => {
+                out.extend_from_slice(&hay[range.start..span.start]);
+                self.write_mask(&hay[span.clone()], out);
+                out.extend_from_slice(&hay[span.end..range.end]);
+            }
+            None => out.extend_from_slice(&hay[range]),
+        }
+    }
+}
+
+/// Every octet at most 255, and not part of a longer dotted run (`1.2.3.4.5`, `9.1.2.3.4`).
+fn valid_ipv4(hay: &[u8], range: &Range<usize>) -> bool {
+    let octets_ok = hay[range.clone()].split(|&byte| byte == b'.').all(|octet| {
+        std::str::from_utf8(octet)
+            .ok()
+            .and_then(|digits| digits.parse::<u16>().ok())
+            .is_some_and(|value| value <= 255)
+    });
+    let before = range.start.checked_sub(2).map(|i| &hay[i..range.start]);
+    let after = hay.get(range.end..range.end + 2);
+    let dotted_digit = |pair: &[u8], dot_first: bool| {
+        let (dot, digit) = if dot_first {
+            (pair[0], pair[1])
+        } else {
+            (pair[1], pair[0])
+        };
+        dot == b'.' && digit.is_ascii_digit()
+    };
+    octets_ok
+        && !before.is_some_and(|pair| dotted_digit(pair, false))
+        && !after.is_some_and(|pair| dotted_digit(pair, true))
+}
+
+/// The address (with its zone) at the start of a candidate, if it is one: trailing dots and
+/// colons (end of a sentence, a `host:port` separator) are left out; a candidate glued to a
+/// word (`std::io`) is none.
+fn valid_ipv6(hay: &[u8], range: &Range<usize>) -> Option<Range<usize>> {
+    let word = |byte: &u8| byte.is_ascii_alphanumeric() || *byte == b'_';
+    if range.start > 0 && word(&hay[range.start - 1]) || hay.get(range.end).is_some_and(word) {
+        return None;
+    }
+    let candidate = &hay[range.clone()];
+    let (address, zone) = match candidate.iter().position(|&byte| byte == b'%') {
+        Some(percent) => candidate.split_at(percent),
+        None => (candidate, &b""[..]),
+    };
+    let mut end = address.len();
+    loop {
+        let text = std::str::from_utf8(&address[..end]).ok()?;
+        if text.parse::<Ipv6Addr>().is_ok() {
+            let len = if end == address.len() {
+                end + zone.len()
+            } else {
+                end
+            };
+            return Some(range.start..range.start + len);
+        }
+        match address[..end].last() {
+            Some(b'.' | b':') if end > 2 => end -= 1,
+            _ => return None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::transform::lines::{LineOp, Rewriter};
+
+    fn redact(kind: Kind, mask: Mask, line: &str) -> String {
+        let mut out = Vec::new();
+        Rewriter(Redact::new(kind, mask)).apply(line.as_bytes(), &mut out);
+        String::from_utf8(out).unwrap()
+    }
+
+    fn label(kind: Kind, line: &str) -> String {
+        redact(kind, Mask::Label, line)
+    }
+
+    /// Each line with what it becomes.
+    fn check(kind: Kind, cases: &[(&str, &str)]) {
+        for (line, expected) in cases {
+            assert_eq!(label(kind, line), *expected, "{line:?}");
+        }
+    }
+
+    #[test]
+    fn ipv4_addresses_and_what_is_not_one() {
+        check(
+            Kind::Ipv4,
+            &[
+                (
+                    "from 10.0.0.1 to 192.168.1.255\n",
+                    "from [IPV4] to [IPV4]\n",
+                ),
+                (
+                    "999.1.1.1 1.2.3.4.5 1.2.3 v1.2.3.4.5\n",
+                    "999.1.1.1 1.2.3.4.5 1.2.3 v1.2.3.4.5\n",
+                ),
+                ("ip=8.8.8.8, next\n", "ip=[IPV4], next\n"),
+                ("1.2.3.4.", "[IPV4]."),
+            ],
+        );
+    }
+
+    #[test]
+    fn ipv6_forms() {
+        check(
+            Kind::Ipv6,
+            &[
+                ("lo ::1 up\n", "lo [IPV6] up\n"),
+                ("link fe80::1%eth0.\n", "link [IPV6].\n"),
+                ("mapped ::ffff:192.0.2.1 ok\n", "mapped [IPV6] ok\n"),
+                ("full 2001:db8:0:0:0:0:2:1\n", "full [IPV6]\n"),
+                ("at 12:34:56 std::io a:b\n", "at 12:34:56 std::io a:b\n"),
+                ("[2001:db8::1]:8080\n", "[[IPV6]]:8080\n"),
+            ],
+        );
+    }
+
+    #[test]
+    fn emails_and_uuids() {
+        assert_eq!(
+            label(Kind::Email, "to <Jane.Doe+x@mail.example.org>, cc a@b\n"),
+            "to <[EMAIL]>, cc a@b\n"
+        );
+        assert_eq!(
+            label(
+                Kind::Uuid,
+                "id=123e4567-e89b-12d3-a456-426614174000 x123e4567-e89b-12d3-a456-426614174000\n"
+            ),
+            "id=[UUID] x123e4567-e89b-12d3-a456-426614174000\n"
+        );
+    }
+
+    #[test]
+    fn secrets_keep_their_keys() {
+        assert_eq!(
+            label(
+                Kind::Secret,
+                "password=hunter2&user=bob; api_key: abc123,x DB_PASSWD='p w'\n"
+            ),
+            "password=[SECRET]&user=bob; api_key: [SECRET],x DB_PASSWD='[SECRET] w'\n"
+        );
+        assert_eq!(
+            label(
+                Kind::Secret,
+                r#"{"token": "t0k", "Authorization": "Bearer a b"} "#
+            ),
+            r#"{"token": "[SECRET]", "Authorization": "[SECRET]"} "#
+        );
+        assert_eq!(
+            label(
+                Kind::Secret,
+                "Authorization: Bearer xyz.abc\r\nnext token = q\n"
+            ),
+            "Authorization: [SECRET]\r\nnext token = [SECRET]\n"
+        );
+        assert_eq!(
+            label(Kind::Secret, "tokens are fine, password= \n"),
+            "tokens are fine, password= \n"
+        );
+    }
+
+    #[test]
+    fn pseudonyms_are_keyed_hashes_of_the_value() {
+        let key = Key([7; 32]);
+        let expected = blake3::keyed_hash(&[7; 32], b"10.0.0.1").to_hex();
+        assert_eq!(
+            redact(Kind::Ipv4, Mask::Pseudonym(key), "a 10.0.0.1 b 10.0.0.1\n"),
+            format!("a ipv4-{0} b ipv4-{0}\n", &expected[..12])
+        );
+        let other = redact(Kind::Ipv4, Mask::Pseudonym(Key([8; 32])), "10.0.0.1");
+        assert_ne!(other, format!("ipv4-{}", &expected[..12]));
+    }
+
+    #[test]
+    fn key_files_are_raw_or_hex() {
+        assert_eq!(Key::parse(&[1; 32]).unwrap(), Key([1; 32]));
+        let hex = "ab".repeat(32);
+        assert_eq!(Key::parse(hex.as_bytes()).unwrap(), Key([0xab; 32]));
+        assert_eq!(
+            Key::parse(format!("{hex}\n").as_bytes()).unwrap(),
+            Key([0xab; 32])
+        );
+        for bad in [
+            &b"short"[..],
+            &[0; 33],
+            "zz".repeat(32).as_bytes(),
+            format!("{hex}\n\n").as_bytes(),
+        ] {
+            assert!(Key::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+}
