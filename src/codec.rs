@@ -348,10 +348,15 @@ impl CodecConfig {
         output
     }
 
+    /// Whether two input names can map to one output name (only when names change).
+    pub fn can_conflict(&self) -> bool {
+        !matches!(self.encoding, Encoding::Keep) && self.decoding != Decoding::None
+    }
+
     /// Other input names in the same directory that would be written under the same output
     /// name as `name` (`a.log` and `a.log.gz` with `--to none`). Empty when names do not change.
     pub fn rivals(&self, name: &OsStr) -> Vec<OsString> {
-        if matches!(self.encoding, Encoding::Keep) || self.decoding == Decoding::None {
+        if !self.can_conflict() {
             return Vec::new();
         }
         let output = self.output_name(name);

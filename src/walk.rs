@@ -10,7 +10,7 @@
 //! unreadable directory, a missing `--files-from` entry).
 
 use std::cell::RefCell;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::ffi::{OsStr, OsString};
 use std::fs;
 use std::io::{self, BufRead, Read};
@@ -248,16 +248,22 @@ impl Walker {
         let Some(name) = path.file_name() else {
             return Entry::File { path, rel };
         };
+        let codec = &self.config.codec;
+        if !codec.can_conflict() {
+            return Entry::File { path, rel };
+        }
         let dir = path.parent().unwrap_or(Path::new(""));
         let depth = rel.components().count().saturating_sub(1);
-        // Cheapest test first: most rivals are not in the directory listing.
-        let rival = self.config.codec.rivals(name).into_iter().find(|rival| {
-            let listed = self
-                .siblings
-                .as_ref()
-                .is_none_or(|siblings| siblings.borrow_mut().may_exist(dir, depth, name, rival));
-            listed
-                && self.config.filter.accepts_file(&rel.with_file_name(rival))
+        let alone = self.siblings.as_ref().is_some_and(|siblings| {
+            siblings
+                .borrow_mut()
+                .alone(dir, depth, name, |name| codec.output_name(name))
+        });
+        if alone {
+            return Entry::File { path, rel };
+        }
+        let rival = codec.rivals(name).into_iter().find(|rival| {
+            self.config.filter.accepts_file(&rel.with_file_name(rival))
                 && self.is_processed_file(&path.with_file_name(rival))
         });
         match rival {
@@ -446,62 +452,80 @@ impl Walker {
     }
 }
 
-/// The names in the directories on the walker's current path, so that looking for a file's rivals
-/// costs no system call when there are none (the usual case: five failed lookups per file
-/// otherwise, a tenth of a small-file run's CPU time). The walk is depth-first, so one listing per
-/// depth serves a directory's files however they interleave with its subdirectories, and is
-/// dropped once the walk leaves it. Bounded by [`MAX_SIBLING_NAMES`] names in all; beyond that,
-/// and for `--files-from` lists (which may jump anywhere), every rival is looked up instead.
+/// The directories on the walker's current path, listed, so that the rival check costs no system
+/// call for a file that has none (the usual case: five failed lookups per file otherwise, a
+/// tenth of a small-file run's CPU time). The walk is depth-first, so one listing per depth serves
+/// a directory's files however they interleave with its subdirectories, and is dropped once the
+/// walk leaves it. Bounded by [`MAX_SIBLING_NAMES`] names in all; beyond that, and for
+/// `--files-from` lists (which may jump anywhere), every rival is looked up instead.
 #[derive(Default)]
 struct SiblingNames {
-    /// By depth: a directory and its names (`None`: too large or unreadable, ask the file system).
-    path: Vec<(PathBuf, Option<HashSet<OsString>>)>,
+    /// By depth: a directory and its listing (`None`: too large or unreadable).
+    path: Vec<(PathBuf, Option<Listing>)>,
     /// Names held in all.
     held: usize,
 }
 
+/// One directory's names, and how many of them map to each output name.
+struct Listing {
+    names: HashSet<OsString>,
+    outputs: HashMap<OsString, u32>,
+}
+
 impl SiblingNames {
-    /// `false` when `dir` (at `depth` below the root) certainly has no entry `name`. `own` is
-    /// the name of the file being checked: a listing without it is older than the file, and is
-    /// read again so that rivals created with it are seen.
-    fn may_exist(&mut self, dir: &Path, depth: usize, own: &OsStr, name: &OsStr) -> bool {
-        let current = self.path.get(depth).is_some_and(|(listed, names)| {
-            listed == dir && names.as_ref().is_none_or(|names| names.contains(own))
+    /// `true` when `own`, an entry of `dir` (at `depth` below the root), is certainly the only
+    /// one written under its output name (`output_of` maps a name to its output name). A
+    /// listing without `own` is older than the file, and is read again so that rivals created
+    /// with it are seen. `false` means "look closer".
+    fn alone(
+        &mut self,
+        dir: &Path,
+        depth: usize,
+        own: &OsStr,
+        output_of: impl Fn(&OsStr) -> OsString,
+    ) -> bool {
+        let current = self.path.get(depth).is_some_and(|(listed, listing)| {
+            listed == dir && listing.as_ref().is_none_or(|l| l.names.contains(own))
         });
         if !current {
-            for (_, names) in self.path.drain(depth.min(self.path.len())..) {
-                self.held -= names.map_or(0, |names| names.len());
+            for (_, listing) in self.path.drain(depth.min(self.path.len())..) {
+                self.held -= listing.map_or(0, |listing| listing.names.len());
             }
             // Levels above that were never listed (files only deeper down) hold nothing.
             while self.path.len() < depth {
                 self.path.push((PathBuf::new(), None));
             }
-            let names = list_names(dir, MAX_SIBLING_NAMES - self.held);
-            self.held += names.as_ref().map_or(0, HashSet::len);
-            self.path.push((dir.to_path_buf(), names));
+            let listing = list_names(dir, MAX_SIBLING_NAMES - self.held, &output_of);
+            self.held += listing.as_ref().map_or(0, |listing| listing.names.len());
+            self.path.push((dir.to_path_buf(), listing));
         }
         self.path[depth]
             .1
             .as_ref()
-            .is_none_or(|names| names.contains(name))
+            .is_some_and(|listing| listing.outputs.get(output_of(own).as_os_str()) == Some(&1))
     }
 }
 
 /// The names in `dir`; `None` if it cannot be read or has more than `most` entries.
-fn list_names(dir: &Path, most: usize) -> Option<HashSet<OsString>> {
+fn list_names(dir: &Path, most: usize, output_of: &impl Fn(&OsStr) -> OsString) -> Option<Listing> {
     let dir = if dir.as_os_str().is_empty() {
         Path::new(".")
     } else {
         dir
     };
-    let mut names = HashSet::new();
+    let mut listing = Listing {
+        names: HashSet::new(),
+        outputs: HashMap::new(),
+    };
     for entry in fs::read_dir(dir).ok()? {
-        if names.len() == most {
+        if listing.names.len() == most {
             return None;
         }
-        names.insert(entry.ok()?.file_name());
+        let name = entry.ok()?.file_name();
+        *listing.outputs.entry(output_of(&name)).or_default() += 1;
+        listing.names.insert(name);
     }
-    Some(names)
+    Some(listing)
 }
 
 /// The directories on the way to `rel`, nearest first (`a/b/c.log` → `a/b`, `a`).
@@ -536,28 +560,34 @@ mod tests {
         fs::create_dir_all(&sub).unwrap();
         fs::write(top.join("a.log"), "").unwrap();
         fs::write(sub.join("b.log"), "").unwrap();
+        // As `--to none` names outputs: without a `.gz`.
+        let output_of = |name: &OsStr| {
+            let name = name.to_string_lossy();
+            OsString::from(name.strip_suffix(".gz").unwrap_or(&name))
+        };
         let mut names = SiblingNames::default();
         let name = OsStr::new;
-        assert!(names.may_exist(&top, 0, name("a.log"), name("a.log")));
-        assert!(!names.may_exist(&top, 0, name("a.log"), name("a.log.gz")));
-        assert!(!names.may_exist(&sub, 1, name("b.log"), name("b.log.gz")));
-        // Back in the parent after its subdirectory: its listing is still there.
+        assert!(names.alone(&top, 0, name("a.log"), output_of));
+        assert!(names.alone(&sub, 1, name("b.log"), output_of));
+        // Back in the parent after its subdirectory: its listing is still there, so a rival
+        // created since is not seen...
         assert_eq!(names.path.len(), 2);
         fs::write(top.join("a.log.gz"), "").unwrap();
-        assert!(!names.may_exist(&top, 0, name("a.log"), name("a.log.gz")));
-        // A file the listing does not hold is newer than it: the directory is read again, and
-        // a rival created with it is seen.
+        assert!(names.alone(&top, 0, name("a.log"), output_of));
+        // ...unless the file checked is newer than the listing: then it is read again.
         fs::write(top.join("c.log"), "").unwrap();
-        assert!(names.may_exist(&top, 0, name("c.log"), name("a.log.gz")));
+        assert!(names.alone(&top, 0, name("c.log"), output_of));
+        assert!(!names.alone(&top, 0, name("a.log"), output_of));
+        assert!(!names.alone(&top, 0, name("a.log.gz"), output_of));
         assert_eq!(
             names.path.len(),
             1,
             "deeper listings go with their parent's"
         );
         assert_eq!(names.held, 4, "sub, a.log, a.log.gz, c.log");
-        // An unreadable directory answers "maybe": the caller asks the file system.
+        // An unreadable directory answers "look closer".
         let missing = temp.path().join("missing");
-        assert!(names.may_exist(&missing, 0, name("x"), name("x.gz")));
+        assert!(!names.alone(&missing, 0, name("x"), output_of));
         assert_eq!(names.held, 0);
     }
 }
