@@ -441,15 +441,20 @@ impl Stage for LineStage {
             }
             return Ok(());
         };
-        let (whole, rest) = input.split_at(last_newline + 1);
-        if self.carry.is_empty() {
+        let (mut whole, rest) = input.split_at(last_newline + 1);
+        if !self.carry.is_empty() {
+            // Only the line that the carry starts is joined (copied); the rest of the chunk is
+            // matched where it lies.
+            let first_end = memchr::memchr(b'\n', whole).map_or(whole.len(), |i| i + 1);
+            let mut line = std::mem::take(&mut self.carry);
+            line.extend_from_slice(&whole[..first_end]);
+            self.run(&line, out)?;
+            line.clear();
+            self.carry = line;
+            whole = &whole[first_end..];
+        }
+        if !whole.is_empty() {
             self.run(whole, out)?;
-        } else {
-            let mut block = std::mem::take(&mut self.carry);
-            block.extend_from_slice(whole);
-            self.run(&block, out)?;
-            block.clear();
-            self.carry = block;
         }
         self.carry.extend_from_slice(rest);
         if self.carry.len() as u64 > self.max_line {

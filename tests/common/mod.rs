@@ -130,7 +130,8 @@ impl TestEnv {
         command
             .args(args)
             .current_dir(self.root())
-            .env_remove(DELAY_ENV);
+            .env_remove(DELAY_ENV)
+            .env_remove("ASYNCFILES_REDACT_KEY");
         command
     }
 
