@@ -142,19 +142,33 @@ impl LineOp for Grep {
     }
 }
 
-/// How the matches of a rewriting transform are replaced.
-pub trait Rewrite: Send + Sync {
-    /// The regex whose matches are rewritten.
-    fn regex(&self) -> &Regex;
+/// A match to rewrite: its span, with its capture groups when the rewrite needs them.
+pub type Found<'h> = (Range<usize>, Option<Captures<'h>>);
 
-    /// Whether [`Rewrite::emit`] needs capture groups.
-    fn needs_captures(&self) -> bool {
-        false
+/// The matches of a regex in `hay`, leftmost first, with capture groups if `captures`.
+pub fn regex_matches<'h>(
+    regex: &'h Regex,
+    hay: &'h [u8],
+    captures: bool,
+) -> Box<dyn Iterator<Item = Found<'h>> + 'h> {
+    if captures {
+        Box::new(regex.captures_iter(hay).map(|caps| {
+            let range = caps.get(0).map_or(0..0, |m| m.range());
+            (range, Some(caps))
+        }))
+    } else {
+        Box::new(regex.find_iter(hay).map(|m: Match| (m.range(), None)))
     }
+}
 
-    /// Appends the replacement for the match at `range` of `hay` (with its capture groups when
-    /// [`Rewrite::needs_captures`]). May write the matched bytes back unchanged, e.g. for a
-    /// candidate that turns out not to be an address.
+/// How the matches of a rewriting transform are found and replaced.
+pub trait Rewrite: Send + Sync {
+    /// The matches in `hay`, leftmost first and not overlapping, as a regex's `find_iter` gives
+    /// them (with capture groups where [`Rewrite::emit`] needs them).
+    fn matches<'h>(&'h self, hay: &'h [u8]) -> Box<dyn Iterator<Item = Found<'h>> + 'h>;
+
+    /// Appends the replacement for the match at `range` of `hay`. May write the matched bytes
+    /// back unchanged, e.g. for a candidate that turns out not to be an address.
     fn emit(&self, hay: &[u8], range: Range<usize>, captures: Option<&Captures>, out: &mut Vec<u8>);
 }
 
@@ -163,20 +177,7 @@ pub struct Rewriter<R>(pub R);
 
 impl<R: Rewrite> LineOp for Rewriter<R> {
     fn apply(&self, block: &[u8], out: &mut Vec<u8>) {
-        let rewrite = &self.0;
-        if rewrite.needs_captures() {
-            let matches = rewrite.regex().captures_iter(block).map(|caps| {
-                let range = caps.get(0).map_or(0..0, |m| m.range());
-                (range, Some(caps))
-            });
-            rewrite_block(rewrite, block, matches, out);
-        } else {
-            let matches = rewrite
-                .regex()
-                .find_iter(block)
-                .map(|m: Match| (m.range(), None));
-            rewrite_block(rewrite, block, matches, out);
-        }
+        rewrite_block(&self.0, block, self.0.matches(block), out);
     }
 }
 
@@ -257,15 +258,8 @@ fn rewrite_alone<R: Rewrite>(rewrite: &R, content: &[u8], out: &mut Vec<u8>) {
         copied = range.end;
         rewrite.emit(content, range, captures, out);
     };
-    if rewrite.needs_captures() {
-        for caps in rewrite.regex().captures_iter(content) {
-            let range = caps.get(0).map_or(0..0, |m| m.range());
-            emit(range, Some(&caps), out);
-        }
-    } else {
-        for found in rewrite.regex().find_iter(content) {
-            emit(found.range(), None, out);
-        }
+    for (range, captures) in rewrite.matches(content) {
+        emit(range, captures.as_ref(), out);
     }
     out.extend_from_slice(&content[copied..]);
 }
@@ -291,12 +285,8 @@ impl Replace {
 }
 
 impl Rewrite for Replace {
-    fn regex(&self) -> &Regex {
-        &self.regex
-    }
-
-    fn needs_captures(&self) -> bool {
-        self.literal.is_none()
+    fn matches<'h>(&'h self, hay: &'h [u8]) -> Box<dyn Iterator<Item = Found<'h>> + 'h> {
+        regex_matches(&self.regex, hay, self.literal.is_none())
     }
 
     fn emit(&self, _: &[u8], _: Range<usize>, captures: Option<&Captures>, out: &mut Vec<u8>) {

@@ -15,7 +15,7 @@ use std::path::Path;
 use anyhow::{Context, Result, bail};
 use regex::bytes::{Captures, Regex, RegexBuilder};
 
-use super::lines::Rewrite;
+use super::lines::{Found, Rewrite, regex_matches};
 
 /// What `--redact` can find.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -170,12 +170,13 @@ impl Redact {
 }
 
 impl Rewrite for Redact {
-    fn regex(&self) -> &Regex {
-        &self.regex
-    }
-
-    fn needs_captures(&self) -> bool {
-        self.kind == Kind::Secret
+    fn matches<'h>(&'h self, hay: &'h [u8]) -> Box<dyn Iterator<Item = Found<'h>> + 'h> {
+        match self.kind {
+            // The regex's prefilter fires on every digit of a log line (times, sizes, status
+            // codes); looking from each dot is several times faster, with the same matches.
+            Kind::Ipv4 => Box::new(Ipv4Candidates { hay, at: 0 }.map(|range| (range, None))),
+            kind => regex_matches(&self.regex, hay, kind == Kind::Secret),
+        }
     }
 
     fn emit(
@@ -210,13 +211,80 @@ impl Rewrite for Redact {
     }
 }
 
+/// The matches of the IPv4 pattern `\b(?:[0-9]{1,3}\.){3}[0-9]{1,3}\b`, found from the dots:
+/// a match is four runs of one to three digits joined by dots, at a word boundary on both
+/// sides. (Each quantifier can only take a whole digit run: a shorter one would be followed by a
+/// digit, not by the dot or boundary the pattern needs, so no backtracking can find another.)
+struct Ipv4Candidates<'h> {
+    hay: &'h [u8],
+    /// Where the search goes on.
+    at: usize,
+}
+
+impl Iterator for Ipv4Candidates<'_> {
+    type Item = Range<usize>;
+
+    fn next(&mut self) -> Option<Range<usize>> {
+        let hay = self.hay;
+        let word = |i: usize| hay[i].is_ascii_alphanumeric() || hay[i] == b'_';
+        // The digit run ending just before `end`, when it is one to three digits long.
+        let run_before = |end: usize, floor: usize| {
+            let start = (floor..end)
+                .rev()
+                .take_while(|&i| hay[i].is_ascii_digit())
+                .last()?;
+            (end - start <= 3 && (start == floor || !hay[start - 1].is_ascii_digit()))
+                .then_some(start)
+        };
+        // The end of the digit run starting at `start`, when it is one to three digits long.
+        let run_after = |start: usize| {
+            let len = hay[start..]
+                .iter()
+                .take(4)
+                .take_while(|byte| byte.is_ascii_digit())
+                .count();
+            (1..=3).contains(&len).then_some(start + len)
+        };
+        while let Some(offset) = memchr::memchr(b'.', &hay[self.at..]) {
+            // A match starts no earlier than where the search resumed (the end of the last one).
+            let floor = self.at;
+            let dot = floor + offset;
+            self.at = dot + 1;
+            let Some(start) = run_before(dot, floor) else {
+                continue;
+            };
+            if start > 0 && word(start - 1) {
+                continue; // no word boundary before the first digit
+            }
+            let mut end = dot;
+            let mut complete = true;
+            for group in 0..3 {
+                match run_after(end + 1) {
+                    Some(run_end) if group == 2 || hay.get(run_end) == Some(&b'.') => end = run_end,
+                    _ => {
+                        complete = false;
+                        break;
+                    }
+                }
+            }
+            if complete && (end == hay.len() || !word(end)) {
+                self.at = end;
+                return Some(start..end);
+            }
+        }
+        self.at = hay.len();
+        None
+    }
+}
+
 /// Every octet at most 255, and not part of a longer dotted run (`1.2.3.4.5`, `9.1.2.3.4`).
 fn valid_ipv4(hay: &[u8], range: &Range<usize>) -> bool {
+    // The pattern lets only one to three digits through per octet.
     let octets_ok = hay[range.clone()].split(|&byte| byte == b'.').all(|octet| {
-        std::str::from_utf8(octet)
-            .ok()
-            .and_then(|digits| digits.parse::<u16>().ok())
-            .is_some_and(|value| value <= 255)
+        let value = octet
+            .iter()
+            .fold(0u32, |value, digit| value * 10 + u32::from(digit - b'0'));
+        value <= 255
     });
     let before = range.start.checked_sub(2).map(|i| &hay[i..range.start]);
     let after = hay.get(range.end..range.end + 2);
@@ -374,6 +442,19 @@ mod tests {
         );
         let other = redact(Kind::Ipv4, Mask::Pseudonym(Key([8; 32])), "10.0.0.1");
         assert_ne!(other, format!("ipv4-{}", &expected[..12]));
+    }
+
+    proptest::proptest! {
+        /// The dot-driven IPv4 finder finds exactly what the IPv4 regex finds.
+        #[test]
+        fn ipv4_candidates_are_the_regex_matches(
+            hay in proptest::collection::vec(proptest::sample::select(b"0123456789.a_ :".to_vec()), 0..80),
+        ) {
+            let regex = RegexBuilder::new(Kind::Ipv4.pattern()).unicode(false).build().unwrap();
+            let expected: Vec<_> = regex.find_iter(&hay).map(|m| m.range()).collect();
+            let found: Vec<_> = Ipv4Candidates { hay: &hay, at: 0 }.collect();
+            proptest::prop_assert_eq!(found, expected);
+        }
     }
 
     #[test]
