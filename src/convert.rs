@@ -31,6 +31,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::codec::{self, Decoding, FilePlan, Format, KeepOpen, Reader};
 use crate::config::{ConvertConfig, Dest, Source};
+use crate::input::Prefetch;
 use crate::interrupt::Interrupt;
 use crate::output::{OutputOptions, Sink, SourceMeta, TempFile, TempRegistry};
 use crate::pipeline::{self, Step, Work};
@@ -566,21 +567,13 @@ impl FileJob {
         let raw: Reader = match source {
             Opened::Whole(chunk) => Box::new(Cursor::new(chunk)),
             Opened::Partial(chunk, file) => {
-                let mut file = tokio::fs::File::from_std(file);
-                file.set_max_buf_size(buffer);
-                let rest = BufReader::with_capacity(buffer, file);
-                let first = Cursor::new(chunk);
-                if meta.len == 0 {
-                    // Size unknown (`/proc`, or a file that grew from empty): read to the end.
-                    Box::new(tokio::io::AsyncReadExt::chain(first, rest))
-                } else {
-                    // A file is read up to the size it had when opened (a snapshot, like tar):
-                    // consistent with the modification time its output gets, and no extra
-                    // trip to confirm the end.
-                    let left = meta.len.saturating_sub(first.get_ref().len() as u64);
-                    let rest = tokio::io::AsyncReadExt::take(rest, left);
-                    Box::new(tokio::io::AsyncReadExt::chain(first, rest))
-                }
+                // A file is read up to the size it had when opened (a snapshot, like tar):
+                // consistent with the modification time its output gets, and no extra trip to
+                // confirm the end. Size 0 means unknown (`/proc`): read to the end.
+                let left = meta.len.saturating_sub(chunk.len() as u64);
+                let limit = (meta.len > 0).then_some(left);
+                let rest = Prefetch::new(file, buffer, limit);
+                Box::new(tokio::io::AsyncReadExt::chain(Cursor::new(chunk), rest))
             }
             Opened::Stdin => Box::new(BufReader::with_capacity(buffer, tokio::io::stdin())),
         };

@@ -8,6 +8,7 @@
 //! - [`convert`]: the `convert` command: per-file job and orchestration.
 //! - [`codec`]: compression formats: detection, names, decoders and encoders.
 //! - [`transform`]: the byte stages between reader and writer (line endings for now).
+//! - [`input`]: reading large inputs one chunk ahead.
 //! - [`output`]: atomic output files (temp file, rename) and stdout.
 //! - [`report`]: per-file outcomes, messages, the summary and the exit code.
 //! - [`interrupt`]: Ctrl-C and SIGTERM handling.
@@ -18,6 +19,7 @@ pub mod codec;
 pub mod config;
 pub mod convert;
 pub mod generate;
+pub mod input;
 pub mod interrupt;
 pub mod output;
 pub mod pipeline;
