@@ -16,13 +16,16 @@ use std::task::{Context, Poll, ready};
 use tokio::io::{AsyncBufRead, AsyncRead, ReadBuf};
 use tokio::task::JoinHandle;
 
+/// A read on the blocking pool: the file and the buffer travel there and back.
+type ReadAhead = JoinHandle<io::Result<(File, Vec<u8>)>>;
+
 /// A buffered reader over a blocking file that reads one chunk ahead.
 pub struct Prefetch {
     /// The chunk being handed out, and how much of it was consumed.
     current: Vec<u8>,
     consumed: usize,
-    /// The read in flight: the file and the buffer travel to the blocking pool and back.
-    next: Option<JoinHandle<io::Result<(File, Vec<u8>)>>>,
+    /// The read in flight.
+    next: Option<ReadAhead>,
     /// Bytes still to read (`None`: read to the end of the file).
     left: Option<u64>,
     chunk: usize,
