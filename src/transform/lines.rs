@@ -90,26 +90,51 @@ pub fn count_lines(block: &[u8]) -> u64 {
 }
 
 /// A regex as line transforms use it: built from `regex::bytes` syntax with Unicode off unless
-/// the pattern turns it on (`(?u)`), `^`/`$` at line boundaries (`\n` or `\r\n`).
-pub fn line_regex(pattern: &str) -> Result<Regex, regex::Error> {
-    regex::bytes::RegexBuilder::new(pattern)
+/// the pattern turns it on (`(?u)`), `^`/`$` at line boundaries (`\n` or `\r\n`; as in the
+/// regex crate's CRLF mode, a lone `\r` also counts for `^`/`$`, and `.` does not match it).
+pub struct LineRegex {
+    /// The compiled regex.
+    pub regex: Regex,
+    /// The pattern looks at the very start or end of its haystack (`\A`, `\z`): it must be
+    /// given one line at a time, not a block.
+    pub per_line: bool,
+}
+
+/// Compiles `pattern` for line transforms.
+pub fn line_regex(pattern: &str) -> Result<LineRegex, regex::Error> {
+    let regex = regex::bytes::RegexBuilder::new(pattern)
         .unicode(false)
         .multi_line(true)
         .crlf(true)
+        .build()?;
+    let per_line = regex_syntax::ParserBuilder::new()
+        .unicode(false)
+        .utf8(false)
+        .multi_line(true)
+        .crlf(true)
         .build()
+        .parse(pattern)
+        .map_or(true, |hir| {
+            let looks = hir.properties().look_set();
+            looks.contains(regex_syntax::hir::Look::Start)
+                || looks.contains(regex_syntax::hir::Look::End)
+        });
+    Ok(LineRegex { regex, per_line })
 }
 
 /// `--grep RE` (keep matching lines) and `--grep-v RE` (drop them).
 pub struct Grep {
     regex: Regex,
+    per_line: bool,
     keep_matching: bool,
 }
 
 impl Grep {
     /// Keeps the lines that match (`keep_matching`) or those that do not.
-    pub fn new(regex: Regex, keep_matching: bool) -> Self {
+    pub fn new(regex: LineRegex, keep_matching: bool) -> Self {
         Self {
-            regex,
+            regex: regex.regex,
+            per_line: regex.per_line,
             keep_matching,
         }
     }
@@ -117,6 +142,14 @@ impl Grep {
 
 impl LineOp for Grep {
     fn apply(&self, block: &[u8], out: &mut Vec<u8>) {
+        if self.per_line {
+            for line in lines(block) {
+                if self.regex.is_match(line.content(block)) == self.keep_matching {
+                    out.extend_from_slice(&block[line.start..line.end]);
+                }
+            }
+            return;
+        }
         let mut undecided = 0; // lines before this have been kept or dropped
         while undecided < block.len() {
             let Some(found) = self.regex.find_at(block, undecided) else {
@@ -170,6 +203,11 @@ pub trait Rewrite: Send + Sync {
     /// Appends the replacement for the match at `range` of `hay`. May write the matched bytes
     /// back unchanged, e.g. for a candidate that turns out not to be an address.
     fn emit(&self, hay: &[u8], range: Range<usize>, captures: Option<&Captures>, out: &mut Vec<u8>);
+
+    /// Whether matches must be looked for one line at a time (see [`LineRegex::per_line`]).
+    fn per_line(&self) -> bool {
+        false
+    }
 }
 
 /// Any [`Rewrite`] is a line transform: every match in every line is replaced.
@@ -177,7 +215,14 @@ pub struct Rewriter<R>(pub R);
 
 impl<R: Rewrite> LineOp for Rewriter<R> {
     fn apply(&self, block: &[u8], out: &mut Vec<u8>) {
-        rewrite_block(&self.0, block, self.0.matches(block), out);
+        if self.0.per_line() {
+            for line in lines(block) {
+                rewrite_alone(&self.0, line.content(block), out);
+                out.extend_from_slice(line.terminator(block));
+            }
+        } else {
+            rewrite_block(&self.0, block, self.0.matches(block), out);
+        }
     }
 }
 
@@ -243,9 +288,10 @@ fn redo_alone<R: Rewrite>(
     } else {
         block.len()
     };
-    for alone in lines(&block[..reach]).skip_while(|line| line.start < from) {
-        rewrite_alone(rewrite, alone.content(block), out);
-        out.extend_from_slice(alone.terminator(block));
+    let span = &block[from..reach]; // `from` is a line start
+    for alone in lines(span) {
+        rewrite_alone(rewrite, alone.content(span), out);
+        out.extend_from_slice(alone.terminator(span));
     }
     reach
 }
@@ -267,6 +313,7 @@ fn rewrite_alone<R: Rewrite>(rewrite: &R, content: &[u8], out: &mut Vec<u8>) {
 /// `--replace RE REPL`: every match becomes REPL, with `$1`, `${name}` and `$$` expanded.
 pub struct Replace {
     regex: Regex,
+    per_line: bool,
     template: Vec<u8>,
     /// REPL refers to no group: the replacement is the same for every match.
     literal: Option<Vec<u8>>,
@@ -274,10 +321,11 @@ pub struct Replace {
 
 impl Replace {
     /// A replacement of `regex`'s matches by `template` (`regex` crate expansion syntax).
-    pub fn new(regex: Regex, template: &[u8]) -> Self {
+    pub fn new(regex: LineRegex, template: &[u8]) -> Self {
         let literal = (!template.contains(&b'$')).then(|| template.to_vec());
         Self {
-            regex,
+            regex: regex.regex,
+            per_line: regex.per_line,
             template: template.to_vec(),
             literal,
         }
@@ -287,6 +335,10 @@ impl Replace {
 impl Rewrite for Replace {
     fn matches<'h>(&'h self, hay: &'h [u8]) -> Box<dyn Iterator<Item = Found<'h>> + 'h> {
         regex_matches(&self.regex, hay, self.literal.is_none())
+    }
+
+    fn per_line(&self) -> bool {
+        self.per_line
     }
 
     fn emit(&self, _: &[u8], _: Range<usize>, captures: Option<&Captures>, out: &mut Vec<u8>) {
@@ -408,6 +460,13 @@ impl LineStage {
         Ok(())
     }
 
+    /// Whether the line being carried is already over the limit (a `\r` at its end may be
+    /// the first half of its terminator).
+    fn carry_too_long(&self) -> bool {
+        let content = self.carry.strip_suffix(b"\r").unwrap_or(&self.carry);
+        content.len() as u64 > self.max_line
+    }
+
     fn too_long(&self, index_in_block: u64) -> anyhow::Error {
         anyhow::anyhow!(
             "line {} exceeds {}",
@@ -426,7 +485,7 @@ impl Stage for LineStage {
     fn process(&mut self, input: &[u8], out: &mut Vec<u8>) -> Result<()> {
         let Some(last_newline) = memchr::memrchr(b'\n', input) else {
             self.carry.extend_from_slice(input);
-            if self.carry.len() as u64 > self.max_line {
+            if self.carry_too_long() {
                 return Err(self.too_long(0));
             }
             return Ok(());
@@ -447,7 +506,7 @@ impl Stage for LineStage {
             self.run(whole, out)?;
         }
         self.carry.extend_from_slice(rest);
-        if self.carry.len() as u64 > self.max_line {
+        if self.carry_too_long() {
             bail!(self.too_long(0));
         }
         Ok(())
@@ -555,6 +614,26 @@ mod tests {
     }
 
     #[test]
+    fn haystack_anchors_see_each_line() {
+        let starts = ops(vec![grep(r"\Afoo", true)]);
+        assert_eq!(run(&starts, b"foo1\nfoo2\nxfoo\n", &[]).0, b"foo1\nfoo2\n");
+        let ends = ops(vec![grep(r"ok\z", true)]);
+        assert_eq!(run(&ends, b"x ok\r\nok y\n", &[]).0, b"x ok\r\n");
+        let quote = ops(vec![replace(r"\A", "> ")]);
+        assert_eq!(run(&quote, b"a\nb\n", &[]).0, b"> a\n> b\n");
+    }
+
+    #[test]
+    fn a_crlf_split_between_chunks_is_not_part_of_the_length() {
+        let mut chain = crate::transform::Chain::default();
+        chain.push(Box::new(LineStage::new(ops(vec![Box::new(Trim)]), 4)));
+        assert_eq!(
+            crate::transform::feed_in_chunks(&mut chain, b"abcd\r\n", &[5]),
+            b"abcd\r\n"
+        );
+    }
+
+    #[test]
     fn trim_and_drop_empty_leave_terminators_alone() {
         let tidy = ops(vec![Box::new(Trim), Box::new(DropEmpty)]);
         assert_eq!(run(&tidy, b"a \t\r\n \t\n\nb\t", &[]).0, b"a\r\nb");
@@ -597,9 +676,9 @@ mod tests {
         fn replace_matches_the_per_line_definition(
             input in bytes(),
             cuts in proptest::collection::vec(any::<usize>(), 0..5),
-            pattern in prop_oneof![Just(r"\s"), Just(r"a\s*b"), Just("b*"), Just("^a|b$"), Just(r"[^a]+")],
+            pattern in prop_oneof![Just(r"\s"), Just(r"a\s*b"), Just("b*"), Just("^a|b$"), Just(r"[^a]+"), Just(r"\Aa|b\z")],
         ) {
-            let regex = line_regex(pattern).unwrap();
+            let regex = line_regex(pattern).unwrap().regex;
             let expected = reference(&input, |content| Some(regex.replace_all(content, &b"<$0>"[..]).into_owned()));
             prop_assert_eq!(run(&ops(vec![replace(pattern, "<$0>")]), &input, &cuts).0, expected);
         }
@@ -608,10 +687,10 @@ mod tests {
         fn grep_matches_the_per_line_definition(
             input in bytes(),
             cuts in proptest::collection::vec(any::<usize>(), 0..5),
-            pattern in prop_oneof![Just(r"\s"), Just(r"a\s*b"), Just("b*"), Just("^a|b$"), Just(r"[^a]+"), Just("^$")],
+            pattern in prop_oneof![Just(r"\s"), Just(r"a\s*b"), Just("b*"), Just("^a|b$"), Just(r"[^a]+"), Just("^$"), Just(r"\Aa|b\z")],
             keep in any::<bool>(),
         ) {
-            let regex = line_regex(pattern).unwrap();
+            let regex = line_regex(pattern).unwrap().regex;
             let expected = reference(&input, |content| (regex.is_match(content) == keep).then(|| content.to_vec()));
             prop_assert_eq!(run(&ops(vec![grep(pattern, keep)]), &input, &cuts).0, expected);
         }

@@ -58,9 +58,11 @@ impl Kind {
             }
             // An authorization value (`Bearer xyz`) runs to the closing quote or the end of the
             // line; any other value to the next space, comma, semicolon, ampersand or quote.
+            // Quotes may be escaped (`{\"password\":\"x\"}` logged inside a string); a
+            // `Bearer`/`Basic` scheme word goes with the value after any key.
             Kind::Secret => concat!(
-                r#"(?i)[a-z0-9_.\-]*(?:authorization[a-z0-9_.\-]*["']?[ \t]*[:=][ \t]*(?:["'](?P<aq>[^"'\r\n]+)|(?P<a>[^"'\r\n]+))"#,
-                r#"|(?:password|passwd|token|secret|api_key|apikey)[a-z0-9_.\-]*["']?[ \t]*[:=][ \t]*["']?(?P<v>[^\s,;&"']+))"#,
+                r#"(?i)[a-z0-9_.\-]*(?:authorization[a-z0-9_.\-]*\\?["']?[ \t]*[:=][ \t]*(?:\\?["'](?P<aq>[^"'\\\r\n]+)|(?P<a>[^"'\s][^"'\r\n]*))"#,
+                r#"|(?:password|passwd|token|secret|api[_\-]?key)[a-z0-9_.\-]*\\?["']?[ \t]*[:=][ \t]*\\?["']?(?P<v>(?:(?:bearer|basic|token)[ \t]+)?[^\s,;&"'\\]+))"#,
             ),
         }
     }
@@ -71,6 +73,9 @@ impl fmt::Display for Kind {
         f.write_str(self.name())
     }
 }
+
+/// Most of a key file read: more than the longest valid one (64 hex digits and `\r\n`).
+const KEY_FILE_READ: usize = 67;
 
 /// A redaction key: 32 bytes.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -88,7 +93,7 @@ impl Key {
         use std::io::Read as _;
         let mut bytes = Vec::new();
         std::fs::File::open(path)
-            .and_then(|file| file.take(100).read_to_end(&mut bytes))
+            .and_then(|file| file.take(KEY_FILE_READ as u64).read_to_end(&mut bytes))
             .with_context(|| format!("cannot read the redaction key {}", path.display()))?;
         Self::parse(&bytes).with_context(|| format!("redaction key {}", path.display()))
     }
@@ -98,18 +103,23 @@ impl Key {
             return Ok(Self(raw));
         }
         let hex = bytes.strip_suffix(b"\n").unwrap_or(bytes);
+        let hex = hex.strip_suffix(b"\r").unwrap_or(hex);
         if hex.len() != 2 * blake3::KEY_LEN {
-            bail!(
-                "a key file holds exactly 32 raw bytes or 64 hex digits (this one has {} bytes)",
-                bytes.len()
-            );
+            let size = match bytes.len() {
+                len if len >= KEY_FILE_READ => format!("more than {} bytes", KEY_FILE_READ - 1),
+                len => format!("{len} bytes"),
+            };
+            bail!("a key file holds exactly 32 raw bytes or 64 hex digits (this one has {size})");
         }
+        let digit = |byte: u8| char::from(byte).to_digit(16);
         let mut key = [0; blake3::KEY_LEN];
         for (byte, pair) in key.iter_mut().zip(hex.chunks(2)) {
-            let digits = std::str::from_utf8(pair).ok();
-            *byte = digits
-                .and_then(|digits| u8::from_str_radix(digits, 16).ok())
-                .context("a key file holds exactly 32 raw bytes or 64 hex digits (found a non-hex digit)")?;
+            let (Some(high), Some(low)) = (digit(pair[0]), digit(pair[1])) else {
+                bail!(
+                    "a key file holds exactly 32 raw bytes or 64 hex digits (found a non-hex digit)"
+                );
+            };
+            *byte = u8::try_from(high * 16 + low).expect("two hex digits make a byte");
         }
         Ok(Self(key))
     }
@@ -192,9 +202,14 @@ impl Rewrite for Redact {
                 captures.and_then(|caps| caps.name("aq").or(caps.name("a")).or(caps.name("v")));
             match value {
                 Some(value) => {
+                    // An unquoted authorization value runs to the end of the line: not its
+                    // trailing blanks.
+                    let bytes = value.as_bytes();
+                    let blanks = bytes.iter().rev().take_while(|b| matches!(b, b' ' | b'\t'));
+                    let end = value.end() - blanks.count();
                     out.extend_from_slice(&hay[range.start..value.start()]);
-                    self.write_mask(value.as_bytes(), out);
-                    out.extend_from_slice(&hay[value.end()..range.end]);
+                    self.write_mask(&hay[value.start()..end], out);
+                    out.extend_from_slice(&hay[end..range.end]);
                 }
                 None => out.extend_from_slice(&hay[range]),
             }
@@ -306,10 +321,21 @@ fn valid_ipv4(hay: &[u8], range: &Range<usize>) -> bool {
 /// word (`std::io`) is none.
 fn valid_ipv6(hay: &[u8], range: &Range<usize>) -> Option<Range<usize>> {
     let word = |byte: &u8| byte.is_ascii_alphanumeric() || *byte == b'_';
-    if range.start > 0 && word(&hay[range.start - 1]) || hay.get(range.end).is_some_and(word) {
+    let mut range = range.clone();
+    if range.start > 0 && word(&hay[range.start - 1]) {
+        // `peer:fe80::1`: the colon after a word is a separator, not part of the address.
+        if hay[range.start] != b':' || hay.get(range.start + 1) == Some(&b':') {
+            return None;
+        }
+        range.start += 1;
+    }
+    if hay.get(range.end).is_some_and(word) {
         return None;
     }
     let candidate = &hay[range.clone()];
+    if !candidate.iter().any(u8::is_ascii_hexdigit) {
+        return None; // `::` alone (as in `x :: Int`) is not worth a mask
+    }
     let (address, zone) = match candidate.iter().position(|&byte| byte == b'%') {
         Some(percent) => candidate.split_at(percent),
         None => (candidate, &b""[..]),
@@ -384,6 +410,11 @@ mod tests {
                 ("full 2001:db8:0:0:0:0:2:1\n", "full [IPV6]\n"),
                 ("at 12:34:56 std::io a:b\n", "at 12:34:56 std::io a:b\n"),
                 ("[2001:db8::1]:8080\n", "[[IPV6]]:8080\n"),
+                (
+                    "peer:fe80::1 addr:2001:db8::1\n",
+                    "peer:[IPV6] addr:[IPV6]\n",
+                ),
+                ("x :: Int, y::1\n", "x :: Int, y::1\n"),
             ],
         );
     }
@@ -433,6 +464,33 @@ mod tests {
     }
 
     #[test]
+    fn secrets_in_escaped_json_headers_and_schemes() {
+        let cases = [
+            (
+                r#"msg="{\"password\":\"hunter2\"}""#,
+                r#"msg="{\"password\":\"[SECRET]\"}""#,
+            ),
+            (
+                "X-Api-Key: abc api-key=def\n",
+                "X-Api-Key: [SECRET] api-key=[SECRET]\n",
+            ),
+            (
+                "X-Auth-Token: Bearer xyz next\n",
+                "X-Auth-Token: [SECRET] next\n",
+            ),
+            ("Authorization: \n", "Authorization: \n"),
+            (
+                "Authorization: Basic dXNlcg== \t\n",
+                "Authorization: [SECRET] \t\n",
+            ),
+            ("GET /a?token=abc&x=1\n", "GET /a?token=[SECRET]&x=1\n"),
+        ];
+        for (line, expected) in cases {
+            assert_eq!(label(Kind::Secret, line), expected, "{line:?}");
+        }
+    }
+
+    #[test]
     fn pseudonyms_are_keyed_hashes_of_the_value() {
         let key = Key([7; 32]);
         let expected = blake3::keyed_hash(&[7; 32], b"10.0.0.1").to_hex();
@@ -466,6 +524,12 @@ mod tests {
             Key::parse(format!("{hex}\n").as_bytes()).unwrap(),
             Key([0xab; 32])
         );
+        assert_eq!(
+            Key::parse(format!("{hex}\r\n").as_bytes()).unwrap(),
+            Key([0xab; 32])
+        );
+        let signed = format!("+f{}", "ab".repeat(31));
+        assert!(Key::parse(signed.as_bytes()).is_err());
         for bad in [
             &b"short"[..],
             &[0; 33],
