@@ -22,8 +22,14 @@ _asyncfiles() {
             asyncfiles,generate)
                 cmd="asyncfiles__subcmd__generate"
                 ;;
+            asyncfiles,hash)
+                cmd="asyncfiles__subcmd__hash"
+                ;;
             asyncfiles,help)
                 cmd="asyncfiles__subcmd__help"
+                ;;
+            asyncfiles,stats)
+                cmd="asyncfiles__subcmd__stats"
                 ;;
             asyncfiles__subcmd__generate,completions)
                 cmd="asyncfiles__subcmd__generate__subcmd__completions"
@@ -49,8 +55,14 @@ _asyncfiles() {
             asyncfiles__subcmd__help,generate)
                 cmd="asyncfiles__subcmd__help__subcmd__generate"
                 ;;
+            asyncfiles__subcmd__help,hash)
+                cmd="asyncfiles__subcmd__help__subcmd__hash"
+                ;;
             asyncfiles__subcmd__help,help)
                 cmd="asyncfiles__subcmd__help__subcmd__help"
+                ;;
+            asyncfiles__subcmd__help,stats)
+                cmd="asyncfiles__subcmd__help__subcmd__stats"
                 ;;
             asyncfiles__subcmd__help__subcmd__generate,completions)
                 cmd="asyncfiles__subcmd__help__subcmd__generate__subcmd__completions"
@@ -65,7 +77,7 @@ _asyncfiles() {
 
     case "${cmd}" in
         asyncfiles)
-            opts="-q -v -h -V --quiet --verbose --help --version convert generate help"
+            opts="-q -v -h -V --quiet --verbose --help --version convert hash stats generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -79,7 +91,7 @@ _asyncfiles() {
             return 0
             ;;
         asyncfiles__subcmd__convert)
-            opts="-L -0 -j -q -v -h -V --include --exclude --max-depth --follow --files-from --null --eol --from --to --level --jobs --fsync --grep --grep-v --replace --redact --redact-key --trim --drop-empty --max-line-bytes --quiet --verbose --help --version"
+            opts="-L -0 -j -q -v -h -V --include --exclude --max-depth --follow --files-from --null --eol --from --to --level --jobs --fsync --manifest --grep --grep-v --replace --redact --redact-key --trim --drop-empty --max-line-bytes --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -122,6 +134,10 @@ _asyncfiles() {
                     return 0
                     ;;
                 -j)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --manifest)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -254,8 +270,54 @@ _asyncfiles() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        asyncfiles__subcmd__hash)
+            opts="-c -L -0 -j -q -v -h -V --check --decompressed --unsorted --include --exclude --max-depth --follow --files-from --null --jobs --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --check)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --include)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --exclude)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-depth)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --files-from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jobs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -j)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         asyncfiles__subcmd__help)
-            opts="convert generate help"
+            opts="convert hash stats generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -324,6 +386,20 @@ _asyncfiles() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        asyncfiles__subcmd__help__subcmd__hash)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         asyncfiles__subcmd__help__subcmd__help)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -331,6 +407,58 @@ _asyncfiles() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        asyncfiles__subcmd__help__subcmd__stats)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        asyncfiles__subcmd__stats)
+            opts="-L -0 -j -q -v -h -V --json --include --exclude --max-depth --follow --files-from --null --jobs --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --include)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --exclude)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-depth)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --files-from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jobs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -j)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

@@ -27,6 +27,8 @@ set edit:completion:arg-completer[asyncfiles] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand convert 'Mirror a tree (or one file, or stdin) into another, streaming each file through the pipeline'
+            cand hash 'Print BLAKE3 hashes of files and trees in b3sum''s format, or check them (--check)'
+            cand stats 'Count lines and bytes of files and trees, decoded (wc -lc for compressed logs)'
             cand generate 'Write the man pages or shell completions generated from these definitions'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -41,6 +43,7 @@ set edit:completion:arg-completer[asyncfiles] = {|@words|
             cand --level 'Compression level on the format''s own scale: gz 1-9 (default 6), zst 1-19 (3), xz 0-9 (6), bz2 1-9 (9), br 0-11 (11)'
             cand -j 'Process at most N files at once [default: number of CPUs]'
             cand --jobs 'Process at most N files at once [default: number of CPUs]'
+            cand --manifest 'Write a b3sum-format manifest of the outputs to FILE (paths relative to OUT, sorted), hashed as they are written; verify it with `cd OUT && asyncfiles hash --check FILE`'
             cand --grep 'Keep only lines matching RE (regex::bytes syntax, Unicode off unless (?u); repeatable)'
             cand --grep-v 'Drop lines matching RE (repeatable)'
             cand --replace 'Replace every match of RE in each line by REPL ($1, ${name} and $$ expand; repeatable)'
@@ -54,6 +57,51 @@ set edit:completion:arg-completer[asyncfiles] = {|@words|
             cand --fsync 'Sync each output file and its directory to disk before moving on (slower; for durability)'
             cand --trim 'Remove spaces and tabs at the end of each line'
             cand --drop-empty 'Drop lines that are empty (after the transforms before this one)'
+            cand -q 'Print nothing but errors (no skip notes, no summary)'
+            cand --quiet 'Print nothing but errors (no skip notes, no summary)'
+            cand -v 'Print a line per file (-v); -vv adds walker decisions'
+            cand --verbose 'Print a line per file (-v); -vv adds walker decisions'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'asyncfiles;hash'= {
+            cand -c 'Check the hashes listed in MANIFEST (b3sum format; - for standard input) instead; files under the PATHs given that MANIFEST does not list are reported as NEW'
+            cand --check 'Check the hashes listed in MANIFEST (b3sum format; - for standard input) instead; files under the PATHs given that MANIFEST does not list are reported as NEW'
+            cand --include 'Only process files whose path relative to IN matches GLOB (repeatable)'
+            cand --exclude 'Skip files (and do not enter directories) whose path relative to IN matches GLOB (repeatable; wins over --include)'
+            cand --max-depth 'Descend at most N directory levels below IN (1: only the files directly in IN)'
+            cand --files-from 'Read the files to process from FILE (- for stdin), one path relative to IN per line'
+            cand -j 'Process at most N files at once [default: number of CPUs]'
+            cand --jobs 'Process at most N files at once [default: number of CPUs]'
+            cand --decompressed 'Hash the decoded content of compressed files (gzip, zstd, xz, bzip2 by content, brotli by a .br name), so that a.log and a.log.gz of the same text hash the same'
+            cand --unsorted 'Print each line as its file is done instead of sorted by path (for trees too large to hold their list of names in memory)'
+            cand -L 'Follow symbolic links (by default they are skipped and reported)'
+            cand --follow 'Follow symbolic links (by default they are skipped and reported)'
+            cand -0 'The --files-from list is separated by NUL bytes, not newlines (as `find -print0` writes)'
+            cand --null 'The --files-from list is separated by NUL bytes, not newlines (as `find -print0` writes)'
+            cand -q 'Print nothing but errors (no skip notes, no summary)'
+            cand --quiet 'Print nothing but errors (no skip notes, no summary)'
+            cand -v 'Print a line per file (-v); -vv adds walker decisions'
+            cand --verbose 'Print a line per file (-v); -vv adds walker decisions'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'asyncfiles;stats'= {
+            cand --include 'Only process files whose path relative to IN matches GLOB (repeatable)'
+            cand --exclude 'Skip files (and do not enter directories) whose path relative to IN matches GLOB (repeatable; wins over --include)'
+            cand --max-depth 'Descend at most N directory levels below IN (1: only the files directly in IN)'
+            cand --files-from 'Read the files to process from FILE (- for stdin), one path relative to IN per line'
+            cand -j 'Process at most N files at once [default: number of CPUs]'
+            cand --jobs 'Process at most N files at once [default: number of CPUs]'
+            cand --json 'One JSON object per line: {"path":…,"lines":…,"bytes":…} per file, then the total'
+            cand -L 'Follow symbolic links (by default they are skipped and reported)'
+            cand --follow 'Follow symbolic links (by default they are skipped and reported)'
+            cand -0 'The --files-from list is separated by NUL bytes, not newlines (as `find -print0` writes)'
+            cand --null 'The --files-from list is separated by NUL bytes, not newlines (as `find -print0` writes)'
             cand -q 'Print nothing but errors (no skip notes, no summary)'
             cand --quiet 'Print nothing but errors (no skip notes, no summary)'
             cand -v 'Print a line per file (-v); -vv adds walker decisions'
@@ -109,10 +157,16 @@ set edit:completion:arg-completer[asyncfiles] = {|@words|
         }
         &'asyncfiles;help'= {
             cand convert 'Mirror a tree (or one file, or stdin) into another, streaming each file through the pipeline'
+            cand hash 'Print BLAKE3 hashes of files and trees in b3sum''s format, or check them (--check)'
+            cand stats 'Count lines and bytes of files and trees, decoded (wc -lc for compressed logs)'
             cand generate 'Write the man pages or shell completions generated from these definitions'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'asyncfiles;help;convert'= {
+        }
+        &'asyncfiles;help;hash'= {
+        }
+        &'asyncfiles;help;stats'= {
         }
         &'asyncfiles;help;generate'= {
             cand man 'Write man pages (asyncfiles.1 and one per subcommand) into DIR'

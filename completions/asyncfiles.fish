@@ -29,6 +29,8 @@ complete -c asyncfiles -n "__fish_asyncfiles_needs_command" -s v -l verbose -d '
 complete -c asyncfiles -n "__fish_asyncfiles_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c asyncfiles -n "__fish_asyncfiles_needs_command" -s V -l version -d 'Print version'
 complete -c asyncfiles -n "__fish_asyncfiles_needs_command" -f -a "convert" -d 'Mirror a tree (or one file, or stdin) into another, streaming each file through the pipeline'
+complete -c asyncfiles -n "__fish_asyncfiles_needs_command" -f -a "hash" -d 'Print BLAKE3 hashes of files and trees in b3sum\'s format, or check them (--check)'
+complete -c asyncfiles -n "__fish_asyncfiles_needs_command" -f -a "stats" -d 'Count lines and bytes of files and trees, decoded (wc -lc for compressed logs)'
 complete -c asyncfiles -n "__fish_asyncfiles_needs_command" -f -a "generate" -d 'Write the man pages or shell completions generated from these definitions'
 complete -c asyncfiles -n "__fish_asyncfiles_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l include -d 'Only process files whose path relative to IN matches GLOB (repeatable)' -r
@@ -54,6 +56,7 @@ bz2\t'bzip2'
 br\t'brotli'"
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l level -d 'Compression level on the format\'s own scale: gz 1-9 (default 6), zst 1-19 (3), xz 0-9 (6), bz2 1-9 (9), br 0-11 (11)' -r
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -s j -l jobs -d 'Process at most N files at once [default: number of CPUs]' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l manifest -d 'Write a b3sum-format manifest of the outputs to FILE (paths relative to OUT, sorted), hashed as they are written; verify it with `cd OUT && asyncfiles hash --check FILE`' -r -F
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l grep -d 'Keep only lines matching RE (regex::bytes syntax, Unicode off unless (?u); repeatable)' -r
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l grep-v -d 'Drop lines matching RE (repeatable)' -r
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l replace -d 'Replace every match of RE in each line by REPL ($1, ${name} and $$ expand; repeatable)' -r
@@ -73,6 +76,32 @@ complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -s q -l q
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -s v -l verbose -d 'Print a line per file (-v); -vv adds walker decisions'
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -s V -l version -d 'Print version'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -s c -l check -d 'Check the hashes listed in MANIFEST (b3sum format; - for standard input) instead; files under the PATHs given that MANIFEST does not list are reported as NEW' -r -F
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -l include -d 'Only process files whose path relative to IN matches GLOB (repeatable)' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -l exclude -d 'Skip files (and do not enter directories) whose path relative to IN matches GLOB (repeatable; wins over --include)' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -l max-depth -d 'Descend at most N directory levels below IN (1: only the files directly in IN)' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -l files-from -d 'Read the files to process from FILE (- for stdin), one path relative to IN per line' -r -F
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -s j -l jobs -d 'Process at most N files at once [default: number of CPUs]' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -l decompressed -d 'Hash the decoded content of compressed files (gzip, zstd, xz, bzip2 by content, brotli by a .br name), so that a.log and a.log.gz of the same text hash the same'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -l unsorted -d 'Print each line as its file is done instead of sorted by path (for trees too large to hold their list of names in memory)'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -s L -l follow -d 'Follow symbolic links (by default they are skipped and reported)'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -s 0 -l null -d 'The --files-from list is separated by NUL bytes, not newlines (as `find -print0` writes)'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -s q -l quiet -d 'Print nothing but errors (no skip notes, no summary)'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -s v -l verbose -d 'Print a line per file (-v); -vv adds walker decisions'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -s V -l version -d 'Print version'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand stats" -l include -d 'Only process files whose path relative to IN matches GLOB (repeatable)' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand stats" -l exclude -d 'Skip files (and do not enter directories) whose path relative to IN matches GLOB (repeatable; wins over --include)' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand stats" -l max-depth -d 'Descend at most N directory levels below IN (1: only the files directly in IN)' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand stats" -l files-from -d 'Read the files to process from FILE (- for stdin), one path relative to IN per line' -r -F
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand stats" -s j -l jobs -d 'Process at most N files at once [default: number of CPUs]' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand stats" -l json -d 'One JSON object per line: {"path":…,"lines":…,"bytes":…} per file, then the total'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand stats" -s L -l follow -d 'Follow symbolic links (by default they are skipped and reported)'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand stats" -s 0 -l null -d 'The --files-from list is separated by NUL bytes, not newlines (as `find -print0` writes)'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand stats" -s q -l quiet -d 'Print nothing but errors (no skip notes, no summary)'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand stats" -s v -l verbose -d 'Print a line per file (-v); -vv adds walker decisions'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand stats" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand stats" -s V -l version -d 'Print version'
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand generate; and not __fish_seen_subcommand_from man completions help" -s q -l quiet -d 'Print nothing but errors (no skip notes, no summary)'
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand generate; and not __fish_seen_subcommand_from man completions help" -s v -l verbose -d 'Print a line per file (-v); -vv adds walker decisions'
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand generate; and not __fish_seen_subcommand_from man completions help" -s h -l help -d 'Print help'
@@ -91,8 +120,10 @@ complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand generate; and __fi
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "man" -d 'Write man pages (asyncfiles.1 and one per subcommand) into DIR'
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "completions" -d 'Write completion scripts for bash, zsh, fish, PowerShell and elvish into DIR'
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand help; and not __fish_seen_subcommand_from convert generate help" -f -a "convert" -d 'Mirror a tree (or one file, or stdin) into another, streaming each file through the pipeline'
-complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand help; and not __fish_seen_subcommand_from convert generate help" -f -a "generate" -d 'Write the man pages or shell completions generated from these definitions'
-complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand help; and not __fish_seen_subcommand_from convert generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand help; and not __fish_seen_subcommand_from convert hash stats generate help" -f -a "convert" -d 'Mirror a tree (or one file, or stdin) into another, streaming each file through the pipeline'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand help; and not __fish_seen_subcommand_from convert hash stats generate help" -f -a "hash" -d 'Print BLAKE3 hashes of files and trees in b3sum\'s format, or check them (--check)'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand help; and not __fish_seen_subcommand_from convert hash stats generate help" -f -a "stats" -d 'Count lines and bytes of files and trees, decoded (wc -lc for compressed logs)'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand help; and not __fish_seen_subcommand_from convert hash stats generate help" -f -a "generate" -d 'Write the man pages or shell completions generated from these definitions'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand help; and not __fish_seen_subcommand_from convert hash stats generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand help; and __fish_seen_subcommand_from generate" -f -a "man" -d 'Write man pages (asyncfiles.1 and one per subcommand) into DIR'
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand help; and __fish_seen_subcommand_from generate" -f -a "completions" -d 'Write completion scripts for bash, zsh, fish, PowerShell and elvish into DIR'

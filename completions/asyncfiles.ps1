@@ -30,6 +30,8 @@ Register-ArgumentCompleter -Native -CommandName 'asyncfiles' -ScriptBlock {
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('convert', 'convert', [CompletionResultType]::ParameterValue, 'Mirror a tree (or one file, or stdin) into another, streaming each file through the pipeline')
+            [CompletionResult]::new('hash', 'hash', [CompletionResultType]::ParameterValue, 'Print BLAKE3 hashes of files and trees in b3sum''s format, or check them (--check)')
+            [CompletionResult]::new('stats', 'stats', [CompletionResultType]::ParameterValue, 'Count lines and bytes of files and trees, decoded (wc -lc for compressed logs)')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write the man pages or shell completions generated from these definitions')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -45,6 +47,7 @@ Register-ArgumentCompleter -Native -CommandName 'asyncfiles' -ScriptBlock {
             [CompletionResult]::new('--level', '--level', [CompletionResultType]::ParameterName, 'Compression level on the format''s own scale: gz 1-9 (default 6), zst 1-19 (3), xz 0-9 (6), bz2 1-9 (9), br 0-11 (11)')
             [CompletionResult]::new('-j', '-j', [CompletionResultType]::ParameterName, 'Process at most N files at once [default: number of CPUs]')
             [CompletionResult]::new('--jobs', '--jobs', [CompletionResultType]::ParameterName, 'Process at most N files at once [default: number of CPUs]')
+            [CompletionResult]::new('--manifest', '--manifest', [CompletionResultType]::ParameterName, 'Write a b3sum-format manifest of the outputs to FILE (paths relative to OUT, sorted), hashed as they are written; verify it with `cd OUT && asyncfiles hash --check FILE`')
             [CompletionResult]::new('--grep', '--grep', [CompletionResultType]::ParameterName, 'Keep only lines matching RE (regex::bytes syntax, Unicode off unless (?u); repeatable)')
             [CompletionResult]::new('--grep-v', '--grep-v', [CompletionResultType]::ParameterName, 'Drop lines matching RE (repeatable)')
             [CompletionResult]::new('--replace', '--replace', [CompletionResultType]::ParameterName, 'Replace every match of RE in each line by REPL ($1, ${name} and $$ expand; repeatable)')
@@ -58,6 +61,53 @@ Register-ArgumentCompleter -Native -CommandName 'asyncfiles' -ScriptBlock {
             [CompletionResult]::new('--fsync', '--fsync', [CompletionResultType]::ParameterName, 'Sync each output file and its directory to disk before moving on (slower; for durability)')
             [CompletionResult]::new('--trim', '--trim', [CompletionResultType]::ParameterName, 'Remove spaces and tabs at the end of each line')
             [CompletionResult]::new('--drop-empty', '--drop-empty', [CompletionResultType]::ParameterName, 'Drop lines that are empty (after the transforms before this one)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors (no skip notes, no summary)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors (no skip notes, no summary)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print a line per file (-v); -vv adds walker decisions')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print a line per file (-v); -vv adds walker decisions')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'asyncfiles;hash' {
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Check the hashes listed in MANIFEST (b3sum format; - for standard input) instead; files under the PATHs given that MANIFEST does not list are reported as NEW')
+            [CompletionResult]::new('--check', '--check', [CompletionResultType]::ParameterName, 'Check the hashes listed in MANIFEST (b3sum format; - for standard input) instead; files under the PATHs given that MANIFEST does not list are reported as NEW')
+            [CompletionResult]::new('--include', '--include', [CompletionResultType]::ParameterName, 'Only process files whose path relative to IN matches GLOB (repeatable)')
+            [CompletionResult]::new('--exclude', '--exclude', [CompletionResultType]::ParameterName, 'Skip files (and do not enter directories) whose path relative to IN matches GLOB (repeatable; wins over --include)')
+            [CompletionResult]::new('--max-depth', '--max-depth', [CompletionResultType]::ParameterName, 'Descend at most N directory levels below IN (1: only the files directly in IN)')
+            [CompletionResult]::new('--files-from', '--files-from', [CompletionResultType]::ParameterName, 'Read the files to process from FILE (- for stdin), one path relative to IN per line')
+            [CompletionResult]::new('-j', '-j', [CompletionResultType]::ParameterName, 'Process at most N files at once [default: number of CPUs]')
+            [CompletionResult]::new('--jobs', '--jobs', [CompletionResultType]::ParameterName, 'Process at most N files at once [default: number of CPUs]')
+            [CompletionResult]::new('--decompressed', '--decompressed', [CompletionResultType]::ParameterName, 'Hash the decoded content of compressed files (gzip, zstd, xz, bzip2 by content, brotli by a .br name), so that a.log and a.log.gz of the same text hash the same')
+            [CompletionResult]::new('--unsorted', '--unsorted', [CompletionResultType]::ParameterName, 'Print each line as its file is done instead of sorted by path (for trees too large to hold their list of names in memory)')
+            [CompletionResult]::new('-L', '-L ', [CompletionResultType]::ParameterName, 'Follow symbolic links (by default they are skipped and reported)')
+            [CompletionResult]::new('--follow', '--follow', [CompletionResultType]::ParameterName, 'Follow symbolic links (by default they are skipped and reported)')
+            [CompletionResult]::new('-0', '-0', [CompletionResultType]::ParameterName, 'The --files-from list is separated by NUL bytes, not newlines (as `find -print0` writes)')
+            [CompletionResult]::new('--null', '--null', [CompletionResultType]::ParameterName, 'The --files-from list is separated by NUL bytes, not newlines (as `find -print0` writes)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors (no skip notes, no summary)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors (no skip notes, no summary)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print a line per file (-v); -vv adds walker decisions')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print a line per file (-v); -vv adds walker decisions')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'asyncfiles;stats' {
+            [CompletionResult]::new('--include', '--include', [CompletionResultType]::ParameterName, 'Only process files whose path relative to IN matches GLOB (repeatable)')
+            [CompletionResult]::new('--exclude', '--exclude', [CompletionResultType]::ParameterName, 'Skip files (and do not enter directories) whose path relative to IN matches GLOB (repeatable; wins over --include)')
+            [CompletionResult]::new('--max-depth', '--max-depth', [CompletionResultType]::ParameterName, 'Descend at most N directory levels below IN (1: only the files directly in IN)')
+            [CompletionResult]::new('--files-from', '--files-from', [CompletionResultType]::ParameterName, 'Read the files to process from FILE (- for stdin), one path relative to IN per line')
+            [CompletionResult]::new('-j', '-j', [CompletionResultType]::ParameterName, 'Process at most N files at once [default: number of CPUs]')
+            [CompletionResult]::new('--jobs', '--jobs', [CompletionResultType]::ParameterName, 'Process at most N files at once [default: number of CPUs]')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'One JSON object per line: {"path":…,"lines":…,"bytes":…} per file, then the total')
+            [CompletionResult]::new('-L', '-L ', [CompletionResultType]::ParameterName, 'Follow symbolic links (by default they are skipped and reported)')
+            [CompletionResult]::new('--follow', '--follow', [CompletionResultType]::ParameterName, 'Follow symbolic links (by default they are skipped and reported)')
+            [CompletionResult]::new('-0', '-0', [CompletionResultType]::ParameterName, 'The --files-from list is separated by NUL bytes, not newlines (as `find -print0` writes)')
+            [CompletionResult]::new('--null', '--null', [CompletionResultType]::ParameterName, 'The --files-from list is separated by NUL bytes, not newlines (as `find -print0` writes)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors (no skip notes, no summary)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors (no skip notes, no summary)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print a line per file (-v); -vv adds walker decisions')
@@ -121,11 +171,19 @@ Register-ArgumentCompleter -Native -CommandName 'asyncfiles' -ScriptBlock {
         }
         'asyncfiles;help' {
             [CompletionResult]::new('convert', 'convert', [CompletionResultType]::ParameterValue, 'Mirror a tree (or one file, or stdin) into another, streaming each file through the pipeline')
+            [CompletionResult]::new('hash', 'hash', [CompletionResultType]::ParameterValue, 'Print BLAKE3 hashes of files and trees in b3sum''s format, or check them (--check)')
+            [CompletionResult]::new('stats', 'stats', [CompletionResultType]::ParameterValue, 'Count lines and bytes of files and trees, decoded (wc -lc for compressed logs)')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write the man pages or shell completions generated from these definitions')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
         'asyncfiles;help;convert' {
+            break
+        }
+        'asyncfiles;help;hash' {
+            break
+        }
+        'asyncfiles;help;stats' {
             break
         }
         'asyncfiles;help;generate' {

@@ -58,6 +58,7 @@ br\:"brotli"))' \
 '--level=[Compression level on the format'\''s own scale\: gz 1-9 (default 6), zst 1-19 (3), xz 0-9 (6), bz2 1-9 (9), br 0-11 (11)]:N:_default' \
 '-j+[Process at most N files at once \[default\: number of CPUs\]]:N:_default' \
 '--jobs=[Process at most N files at once \[default\: number of CPUs\]]:N:_default' \
+'--manifest=[Write a b3sum-format manifest of the outputs to FILE (paths relative to OUT, sorted), hashed as they are written; verify it with \`cd OUT && asyncfiles hash --check FILE\`]:FILE:_files' \
 '*--grep=[Keep only lines matching RE (regex\:\:bytes syntax, Unicode off unless (?u); repeatable)]:RE:_default' \
 '*--grep-v=[Drop lines matching RE (repeatable)]:RE:_default' \
 '*--replace=[Replace every match of RE in each line by REPL (\$1, \${name} and \$\$ expand; repeatable)]:RE:_default:RE:_default' \
@@ -85,6 +86,57 @@ secret\:"The value of key=value or key\: value pairs whose key names a password,
 '--version[Print version]' \
 ':input -- Input\: a directory, a regular file, or - for stdin:_files' \
 ':output -- Output\: a directory, a file path, or - for stdout:_files' \
+&& ret=0
+;;
+(hash)
+_arguments "${_arguments_options[@]}" : \
+'-c+[Check the hashes listed in MANIFEST (b3sum format; - for standard input) instead; files under the PATHs given that MANIFEST does not list are reported as NEW]:MANIFEST:_files' \
+'--check=[Check the hashes listed in MANIFEST (b3sum format; - for standard input) instead; files under the PATHs given that MANIFEST does not list are reported as NEW]:MANIFEST:_files' \
+'*--include=[Only process files whose path relative to IN matches GLOB (repeatable)]:GLOB:_default' \
+'*--exclude=[Skip files (and do not enter directories) whose path relative to IN matches GLOB (repeatable; wins over --include)]:GLOB:_default' \
+'--max-depth=[Descend at most N directory levels below IN (1\: only the files directly in IN)]:N:_default' \
+'--files-from=[Read the files to process from FILE (- for stdin), one path relative to IN per line]:FILE:_files' \
+'-j+[Process at most N files at once \[default\: number of CPUs\]]:N:_default' \
+'--jobs=[Process at most N files at once \[default\: number of CPUs\]]:N:_default' \
+'--decompressed[Hash the decoded content of compressed files (gzip, zstd, xz, bzip2 by content, brotli by a .br name), so that a.log and a.log.gz of the same text hash the same]' \
+'(-c --check)--unsorted[Print each line as its file is done instead of sorted by path (for trees too large to hold their list of names in memory)]' \
+'-L[Follow symbolic links (by default they are skipped and reported)]' \
+'--follow[Follow symbolic links (by default they are skipped and reported)]' \
+'-0[The --files-from list is separated by NUL bytes, not newlines (as \`find -print0\` writes)]' \
+'--null[The --files-from list is separated by NUL bytes, not newlines (as \`find -print0\` writes)]' \
+'(-v --verbose)-q[Print nothing but errors (no skip notes, no summary)]' \
+'(-v --verbose)--quiet[Print nothing but errors (no skip notes, no summary)]' \
+'*-v[Print a line per file (-v); -vv adds walker decisions]' \
+'*--verbose[Print a line per file (-v); -vv adds walker decisions]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+'*::paths -- Files and directories to hash (- for standard input):_files' \
+&& ret=0
+;;
+(stats)
+_arguments "${_arguments_options[@]}" : \
+'*--include=[Only process files whose path relative to IN matches GLOB (repeatable)]:GLOB:_default' \
+'*--exclude=[Skip files (and do not enter directories) whose path relative to IN matches GLOB (repeatable; wins over --include)]:GLOB:_default' \
+'--max-depth=[Descend at most N directory levels below IN (1\: only the files directly in IN)]:N:_default' \
+'--files-from=[Read the files to process from FILE (- for stdin), one path relative to IN per line]:FILE:_files' \
+'-j+[Process at most N files at once \[default\: number of CPUs\]]:N:_default' \
+'--jobs=[Process at most N files at once \[default\: number of CPUs\]]:N:_default' \
+'--json[One JSON object per line\: {"path"\:…,"lines"\:…,"bytes"\:…} per file, then the total]' \
+'-L[Follow symbolic links (by default they are skipped and reported)]' \
+'--follow[Follow symbolic links (by default they are skipped and reported)]' \
+'-0[The --files-from list is separated by NUL bytes, not newlines (as \`find -print0\` writes)]' \
+'--null[The --files-from list is separated by NUL bytes, not newlines (as \`find -print0\` writes)]' \
+'(-v --verbose)-q[Print nothing but errors (no skip notes, no summary)]' \
+'(-v --verbose)--quiet[Print nothing but errors (no skip notes, no summary)]' \
+'*-v[Print a line per file (-v); -vv adds walker decisions]' \
+'*--verbose[Print a line per file (-v); -vv adds walker decisions]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+'*::paths -- Files and directories to count (- for standard input):_files' \
 && ret=0
 ;;
 (generate)
@@ -181,6 +233,14 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
+(hash)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(stats)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
 (generate)
 _arguments "${_arguments_options[@]}" : \
 ":: :_asyncfiles__subcmd__help__subcmd__generate_commands" \
@@ -222,6 +282,8 @@ esac
 _asyncfiles_commands() {
     local commands; commands=(
 'convert:Mirror a tree (or one file, or stdin) into another, streaming each file through the pipeline' \
+'hash:Print BLAKE3 hashes of files and trees in b3sum'\''s format, or check them (--check)' \
+'stats:Count lines and bytes of files and trees, decoded (wc -lc for compressed logs)' \
 'generate:Write the man pages or shell completions generated from these definitions' \
 'help:Print this message or the help of the given subcommand(s)' \
     )
@@ -275,10 +337,17 @@ _asyncfiles__subcmd__generate__subcmd__man_commands() {
     local commands; commands=()
     _describe -t commands 'asyncfiles generate man commands' commands "$@"
 }
+(( $+functions[_asyncfiles__subcmd__hash_commands] )) ||
+_asyncfiles__subcmd__hash_commands() {
+    local commands; commands=()
+    _describe -t commands 'asyncfiles hash commands' commands "$@"
+}
 (( $+functions[_asyncfiles__subcmd__help_commands] )) ||
 _asyncfiles__subcmd__help_commands() {
     local commands; commands=(
 'convert:Mirror a tree (or one file, or stdin) into another, streaming each file through the pipeline' \
+'hash:Print BLAKE3 hashes of files and trees in b3sum'\''s format, or check them (--check)' \
+'stats:Count lines and bytes of files and trees, decoded (wc -lc for compressed logs)' \
 'generate:Write the man pages or shell completions generated from these definitions' \
 'help:Print this message or the help of the given subcommand(s)' \
     )
@@ -307,10 +376,25 @@ _asyncfiles__subcmd__help__subcmd__generate__subcmd__man_commands() {
     local commands; commands=()
     _describe -t commands 'asyncfiles help generate man commands' commands "$@"
 }
+(( $+functions[_asyncfiles__subcmd__help__subcmd__hash_commands] )) ||
+_asyncfiles__subcmd__help__subcmd__hash_commands() {
+    local commands; commands=()
+    _describe -t commands 'asyncfiles help hash commands' commands "$@"
+}
 (( $+functions[_asyncfiles__subcmd__help__subcmd__help_commands] )) ||
 _asyncfiles__subcmd__help__subcmd__help_commands() {
     local commands; commands=()
     _describe -t commands 'asyncfiles help help commands' commands "$@"
+}
+(( $+functions[_asyncfiles__subcmd__help__subcmd__stats_commands] )) ||
+_asyncfiles__subcmd__help__subcmd__stats_commands() {
+    local commands; commands=()
+    _describe -t commands 'asyncfiles help stats commands' commands "$@"
+}
+(( $+functions[_asyncfiles__subcmd__stats_commands] )) ||
+_asyncfiles__subcmd__stats_commands() {
+    local commands; commands=()
+    _describe -t commands 'asyncfiles stats commands' commands "$@"
 }
 
 if [ "$funcstack[1]" = "_asyncfiles" ]; then

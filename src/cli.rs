@@ -59,6 +59,32 @@ pub enum Command {
     )]
     Convert(Box<ConvertArgs>),
 
+    /// Print BLAKE3 hashes of files and trees in b3sum's format, or check them (--check)
+    #[command(
+        long_about = "Print the BLAKE3 hash of every file, in b3sum's format: 64 hex digits, \
+        two spaces, the path (as you would name it: logs/app/a.log for `hash logs`), sorted by \
+        path. Directories are walked with the same options as convert; - reads standard input.\n\n\
+        With --check MANIFEST, reads b3sum-format lines (also ones b3sum wrote) and prints \
+        `path: OK`, `path: FAILED` or `path: FAILED (missing)` for each; with directories given \
+        as well, files under them that the manifest does not list are reported as `path: NEW`. \
+        Exit code 0 when everything matches, 1 on any failure or new file, 2 on a malformed \
+        manifest.\n\n\
+        Examples:\n  \
+        asyncfiles hash logs > logs.b3\n  \
+        asyncfiles hash --check logs.b3 logs\n  \
+        asyncfiles hash --decompressed app.log app.log.gz"
+    )]
+    Hash(HashArgs),
+
+    /// Count lines and bytes of files and trees, decoded (wc -lc for compressed logs)
+    #[command(
+        long_about = "Print lines and bytes of every file, decoded as convert would decode it \
+        (gzip, zstd, xz, bzip2 by content, brotli by a .br name), sorted by path, and a total \
+        line. An unterminated last line counts as a line. --json prints one JSON object per \
+        file and one for the total."
+    )]
+    Stats(StatsArgs),
+
     /// Write the man pages or shell completions generated from these definitions
     #[command(hide = true)]
     Generate(GenerateArgs),
@@ -104,8 +130,60 @@ pub struct ConvertArgs {
     #[arg(long)]
     pub fsync: bool,
 
+    /// Write a b3sum-format manifest of the outputs to FILE (paths relative to OUT, sorted),
+    /// hashed as they are written; verify it with `cd OUT && asyncfiles hash --check FILE`
+    #[arg(long, value_name = "FILE")]
+    pub manifest: Option<PathBuf>,
+
     #[command(flatten)]
     pub lines: LineArgs,
+}
+
+/// Options of `asyncfiles hash`.
+#[derive(Debug, Args)]
+pub struct HashArgs {
+    /// Files and directories to hash (- for standard input)
+    #[arg(value_name = "PATH", default_value = ".")]
+    pub paths: Vec<PathBuf>,
+
+    /// Check the hashes listed in MANIFEST (b3sum format; - for standard input) instead; files
+    /// under the PATHs given that MANIFEST does not list are reported as NEW
+    #[arg(short, long, value_name = "MANIFEST")]
+    pub check: Option<PathBuf>,
+
+    /// Hash the decoded content of compressed files (gzip, zstd, xz, bzip2 by content, brotli
+    /// by a .br name), so that a.log and a.log.gz of the same text hash the same
+    #[arg(long)]
+    pub decompressed: bool,
+
+    /// Print each line as its file is done instead of sorted by path (for trees too large to
+    /// hold their list of names in memory)
+    #[arg(long, conflicts_with = "check")]
+    pub unsorted: bool,
+
+    #[command(flatten)]
+    pub walk: WalkArgs,
+
+    #[command(flatten)]
+    pub pool: PoolArgs,
+}
+
+/// Options of `asyncfiles stats`.
+#[derive(Debug, Args)]
+pub struct StatsArgs {
+    /// Files and directories to count (- for standard input)
+    #[arg(value_name = "PATH", default_value = ".")]
+    pub paths: Vec<PathBuf>,
+
+    /// One JSON object per line: {"path":…,"lines":…,"bytes":…} per file, then the total
+    #[arg(long)]
+    pub json: bool,
+
+    #[command(flatten)]
+    pub walk: WalkArgs,
+
+    #[command(flatten)]
+    pub pool: PoolArgs,
 }
 
 /// The line transforms of `convert`. clap keeps each option's values apart; [`parse`] puts them
@@ -270,7 +348,7 @@ fn ordered_line_args(matches: &clap::ArgMatches) -> Vec<LineArg> {
 }
 
 /// Which files a walk visits; shared by every command that walks a tree.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct WalkArgs {
     /// Only process files whose path relative to IN matches GLOB (repeatable)
     #[arg(long, value_name = "GLOB")]
@@ -393,7 +471,7 @@ mod tests {
             .chain(&["in", "out"]);
         match parse_from(argv).unwrap().command {
             Command::Convert(convert) => convert.lines.ordered,
-            Command::Generate(_) => unreachable!(),
+            _ => unreachable!(),
         }
     }
 

@@ -504,6 +504,9 @@ pub struct KeepOpen<'a> {
     pub inner: &'a mut (dyn AsyncWrite + Unpin + Send),
     /// Bytes written so far.
     pub written: &'a mut u64,
+    /// Hashes what is written (`convert --manifest`); runs where the writer runs, which is a
+    /// pool lane, never a runtime worker.
+    pub hasher: Option<&'a mut blake3::Hasher>,
 }
 
 impl AsyncWrite for KeepOpen<'_> {
@@ -515,6 +518,9 @@ impl AsyncWrite for KeepOpen<'_> {
         let polled = Pin::new(&mut *self.inner).poll_write(cx, buf);
         if let Poll::Ready(Ok(written)) = polled {
             *self.written += written as u64;
+            if let Some(hasher) = &mut self.hasher {
+                hasher.update(&buf[..written]);
+            }
         }
         polled
     }

@@ -195,6 +195,8 @@ pub struct ConvertConfig {
     pub eol: Eol,
     /// Line transforms, in command-line order (`None`: there are none).
     pub lines: Option<LineTransforms>,
+    /// `--manifest`: where to write the b3sum manifest of the outputs.
+    pub manifest: Option<PathBuf>,
     /// Input decoding and output encoding.
     pub codec: CodecConfig,
     /// Files in flight at once.
@@ -216,6 +218,9 @@ impl ConvertConfig {
         let source = resolve_source(&args.input)?;
         let dest = resolve_dest(&args.output, &source)?;
         let output_root = check_no_overlap(&source, &dest, &codec)?;
+        if args.manifest.is_some() && dest == Dest::Stdout {
+            bail!("--manifest lists output files: OUT cannot be - (standard output)");
+        }
         let walk = match &source {
             Source::Dir(root) => Some(WalkConfig::from_args(
                 args.walk,
@@ -240,11 +245,130 @@ impl ConvertConfig {
                 EolArg::Crlf => Eol::Crlf,
             },
             lines,
+            manifest: args.manifest,
             codec,
             jobs: jobs(&args.pool),
             fsync: args.fsync,
             test_delay: test_duration(TEST_DELAY_ENV)?,
             test_stall: test_duration(TEST_STALL_ENV)?,
+        })
+    }
+}
+
+/// What `hash` or `stats` computes for each file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DigestKind {
+    /// BLAKE3 hashes (`hash`).
+    Hash,
+    /// Lines and bytes (`stats`), as JSON lines or as columns.
+    Stats { json: bool },
+}
+
+/// The checked configuration of a `hash` or `stats` run.
+#[derive(Debug)]
+pub struct DigestConfig {
+    /// What to compute.
+    pub kind: DigestKind,
+    /// What the walker goes through, in command-line order.
+    pub roots: Vec<crate::walk::Root>,
+    /// Decode compressed files first (`--decompressed`; always for `stats`).
+    pub decompressed: bool,
+    /// Lines as files finish, not sorted (`--unsorted`).
+    pub unsorted: bool,
+    /// `--check MANIFEST`.
+    pub check: Option<PathBuf>,
+    /// Directories given with `--check`, walked for files the manifest does not list.
+    pub check_dirs: bool,
+    /// How inputs are recognised (gzip, zstd, xz, bzip2 by content; brotli by name).
+    pub codec: CodecConfig,
+    /// Files in flight at once.
+    pub jobs: usize,
+}
+
+impl DigestConfig {
+    /// `hash` options, checked.
+    pub fn for_hash(args: crate::cli::HashArgs) -> Result<Self> {
+        let explicit = !(args.paths.len() == 1 && args.paths[0].as_os_str() == ".");
+        let check_dirs = args.check.is_some() && explicit;
+        let mut config = Self::new(
+            DigestKind::Hash,
+            args.paths,
+            args.walk,
+            &args.pool,
+            args.decompressed,
+        )?;
+        config.unsorted = args.unsorted;
+        config.check = args.check;
+        config.check_dirs = check_dirs;
+        if config.check_dirs
+            && config
+                .roots
+                .iter()
+                .any(|root| matches!(root, crate::walk::Root::Path(_)))
+        {
+            bail!("with --check, the PATHs are directories to look for new files in");
+        }
+        Ok(config)
+    }
+
+    /// `stats` options, checked.
+    pub fn for_stats(args: crate::cli::StatsArgs) -> Result<Self> {
+        Self::new(
+            DigestKind::Stats { json: args.json },
+            args.paths,
+            args.walk,
+            &args.pool,
+            true,
+        )
+    }
+
+    fn new(
+        kind: DigestKind,
+        paths: Vec<PathBuf>,
+        walk: WalkArgs,
+        pool: &PoolArgs,
+        decompressed: bool,
+    ) -> Result<Self> {
+        let codec = codec_config(FromArg::Auto, ToArg::Keep, None)?;
+        let dirs = paths
+            .iter()
+            .filter(|path| !is_dash(path) && path.is_dir())
+            .count();
+        if walk.files_from.is_some() && (dirs != 1 || paths.len() != 1) {
+            bail!(
+                "--files-from needs exactly one PATH, a directory (the listed paths are relative to it)"
+            );
+        }
+        let mut list = walk.files_from.clone();
+        let mut roots = Vec::with_capacity(paths.len());
+        let mut stdin_seen = false;
+        for path in paths {
+            if is_dash(&path) {
+                if std::mem::replace(&mut stdin_seen, true) {
+                    bail!("- (standard input) can be given once");
+                }
+                roots.push(crate::walk::Root::Path(path));
+            } else if path.is_dir() {
+                // Walk options apply to every directory (there is one when a list is given).
+                let args = WalkArgs {
+                    files_from: list.take(),
+                    ..walk.clone()
+                };
+                let config = WalkConfig::from_args(args, path, None, codec)?;
+                roots.push(crate::walk::Root::Tree(config));
+            } else {
+                roots.push(crate::walk::Root::Path(path));
+            }
+        }
+        Ok(Self {
+            kind,
+            roots,
+            decompressed,
+            unsorted: false,
+            check: None,
+            check_dirs: false,
+            codec,
+            jobs: jobs(pool),
         })
     }
 }

@@ -13,9 +13,7 @@
 //! that hangs (a dead network file system) waits for it; the streaming path abandons it at once.
 //! A second Ctrl-C still exits at once on either path.
 
-use std::fs::{File, OpenOptions};
-use std::io::{Cursor, Read as _};
-use std::os::unix::fs::OpenOptionsExt;
+use std::io::Cursor;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::Arc;
@@ -23,7 +21,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::thread::JoinHandle;
 
 use anyhow::{Context, anyhow, bail};
-use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::runtime::Handle;
 use tokio::sync::mpsc;
 use tokio_stream::{Stream, StreamExt};
@@ -31,7 +29,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::codec::{self, Decoding, FilePlan, Format, KeepOpen, Reader};
 use crate::config::{ConvertConfig, Dest, Source};
-use crate::input::Prefetch;
+use crate::input::{CountingReader, Opened, Prefetch, buffer_size, open_source};
 use crate::interrupt::Interrupt;
 use crate::output::{OutputOptions, Sink, SourceMeta, TempFile, TempRegistry};
 use crate::pipeline::{self, Step, Work};
@@ -45,11 +43,6 @@ const ENTRY_QUEUE: usize = 4;
 /// Batches of outcomes (of up to `pipeline::OUTCOME_BATCH`) buffered between the pool and the
 /// reporter.
 const REPORT_QUEUE: usize = 16;
-/// Smallest and largest I/O buffer per file. Every `tokio::fs` call is a trip to the blocking
-/// pool, so a trip should move as much as possible; small files get small buffers so that 10,000
-/// files do not each allocate a megabyte.
-const MIN_BUFFER: usize = 64 * 1024;
-const MAX_BUFFER: usize = 1024 * 1024;
 
 /// Runs a whole conversion and returns its exit code.
 pub async fn run(
@@ -101,7 +94,68 @@ pub async fn run(
     }
     drop(report_tx);
     let signal = interrupt.exit_code();
-    reporter.finish(signal.is_some()).await.exit_code(signal)
+    let summary = reporter.finish(signal.is_some()).await;
+    let code = summary.exit_code(signal);
+    match (&config.manifest, signal) {
+        (Some(manifest), None) => {
+            let written = write_manifest(manifest.clone(), &config.dest, summary.written).await;
+            match written {
+                Ok(()) => code,
+                Err(error) => {
+                    eprintln!("asyncfiles: {}: {error:#}", manifest.display());
+                    // The files are written; the run did not do all it was asked.
+                    match code {
+                        ExitCode::Success => ExitCode::Failure,
+                        code => code,
+                    }
+                }
+            }
+        }
+        _ => code,
+    }
+}
+
+/// Writes the `--manifest` of a run: one b3sum line per output written, paths relative to OUT,
+/// sorted; atomically (temp file beside it, then rename).
+async fn write_manifest(
+    manifest: PathBuf,
+    dest: &Dest,
+    mut written: Vec<(PathBuf, blake3::Hash)>,
+) -> anyhow::Result<()> {
+    let base = match dest {
+        Dest::Dir(dir) => dir.clone(),
+        Dest::File(file) => file.parent().map(Path::to_path_buf).unwrap_or_default(),
+        Dest::Stdout => PathBuf::new(),
+    };
+    for (path, _) in &mut written {
+        if let Ok(rel) = path.strip_prefix(&base) {
+            *path = rel.to_path_buf();
+        }
+    }
+    written.sort_by(|(a, _), (b, _)| {
+        use std::os::unix::ffi::OsStrExt as _;
+        a.as_os_str().as_bytes().cmp(b.as_os_str().as_bytes())
+    });
+    tokio::task::spawn_blocking(move || {
+        let text: String = written
+            .iter()
+            .map(|(path, hash)| crate::hash::manifest_line(hash, path))
+            .collect();
+        let name = manifest.file_name().unwrap_or_default().to_string_lossy();
+        let temp = manifest.with_file_name(format!(
+            ".{name}.{}{}",
+            std::process::id(),
+            crate::output::TEMP_SUFFIX
+        ));
+        std::fs::write(&temp, text)
+            .and_then(|()| std::fs::rename(&temp, &manifest))
+            .inspect_err(|_| {
+                let _ = std::fs::remove_file(&temp);
+            })
+            .context("cannot write the manifest")
+    })
+    .await
+    .context("internal error: the manifest task failed")?
 }
 
 /// What the pool receives: a file to convert, or an entry to report as it is.
@@ -372,9 +426,11 @@ impl FileJob {
         };
         let mut chain = self.chain();
         let mut written = 0;
+        let mut hasher = self.config.manifest.is_some().then(blake3::Hasher::new);
         let mut output = KeepOpen {
             inner: sink.writer(),
             written: &mut written,
+            hasher: hasher.as_mut(),
         };
         let result = match plan.encode {
             None => {
@@ -416,6 +472,7 @@ impl FileJob {
                     bytes_in: raw_in.load(Ordering::Relaxed),
                     bytes_out: written,
                     lines: chain.line_counts(),
+                    hash: hasher.map(|hasher| hasher.finalize()),
                 };
                 sink.commit(meta, self.config.fsync).await?;
                 Ok((stats, dest))
@@ -657,134 +714,9 @@ impl FileJob {
     }
 }
 
-/// Counts the raw bytes a reader hands out (what the summary reports as bytes in, whatever
-/// the decoder makes of them).
-struct CountingReader {
-    inner: Reader,
-    count: Arc<AtomicU64>,
-}
-
-impl AsyncRead for CountingReader {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-        buf: &mut tokio::io::ReadBuf<'_>,
-    ) -> std::task::Poll<std::io::Result<()>> {
-        let before = buf.filled().len();
-        let polled = Pin::new(&mut self.inner).poll_read(cx, buf);
-        let read = buf.filled().len() - before;
-        self.count.fetch_add(read as u64, Ordering::Relaxed);
-        polled
-    }
-}
-
-impl AsyncBufRead for CountingReader {
-    fn poll_fill_buf(
-        self: Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<std::io::Result<&[u8]>> {
-        Pin::new(&mut self.get_mut().inner).poll_fill_buf(cx)
-    }
-
-    fn consume(mut self: Pin<&mut Self>, amt: usize) {
-        self.count.fetch_add(amt as u64, Ordering::Relaxed);
-        Pin::new(&mut self.inner).consume(amt);
-    }
-}
-
-/// An input as the open trip leaves it.
-enum Opened {
-    /// The whole file (up to its size when opened) was read; it is already closed.
-    Whole(Vec<u8>),
-    /// Its first chunk, and the open file for the rest.
-    Partial(Vec<u8>, File),
-    /// Standard input: nothing read yet.
-    Stdin,
-}
-
-impl Opened {
-    /// The first bytes, for magic detection (empty for stdin, which is peeked at later).
-    fn prefix(&self) -> &[u8] {
-        let chunk = match self {
-            Opened::Whole(chunk) | Opened::Partial(chunk, _) => chunk.as_slice(),
-            Opened::Stdin => &[],
-        };
-        &chunk[..chunk.len().min(codec::MAGIC_LEN)]
-    }
-
-    /// Reads up to one buffer of `file` (whose size was `len` when opened). Blocking.
-    fn read_first_chunk(file: File, len: u64) -> anyhow::Result<Self> {
-        // Size 0 may mean "unknown" (`/proc`): read a buffer's worth and see.
-        let want = if len > 0 {
-            buffer_size(Some(len)).min(len as usize)
-        } else {
-            MAX_BUFFER
-        };
-        let mut chunk = Vec::new();
-        if len > 0 {
-            // Reads of exactly what is left (`read_to_end` would start at 8 KiB and grow: two
-            // reads for most logs).
-            chunk.resize(want, 0);
-            let mut filled = 0;
-            while filled < want {
-                match (&file).read(&mut chunk[filled..]) {
-                    Ok(0) => break,
-                    Ok(read) => filled += read,
-                    Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
-                    Err(error) => return Err(anyhow::Error::new(error).context("read error")),
-                }
-            }
-            chunk.truncate(filled);
-        } else {
-            (&file)
-                .take(want as u64)
-                .read_to_end(&mut chunk)
-                .context("read error")?;
-        }
-        let complete = chunk.len() < want || (len > 0 && chunk.len() as u64 >= len);
-        Ok(if complete {
-            Self::Whole(chunk)
-        } else {
-            Self::Partial(chunk, file)
-        })
-    }
-}
-
-/// Opens a regular file for reading, with what the output keeps of it. Blocking.
-fn open_source(path: &std::path::Path) -> anyhow::Result<(File, SourceMeta)> {
-    // O_NONBLOCK: should the file have been replaced by a FIFO since the walk saw it, the open
-    // must not hang waiting for a writer. It has no effect on regular files.
-    let file = OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK)
-        .open(path)
-        .context("cannot open")?;
-    let meta = file.metadata().context("cannot read metadata")?;
-    if !meta.is_file() {
-        bail!("not a regular file any more");
-    }
-    Ok((file, SourceMeta::from_metadata(&meta)))
-}
-
-/// A buffer as large as the file (plus one byte, so one read also sees the end), within bounds.
-fn buffer_size(len: Option<u64>) -> usize {
-    len.map_or(MAX_BUFFER, |len| {
-        usize::try_from(len.saturating_add(1)).unwrap_or(MAX_BUFFER)
-    })
-    .clamp(MIN_BUFFER, MAX_BUFFER)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn buffers_fit_small_files_and_cap_large_ones() {
-        assert_eq!(buffer_size(Some(0)), MIN_BUFFER);
-        assert_eq!(buffer_size(Some(100_000)), 100_001);
-        assert_eq!(buffer_size(Some(50 << 30)), MAX_BUFFER);
-        assert_eq!(buffer_size(None), MAX_BUFFER);
-    }
 
     #[test]
     fn outputs_mirror_the_relative_layout() {

@@ -1,5 +1,6 @@
-//! Reading large inputs: a reader that keeps the next chunk's read in flight on tokio's blocking
-//! pool while the caller works on the current one.
+//! Where input bytes come from: opening a source file (with what its output keeps of it), its
+//! first chunk (all of a small file), and for the rest of a large one a reader that keeps the next
+//! chunk's read in flight on tokio's blocking pool while the caller works on the current one.
 //!
 //! `tokio::fs::File` reads on request: each `fill_buf` waits for a blocking read, so the time to
 //! copy a file out of the page cache adds to the time spent decoding, filtering or hashing it.
@@ -7,14 +8,146 @@
 //! filled), and reads straight into the buffer it hands out, without `tokio::fs::File`'s
 //! intermediate copy.
 
-use std::fs::File;
+use std::fs::{File, OpenOptions};
 use std::future::Future as _;
 use std::io::{self, Read};
+use std::os::unix::fs::OpenOptionsExt;
 use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll, ready};
 
+use anyhow::{Context as _, bail};
 use tokio::io::{AsyncBufRead, AsyncRead, ReadBuf};
 use tokio::task::JoinHandle;
+
+use crate::codec::{self, Reader};
+use crate::output::SourceMeta;
+
+/// Smallest and largest I/O buffer per file. Every `tokio::fs` call is a trip to the blocking
+/// pool, so a trip should move as much as possible; small files get small buffers so that 10,000
+/// files do not each allocate a megabyte.
+pub const MIN_BUFFER: usize = 64 * 1024;
+pub const MAX_BUFFER: usize = 1024 * 1024;
+
+/// An input as the open trip leaves it.
+pub enum Opened {
+    /// The whole file (up to its size when opened) was read; it is already closed.
+    Whole(Vec<u8>),
+    /// Its first chunk, and the open file for the rest.
+    Partial(Vec<u8>, File),
+    /// Standard input: nothing read yet.
+    Stdin,
+}
+
+impl Opened {
+    /// The first bytes, for magic detection (empty for stdin, which is peeked at later).
+    pub fn prefix(&self) -> &[u8] {
+        let chunk = match self {
+            Opened::Whole(chunk) | Opened::Partial(chunk, _) => chunk.as_slice(),
+            Opened::Stdin => &[],
+        };
+        &chunk[..chunk.len().min(codec::MAGIC_LEN)]
+    }
+
+    /// Reads up to one buffer of `file` (whose size was `len` when opened). Blocking.
+    pub fn read_first_chunk(file: File, len: u64) -> anyhow::Result<Self> {
+        // Size 0 may mean "unknown" (`/proc`): read a buffer's worth and see.
+        let want = if len > 0 {
+            buffer_size(Some(len)).min(len as usize)
+        } else {
+            MAX_BUFFER
+        };
+        let mut chunk = Vec::new();
+        if len > 0 {
+            // Reads of exactly what is left (`read_to_end` would start at 8 KiB and grow: two
+            // reads for most logs).
+            chunk.resize(want, 0);
+            let mut filled = 0;
+            while filled < want {
+                match (&file).read(&mut chunk[filled..]) {
+                    Ok(0) => break,
+                    Ok(read) => filled += read,
+                    Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(error) => return Err(anyhow::Error::new(error).context("read error")),
+                }
+            }
+            chunk.truncate(filled);
+        } else {
+            (&file)
+                .take(want as u64)
+                .read_to_end(&mut chunk)
+                .context("read error")?;
+        }
+        let complete = chunk.len() < want || (len > 0 && chunk.len() as u64 >= len);
+        Ok(if complete {
+            Self::Whole(chunk)
+        } else {
+            Self::Partial(chunk, file)
+        })
+    }
+}
+
+/// Opens a regular file for reading, with what the output keeps of it. Blocking.
+pub fn open_source(path: &std::path::Path) -> anyhow::Result<(File, SourceMeta)> {
+    // O_NONBLOCK: should the file have been replaced by a FIFO since the walk saw it, the open
+    // must not hang waiting for a writer. It has no effect on regular files.
+    let file = OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+        .context("cannot open")?;
+    let meta = file.metadata().context("cannot read metadata")?;
+    if !meta.is_file() {
+        bail!("not a regular file any more");
+    }
+    Ok((file, SourceMeta::from_metadata(&meta)))
+}
+
+/// A buffer as large as the file (plus one byte, so one read also sees the end), within bounds.
+pub fn buffer_size(len: Option<u64>) -> usize {
+    len.map_or(MAX_BUFFER, |len| {
+        usize::try_from(len.saturating_add(1)).unwrap_or(MAX_BUFFER)
+    })
+    .clamp(MIN_BUFFER, MAX_BUFFER)
+}
+
+/// Counts the raw bytes a reader hands out (what the summary reports as bytes in, whatever
+/// the decoder makes of them).
+pub struct CountingReader {
+    /// The reader counted.
+    pub inner: Reader,
+    /// Bytes handed out so far.
+    pub count: Arc<AtomicU64>,
+}
+
+impl AsyncRead for CountingReader {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let before = buf.filled().len();
+        let polled = Pin::new(&mut self.inner).poll_read(cx, buf);
+        let read = buf.filled().len() - before;
+        self.count.fetch_add(read as u64, Ordering::Relaxed);
+        polled
+    }
+}
+
+impl AsyncBufRead for CountingReader {
+    fn poll_fill_buf(
+        self: Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<&[u8]>> {
+        Pin::new(&mut self.get_mut().inner).poll_fill_buf(cx)
+    }
+
+    fn consume(mut self: Pin<&mut Self>, amt: usize) {
+        self.count.fetch_add(amt as u64, Ordering::Relaxed);
+        Pin::new(&mut self.inner).consume(amt);
+    }
+}
 
 /// A read on the blocking pool: the file and the buffer travel there and back.
 type ReadAhead = JoinHandle<io::Result<(File, Vec<u8>)>>;
@@ -135,6 +268,14 @@ mod tests {
         let mut out = Vec::new();
         reader.read_to_end(&mut out).await.unwrap();
         out
+    }
+
+    #[test]
+    fn buffers_fit_small_files_and_cap_large_ones() {
+        assert_eq!(buffer_size(Some(0)), MIN_BUFFER);
+        assert_eq!(buffer_size(Some(100_000)), 100_001);
+        assert_eq!(buffer_size(Some(50 << 30)), MAX_BUFFER);
+        assert_eq!(buffer_size(None), MAX_BUFFER);
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -12,6 +12,7 @@
 //! - [`output`]: atomic output files (temp file, rename) and stdout.
 //! - [`report`]: per-file outcomes, messages, the summary and the exit code.
 //! - [`interrupt`]: Ctrl-C and SIGTERM handling.
+//! - [`hash`]: the `hash` and `stats` commands, and the b3sum manifest format.
 //! - [`generate`]: man pages and shell completions from the clap definitions.
 
 pub mod cli;
@@ -19,6 +20,7 @@ pub mod codec;
 pub mod config;
 pub mod convert;
 pub mod generate;
+pub mod hash;
 pub mod input;
 pub mod interrupt;
 pub mod output;
@@ -45,6 +47,14 @@ pub fn run(cli: Cli) -> ExitCode {
             Ok(config) => run_convert(config, report("convert")),
             Err(error) => fatal(&error),
         },
+        Command::Hash(args) => match config::DigestConfig::for_hash(args) {
+            Ok(config) => run_digest(config, cli.quiet),
+            Err(error) => fatal(&error),
+        },
+        Command::Stats(args) => match config::DigestConfig::for_stats(args) {
+            Ok(config) => run_digest(config, cli.quiet),
+            Err(error) => fatal(&error),
+        },
         Command::Generate(args) => match generate::run(args) {
             Ok(()) => ExitCode::Success,
             Err(error) => fatal(&error),
@@ -57,12 +67,35 @@ fn fatal(error: &anyhow::Error) -> ExitCode {
     ExitCode::Fatal
 }
 
+fn run_digest(config: config::DigestConfig, quiet: bool) -> ExitCode {
+    let jobs = config.jobs;
+    on_runtime(jobs, TempRegistry::default(), |interrupt| {
+        Box::pin(hash::run(config, interrupt, quiet))
+    })
+}
+
 fn run_convert(config: ConvertConfig, report: ReportOptions) -> ExitCode {
-    let runtime = match runtime(config.jobs) {
+    let (jobs, temps) = (config.jobs, TempRegistry::default());
+    on_runtime(jobs, temps.clone(), |interrupt| {
+        Box::pin(convert::run(config, interrupt, temps, report))
+    })
+}
+
+/// A command's run, borrowing the run's signal handling.
+type CommandRun<'a> = std::pin::Pin<Box<dyn Future<Output = ExitCode> + 'a>>;
+
+/// Runs a command on a fresh runtime with signal handling. A second Ctrl-C ends the run at once
+/// (the command's future is dropped): the temp files in `temps` are removed and the signal's
+/// exit code returned.
+fn on_runtime(
+    jobs: usize,
+    temps: TempRegistry,
+    command: impl for<'a> FnOnce(&'a Interrupt) -> CommandRun<'a>,
+) -> ExitCode {
+    let runtime = match runtime(jobs) {
         Ok(runtime) => runtime,
         Err(error) => return fatal(&error.into()),
     };
-    let temps = TempRegistry::default();
     let code = runtime.block_on(async {
         let interrupt = match Interrupt::install() {
             Ok(interrupt) => interrupt,
@@ -71,7 +104,7 @@ fn run_convert(config: ConvertConfig, report: ReportOptions) -> ExitCode {
             }
         };
         tokio::select! {
-            code = convert::run(config, &interrupt, temps.clone(), report) => code,
+            code = command(&interrupt) => code,
             () = interrupt.forced() => {
                 temps.remove_all();
                 interrupt.exit_code().unwrap_or(ExitCode::Interrupted)

@@ -6,8 +6,9 @@
 //! read the first chunk, create the output), and an item small enough to be finished there is
 //! finished there: a tree of small files costs no hand-off between threads per file, which on a
 //! small VM costs more than the file itself (`BENCHMARKS.md`). An item that needs streaming comes
-//! back as a future, which runs on the runtime as an async task while its lane waits for it; so
-//! open files, buffers and tasks stay bounded by `jobs`.
+//! back as a future, which its lane drives (`Handle::block_on`): its reads and writes go through
+//! tokio to the blocking pool, its CPU work (decoding, encoding, hashing) stays on the lane, off
+//! the runtime's workers. Open files, buffers and tasks stay bounded by `jobs`.
 //!
 //! A lane passes outcomes on in batches (each send may wake a sleeping runtime thread, which
 //! costs more than reporting a small file): a batch goes when it is full, when its oldest outcome
@@ -42,7 +43,7 @@ pub trait Work: Send + Sync + 'static {
     type Outcome: Send + 'static;
 
     /// Starts one item. Runs on a lane (a blocking-pool thread), so it may block; returns the
-    /// outcome if the item finished here, or the future that completes it on the runtime.
+    /// outcome if the item finished here, or the future that completes it (streaming).
     fn start(&self, item: Self::Item) -> Step<Self::Outcome>;
 
     /// A short label for an item, kept while it runs so that a crashed item can still be named.
@@ -56,7 +57,7 @@ pub trait Work: Send + Sync + 'static {
 pub enum Step<O> {
     /// Finished on the lane.
     Done(O),
-    /// To be completed by this future, spawned on the runtime.
+    /// To be completed by this future, which the lane drives.
     Stream(Pin<Box<dyn Future<Output = O> + Send>>),
 }
 
@@ -191,9 +192,12 @@ where
             Ok(Step::Stream(future)) => {
                 // A large file may take minutes: what is already done is reported first.
                 self.send(pending.take());
-                match self.runtime.block_on(self.runtime.spawn(future)) {
+                // Driven right here: the future's reads and writes go to the blocking pool
+                // through tokio, its CPU work (decoding, encoding, hashing) stays on this lane,
+                // off the runtime's workers.
+                match catch_unwind(AssertUnwindSafe(|| self.runtime.block_on(future))) {
                     Ok(outcome) => outcome,
-                    Err(error) => self.work.crashed(label, &error.to_string()),
+                    Err(panic) => self.work.crashed(label, panic_message(&*panic)),
                 }
             }
             Err(panic) => self.work.crashed(label, panic_message(&*panic)),

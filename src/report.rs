@@ -45,6 +45,8 @@ pub struct FileStats {
     pub bytes_out: u64,
     /// Lines read and written by the line transforms, when there are any.
     pub lines: Option<LineCounts>,
+    /// BLAKE3 of the bytes written (`--manifest`).
+    pub hash: Option<blake3::Hash>,
 }
 
 /// How one file ended.
@@ -101,6 +103,8 @@ pub struct Summary {
     pub bytes_out: u64,
     /// Lines read and written by line transforms (`None`: the run had none).
     pub lines: Option<LineCounts>,
+    /// Each output written and the hash of its bytes (`--manifest` only).
+    pub written: Vec<(PathBuf, blake3::Hash)>,
     /// A part of asyncfiles itself failed (a crashed thread); the run cannot claim success.
     pub internal_errors: u64,
 }
@@ -257,6 +261,15 @@ async fn report_all(mut rx: mpsc::Receiver<Vec<FileReport>>, options: ReportOpti
         loop {
             for report in batch {
                 summary.count(&report.outcome);
+                if let (
+                    Outcome::Done(FileStats {
+                        hash: Some(hash), ..
+                    }),
+                    Some(output),
+                ) = (&report.outcome, &report.output)
+                {
+                    summary.written.push((output.clone(), *hash));
+                }
                 lines.extend(describe(&report, options, verbose));
             }
             // Take whatever else is already waiting, so that a burst costs one write.

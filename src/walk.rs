@@ -95,26 +95,62 @@ pub fn spawn(
     config: WalkConfig,
     tx: mpsc::Sender<Vec<Entry>>,
 ) -> io::Result<thread::JoinHandle<()>> {
+    spawn_roots(vec![Root::Tree(config)], tx)
+}
+
+/// One thing a walk goes through: a directory tree, or one path given as it is.
+#[derive(Debug)]
+pub enum Root {
+    /// Walk this tree.
+    Tree(WalkConfig),
+    /// Pass on this path (a file, or `-` for standard input) as a file entry.
+    Path(PathBuf),
+}
+
+/// Starts one walker thread that goes through `roots` in order, sending batches of entries to
+/// `tx` until the last root is done or the receiver is dropped.
+pub fn spawn_roots(
+    roots: Vec<Root>,
+    tx: mpsc::Sender<Vec<Entry>>,
+) -> io::Result<thread::JoinHandle<()>> {
     thread::Builder::new().name("walker".into()).spawn(move || {
-        let batch_size = if config.list.is_some() { 1 } else { TREE_BATCH };
-        let mut walker = Walker {
-            config,
-            tx,
-            batch: Vec::with_capacity(batch_size),
-            batch_size,
-            siblings: None,
-        };
-        let walked = match walker.config.list.take() {
-            Some(list) => walker.walk_list(list),
-            None => {
-                walker.siblings = Some(RefCell::default());
-                walker.walk_tree()
+        for root in roots {
+            let walked = match root {
+                Root::Tree(config) => walk_one(config, tx.clone()),
+                Root::Path(path) => {
+                    let entry = Entry::File {
+                        rel: path.clone(),
+                        path,
+                    };
+                    tx.blocking_send(vec![entry]).map_err(|_| Stop)
+                }
+            };
+            if walked.is_err() {
+                return;
             }
-        };
-        if walked.is_ok() {
-            let _ = walker.flush();
         }
     })
+}
+
+/// Walks one tree (or `--files-from` list) on the current thread.
+fn walk_one(mut config: WalkConfig, tx: mpsc::Sender<Vec<Entry>>) -> Result<(), Stop> {
+    let batch_size = if config.list.is_some() { 1 } else { TREE_BATCH };
+    let list = config.list.take();
+    let mut walker = Walker {
+        config,
+        tx,
+        batch: Vec::with_capacity(batch_size),
+        batch_size,
+        siblings: None,
+    };
+    match list {
+        Some(list) => walker.walk_list(list)?,
+        None => {
+            walker.siblings = Some(RefCell::default());
+            walker.walk_tree()?;
+        }
+    }
+    walker.flush()
 }
 
 /// The receiving end of the walk, one entry at a time.

@@ -1,0 +1,813 @@
+//! `asyncfiles hash` and `asyncfiles stats`: a BLAKE3 hash, or lines and bytes, of every file of
+//! the given paths, and the b3sum manifest format (writing lines, parsing them, `--check`).
+//!
+//! Files go through the same walker and pool as `convert`. A lane (a thread of tokio's blocking
+//! pool, see [`crate::pipeline`]) reads a small file in one read and hashes it right there; a
+//! large one is read one 1 MiB chunk ahead ([`Prefetch`]) while the lane hashes the chunk before,
+//! so hashing never runs on the runtime's workers. Results are printed sorted by path (held until
+//! the end), or as they come with `--unsorted`.
+
+use std::collections::HashSet;
+use std::io::{self, Cursor, Write as _};
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use anyhow::{Context as _, Result, anyhow, bail};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::runtime::Handle;
+use tokio::sync::mpsc;
+use tokio_stream::{Stream, StreamExt};
+use tokio_util::sync::CancellationToken;
+
+use crate::codec::{self, CodecConfig, Format, Reader};
+use crate::config::{DigestConfig, DigestKind};
+use crate::input::{CountingReader, MAX_BUFFER, Opened, Prefetch, buffer_size, open_source};
+use crate::interrupt::Interrupt;
+use crate::pipeline::{self, Step, Work};
+use crate::report::{ExitCode, escape_path};
+use crate::walk::{self, Entry, SkipReason};
+
+/// Batches of entries buffered between the walker and the pool.
+const ENTRY_QUEUE: usize = 4;
+/// Batches of results buffered between the pool and the printer.
+const RESULT_QUEUE: usize = 16;
+
+/// What was computed for one file.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Digest {
+    /// The BLAKE3 hash (`hash` only).
+    pub hash: Option<blake3::Hash>,
+    /// Bytes (decoded when decoding).
+    pub bytes: u64,
+    /// Lines (`stats` only; an unterminated last line counts).
+    pub lines: u64,
+}
+
+/// How one file ended.
+#[derive(Debug)]
+pub enum DigestOutcome {
+    /// Computed.
+    Done(Digest),
+    /// Not a file this run reads, on purpose.
+    Skipped(SkipReason),
+    /// Failed; the cause chain says why.
+    Failed(anyhow::Error),
+    /// Abandoned because the run was interrupted.
+    Cancelled,
+}
+
+/// One file's result, from a lane to the printer.
+#[derive(Debug)]
+pub struct DigestReport {
+    /// The path as the user named it (as the walker found it).
+    pub path: PathBuf,
+    /// For `--check`: the manifest entry this file answers.
+    pub entry: Option<usize>,
+    /// How it ended.
+    pub outcome: DigestOutcome,
+}
+
+/// What the pool receives: a walked entry, or a file named by a manifest line.
+pub enum DigestItem {
+    /// From the walker (or a PATH given as it is).
+    Walked(Entry),
+    /// Manifest entry `index` names this path.
+    Listed { index: usize, path: PathBuf },
+}
+
+/// Runs `hash` or `stats` and returns the exit code.
+pub async fn run(mut config: DigestConfig, interrupt: &Interrupt, quiet: bool) -> ExitCode {
+    // The walk's roots go to the walker (a `--files-from` list can be read once).
+    let roots = std::mem::take(&mut config.roots);
+    let config = Arc::new(config);
+    let code = match &config.check {
+        Some(manifest) => check(&config, roots, manifest.clone(), interrupt, quiet).await,
+        None => list(&config, roots, interrupt, quiet).await,
+    };
+    interrupt.exit_code().unwrap_or(code)
+}
+
+/// Sums up what a file's bytes are as they stream by.
+struct Summer {
+    hasher: Option<blake3::Hasher>,
+    lines: bool,
+    digest: Digest,
+    last: Option<u8>,
+}
+
+impl Summer {
+    fn new(kind: DigestKind) -> Self {
+        Self {
+            hasher: (kind == DigestKind::Hash).then(blake3::Hasher::new),
+            lines: kind != DigestKind::Hash,
+            digest: Digest::default(),
+            last: None,
+        }
+    }
+
+    fn update(&mut self, bytes: &[u8]) {
+        if let Some(hasher) = &mut self.hasher {
+            hasher.update(bytes);
+        }
+        if self.lines {
+            self.digest.lines += memchr::memchr_iter(b'\n', bytes).count() as u64;
+        }
+        self.digest.bytes += bytes.len() as u64;
+        self.last = bytes.last().copied().or(self.last);
+    }
+
+    fn finish(mut self) -> Digest {
+        self.digest.hash = self.hasher.map(|hasher| hasher.finalize());
+        if self.lines && self.last.is_some_and(|last| last != b'\n') {
+            self.digest.lines += 1;
+        }
+        self.digest
+    }
+}
+
+/// Why a file has no digest.
+enum Failure {
+    Cancelled,
+    Failed(anyhow::Error),
+}
+
+impl From<anyhow::Error> for Failure {
+    fn from(error: anyhow::Error) -> Self {
+        Failure::Failed(error)
+    }
+}
+
+/// The per-file job of `hash` and `stats`.
+struct Digester {
+    kind: DigestKind,
+    decompressed: bool,
+    codec: CodecConfig,
+    cancel: CancellationToken,
+}
+
+impl Digester {
+    /// Reads `path` (`-`: standard input) and sums it up. Runs on a lane.
+    fn digest(&self, path: &Path) -> Result<Digest, Failure> {
+        if self.cancel.is_cancelled() {
+            return Err(Failure::Cancelled);
+        }
+        if path.as_os_str() == "-" {
+            let stdin = BufReader::with_capacity(MAX_BUFFER, tokio::io::stdin());
+            return Handle::current().block_on(self.digest_stdin(Box::new(stdin)));
+        }
+        let (file, meta) = open_source(path)?;
+        let opened = Opened::read_first_chunk(file, meta.len)?;
+        let format = self
+            .decompressed
+            .then(|| self.codec.detect(opened.prefix(), path.file_name()))
+            .flatten();
+        let raw: Reader = match opened {
+            Opened::Whole(chunk) if format.is_none() => {
+                // All of a small file is here: no reader needed.
+                let mut sum = Summer::new(self.kind);
+                sum.update(&chunk);
+                return Ok(sum.finish());
+            }
+            Opened::Whole(chunk) => Box::new(Cursor::new(chunk)),
+            Opened::Partial(chunk, file) => {
+                let limit = (meta.len > 0).then(|| meta.len - chunk.len() as u64);
+                let rest = Prefetch::new(file, buffer_size(Some(meta.len)), limit);
+                Box::new(tokio::io::AsyncReadExt::chain(Cursor::new(chunk), rest))
+            }
+            Opened::Stdin => unreachable!("standard input is read above"),
+        };
+        let size = (meta.len > 0).then_some(meta.len);
+        Handle::current().block_on(self.digest_reader(raw, format, size))
+    }
+
+    /// Standard input: decoded when its first bytes say so.
+    async fn digest_stdin(&self, mut raw: Reader) -> Result<Digest, Failure> {
+        let format = if self.decompressed {
+            let prefix = raw.fill_buf().await.context("read error")?;
+            self.codec
+                .detect(&prefix[..prefix.len().min(codec::MAGIC_LEN)], None)
+        } else {
+            None
+        };
+        self.digest_reader(raw, format, None).await
+    }
+
+    /// Streams `raw` (decoded as `format`, if any) through a [`Summer`]; with a known `size`, a
+    /// decoder that stops before the end of the file is an error (trailing data).
+    async fn digest_reader(
+        &self,
+        raw: Reader,
+        format: Option<Format>,
+        size: Option<u64>,
+    ) -> Result<Digest, Failure> {
+        let consumed = Arc::new(AtomicU64::new(0));
+        let raw: Reader = Box::new(CountingReader {
+            inner: raw,
+            count: consumed.clone(),
+        });
+        let mut reader = match format {
+            Some(format) => codec::decoder(format, raw, size),
+            None => raw,
+        };
+        let mut sum = Summer::new(self.kind);
+        let mut decoded = 0;
+        loop {
+            let chunk = tokio::select! {
+                biased;
+                () = self.cancel.cancelled() => return Err(Failure::Cancelled),
+                chunk = reader.fill_buf() => chunk
+                    .map_err(|error| codec::describe_read_error(format, error, decoded))?,
+            };
+            if chunk.is_empty() {
+                break;
+            }
+            let read = chunk.len();
+            sum.update(chunk);
+            decoded += read as u64;
+            reader.consume(read);
+        }
+        drop(reader);
+        if let (Some(format), Some(size)) = (format, size) {
+            let consumed = consumed.load(Ordering::Relaxed);
+            if consumed < size {
+                return Err(Failure::Failed(anyhow!(
+                    "trailing data after the {} stream ({} bytes)",
+                    format.name(),
+                    size - consumed
+                )));
+            }
+        }
+        Ok(sum.finish())
+    }
+}
+
+impl Work for Digester {
+    type Item = DigestItem;
+    type Outcome = DigestReport;
+
+    fn start(&self, item: DigestItem) -> Step<DigestReport> {
+        let (path, entry) = match item {
+            DigestItem::Walked(Entry::File { path, .. }) => (path, None),
+            DigestItem::Listed { index, path } => (path, Some(index)),
+            DigestItem::Walked(Entry::Skipped { path, reason }) => {
+                let outcome = DigestOutcome::Skipped(reason);
+                return Step::Done(DigestReport {
+                    path,
+                    entry: None,
+                    outcome,
+                });
+            }
+            DigestItem::Walked(Entry::Failed { path, error }) => {
+                let outcome = DigestOutcome::Failed(error);
+                return Step::Done(DigestReport {
+                    path,
+                    entry: None,
+                    outcome,
+                });
+            }
+        };
+        let outcome = match self.digest(&path) {
+            Ok(digest) => DigestOutcome::Done(digest),
+            Err(Failure::Cancelled) => DigestOutcome::Cancelled,
+            Err(Failure::Failed(error)) => DigestOutcome::Failed(error),
+        };
+        Step::Done(DigestReport {
+            path,
+            entry,
+            outcome,
+        })
+    }
+
+    fn label(&self, item: &DigestItem) -> String {
+        match item {
+            DigestItem::Walked(
+                Entry::File { path, .. } | Entry::Skipped { path, .. } | Entry::Failed { path, .. },
+            )
+            | DigestItem::Listed { path, .. } => path.display().to_string(),
+        }
+    }
+
+    fn crashed(&self, label: String, cause: &str) -> DigestReport {
+        DigestReport {
+            path: label.into(),
+            entry: None,
+            outcome: DigestOutcome::Failed(anyhow!("internal error: the worker crashed: {cause}")),
+        }
+    }
+}
+
+/// Runs `items` through the pool; returns the receiving end of the results.
+fn start_pool(
+    config: &Arc<DigestConfig>,
+    items: impl Stream<Item = DigestItem> + Unpin + Send + 'static,
+    interrupt: &Interrupt,
+) -> mpsc::Receiver<Vec<DigestReport>> {
+    let (tx, rx) = mpsc::channel(RESULT_QUEUE);
+    let digester = Arc::new(Digester {
+        kind: config.kind,
+        decompressed: config.decompressed,
+        codec: config.codec,
+        cancel: interrupt.token().clone(),
+    });
+    let (jobs, cancel) = (config.jobs, interrupt.token().clone());
+    tokio::spawn(async move {
+        pipeline::run(digester, items, jobs, &cancel, &tx).await;
+    });
+    rx
+}
+
+/// The walked entries of `roots`, as pool items.
+fn walked(roots: Vec<walk::Root>) -> Result<impl Stream<Item = DigestItem> + Unpin + Send> {
+    let (tx, rx) = mpsc::channel(ENTRY_QUEUE);
+    walk::spawn_roots(roots, tx).context("cannot start the walker")?;
+    Ok(walk::EntryStream::new(rx).map(DigestItem::Walked))
+}
+
+/// What the printer tells stderr about a file that has no digest, and how it counts.
+#[derive(Default)]
+struct Tally {
+    failed: u64,
+    cancelled: u64,
+}
+
+impl Tally {
+    /// Notes a result without a digest; returns the digest otherwise.
+    fn note(
+        &mut self,
+        report: DigestReport,
+        quiet: bool,
+        errors: &mut Vec<String>,
+    ) -> Option<(PathBuf, Digest)> {
+        match report.outcome {
+            DigestOutcome::Done(digest) => return Some((report.path, digest)),
+            DigestOutcome::Skipped(reason) if !quiet => errors.push(format!(
+                "asyncfiles: {}: skipped: {reason}",
+                escape_path(&report.path)
+            )),
+            DigestOutcome::Skipped(_) => {}
+            DigestOutcome::Failed(error) => {
+                self.failed += 1;
+                errors.push(format!(
+                    "asyncfiles: {}: {error:#}",
+                    escape_path(&report.path)
+                ));
+            }
+            DigestOutcome::Cancelled => self.cancelled += 1,
+        }
+        None
+    }
+}
+
+/// `hash` and `stats` without `--check`: a line per file, sorted unless `--unsorted`.
+async fn list(
+    config: &Arc<DigestConfig>,
+    roots: Vec<walk::Root>,
+    interrupt: &Interrupt,
+    quiet: bool,
+) -> ExitCode {
+    let items = match walked(roots) {
+        Ok(items) => items,
+        Err(error) => {
+            eprintln!("asyncfiles: {error:#}");
+            return ExitCode::Fatal;
+        }
+    };
+    let mut results = start_pool(config, items, interrupt);
+    let mut tally = Tally::default();
+    let mut held: Vec<(PathBuf, Digest)> = Vec::new();
+    let mut out = Output::default();
+    while let Some(batch) = results.recv().await {
+        let mut errors = Vec::new();
+        let mut lines = Vec::new();
+        for report in batch {
+            let Some((path, digest)) = tally.note(report, quiet, &mut errors) else {
+                continue;
+            };
+            if config.unsorted {
+                lines.extend(render(config.kind, &path, &digest));
+            } else {
+                held.push((path, digest));
+            }
+        }
+        out.write(lines, errors).await;
+    }
+    if !config.unsorted {
+        held.sort_by(|(a, _), (b, _)| a.as_os_str().as_bytes().cmp(b.as_os_str().as_bytes()));
+        let mut lines: Vec<u8> = Vec::new();
+        if let DigestKind::Stats { json: false } = config.kind {
+            lines = stats_table(&held);
+        } else {
+            for (path, digest) in &held {
+                lines.extend(render(config.kind, path, digest));
+            }
+            if let DigestKind::Stats { json: true } = config.kind {
+                lines.extend(stats_total_json(&held));
+            }
+        }
+        out.write(lines, Vec::new()).await;
+    }
+    exit_code(&tally)
+}
+
+fn exit_code(tally: &Tally) -> ExitCode {
+    if tally.failed > 0 {
+        ExitCode::Failure
+    } else {
+        ExitCode::Success
+    }
+}
+
+/// One output line for a file: b3sum's, or a JSON object for `stats --json`.
+fn render(kind: DigestKind, path: &Path, digest: &Digest) -> Vec<u8> {
+    match (kind, digest.hash) {
+        (DigestKind::Hash, Some(hash)) => manifest_line(&hash, path).into_bytes(),
+        (DigestKind::Stats { .. }, _) => {
+            let object = serde_json::json!({
+                "path": path.to_string_lossy(),
+                "lines": digest.lines,
+                "bytes": digest.bytes,
+            });
+            format!("{object}\n").into_bytes()
+        }
+        (DigestKind::Hash, None) => Vec::new(),
+    }
+}
+
+/// `stats` columns: lines and bytes right-aligned, then the path; a total line last.
+fn stats_table(rows: &[(PathBuf, Digest)]) -> Vec<u8> {
+    let (lines, bytes) = totals(rows);
+    let lines_width = lines.to_string().len();
+    let bytes_width = bytes.to_string().len();
+    let mut out = String::new();
+    for (path, digest) in rows {
+        out.push_str(&format!(
+            "{:>lines_width$} {:>bytes_width$} {}\n",
+            digest.lines,
+            digest.bytes,
+            escape_path(path)
+        ));
+    }
+    out.push_str(&format!(
+        "{lines:>lines_width$} {bytes:>bytes_width$} total\n"
+    ));
+    out.into_bytes()
+}
+
+fn stats_total_json(rows: &[(PathBuf, Digest)]) -> Vec<u8> {
+    let (lines, bytes) = totals(rows);
+    let object = serde_json::json!({
+        "total": true,
+        "files": rows.len(),
+        "lines": lines,
+        "bytes": bytes,
+    });
+    format!("{object}\n").into_bytes()
+}
+
+fn totals(rows: &[(PathBuf, Digest)]) -> (u64, u64) {
+    rows.iter().fold((0, 0), |(lines, bytes), (_, digest)| {
+        (lines + digest.lines, bytes + digest.bytes)
+    })
+}
+
+/// A line in b3sum's format: `<64 hex>  <path>`. As b3sum does, a path holding a backslash, a
+/// newline or a carriage return is escaped (`\\`, `\n`, `\r`) and the line starts with `\`.
+pub fn manifest_line(hash: &blake3::Hash, path: &Path) -> String {
+    let name = path.to_string_lossy();
+    if name.contains(['\\', '\n', '\r']) {
+        let escaped = name
+            .replace('\\', "\\\\")
+            .replace('\n', "\\n")
+            .replace('\r', "\\r");
+        format!("\\{}  {escaped}\n", hash.to_hex())
+    } else {
+        format!("{}  {name}\n", hash.to_hex())
+    }
+}
+
+/// Writes to stdout and stderr off the runtime; stops writing stdout once its reader is gone.
+#[derive(Default)]
+struct Output {
+    closed: bool,
+}
+
+impl Output {
+    async fn write(&mut self, stdout: Vec<u8>, stderr: Vec<String>) {
+        if (stdout.is_empty() || self.closed) && stderr.is_empty() {
+            return;
+        }
+        let closed = self.closed;
+        let written = tokio::task::spawn_blocking(move || {
+            if !stderr.is_empty() {
+                let mut err = io::stderr().lock();
+                for line in stderr {
+                    let _ = writeln!(err, "{line}");
+                }
+            }
+            if closed || stdout.is_empty() {
+                return true;
+            }
+            let mut out = io::stdout().lock();
+            out.write_all(&stdout).and_then(|()| out.flush()).is_ok()
+        })
+        .await;
+        self.closed |= !matches!(written, Ok(true));
+    }
+}
+
+/// One line of a manifest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ManifestEntry {
+    /// The path as the line shows it (escaped, with the leading `\` if it had one): how
+    /// `--check` names it.
+    pub shown: String,
+    /// The file it names.
+    pub path: PathBuf,
+    /// The hash it should have.
+    pub expected: blake3::Hash,
+}
+
+/// Parses one manifest line (without its newline), by b3sum's rules.
+pub fn parse_manifest_line(line: &[u8]) -> Result<ManifestEntry> {
+    let line = std::str::from_utf8(line).map_err(|_| anyhow!("not UTF-8"))?;
+    let (escaped, rest) = match line.strip_prefix('\\') {
+        Some(rest) => (true, rest),
+        None => (false, line),
+    };
+    const HEX: usize = 2 * blake3::OUT_LEN;
+    if rest.len() <= HEX + 2 || !rest.is_char_boundary(HEX) || !rest.is_char_boundary(HEX + 2) {
+        bail!("expected 64 hex digits, two spaces and a path");
+    }
+    let (hex, tail) = rest.split_at(HEX);
+    if !hex
+        .bytes()
+        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    {
+        bail!("the hash is not 64 lowercase hex digits");
+    }
+    let Some(shown_path) = tail.strip_prefix("  ") else {
+        bail!("expected two spaces after the hash");
+    };
+    let expected = blake3::Hash::from_hex(hex).map_err(|error| anyhow!("{error}"))?;
+    let path = if escaped {
+        unescape(shown_path)?
+    } else {
+        shown_path.to_owned()
+    };
+    if path.contains('\0') {
+        bail!("NUL byte in the path");
+    }
+    if path.contains('\u{FFFD}') {
+        bail!("Unicode replacement character in the path (a name that is not UTF-8)");
+    }
+    let shown = if escaped {
+        format!("\\{shown_path}")
+    } else {
+        shown_path.to_owned()
+    };
+    Ok(ManifestEntry {
+        shown,
+        path: PathBuf::from(path),
+        expected,
+    })
+}
+
+fn unescape(text: &str) -> Result<String> {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('\\') => out.push('\\'),
+            Some('n') => out.push('\n'),
+            Some('r') => out.push('\r'),
+            _ => bail!("invalid backslash escape"),
+        }
+    }
+    Ok(out)
+}
+
+/// Reads and parses a whole manifest (`-`: standard input); every malformed line is reported
+/// with its number.
+fn read_manifest(name: &Path) -> Result<Vec<ManifestEntry>, Vec<String>> {
+    let bytes = if name.as_os_str() == "-" {
+        let mut bytes = Vec::new();
+        io::Read::read_to_end(&mut io::stdin().lock(), &mut bytes).map(|_| bytes)
+    } else {
+        std::fs::read(name)
+    };
+    let shown = escape_path(name);
+    let bytes = bytes.map_err(|error| vec![format!("asyncfiles: {shown}: {error}")])?;
+    let mut entries = Vec::new();
+    let mut errors = Vec::new();
+    let body = bytes.strip_suffix(b"\n").unwrap_or(&bytes);
+    if body.is_empty() {
+        return Ok(entries);
+    }
+    for (number, line) in body.split(|&byte| byte == b'\n').enumerate() {
+        match parse_manifest_line(line) {
+            Ok(entry) => entries.push(entry),
+            Err(error) => errors.push(format!("asyncfiles: {shown}:{}: {error}", number + 1)),
+        }
+    }
+    if errors.is_empty() {
+        Ok(entries)
+    } else {
+        Err(errors)
+    }
+}
+
+/// `hash --check`: every manifest entry is hashed and compared; with directories, files under
+/// them that the manifest does not list are NEW.
+async fn check(
+    config: &Arc<DigestConfig>,
+    roots: Vec<walk::Root>,
+    manifest: PathBuf,
+    interrupt: &Interrupt,
+    quiet: bool,
+) -> ExitCode {
+    let read = tokio::task::spawn_blocking(move || read_manifest(&manifest)).await;
+    let entries = match read {
+        Ok(Ok(entries)) => entries,
+        Ok(Err(errors)) => {
+            Output::default().write(Vec::new(), errors).await;
+            return ExitCode::Fatal;
+        }
+        Err(error) => {
+            eprintln!("asyncfiles: internal error: {error}");
+            return ExitCode::Fatal;
+        }
+    };
+    let new = if config.check_dirs {
+        match new_files(roots, &entries).await {
+            Ok(new) => new,
+            Err(error) => {
+                eprintln!("asyncfiles: {error:#}");
+                return ExitCode::Fatal;
+            }
+        }
+    } else {
+        Vec::new()
+    };
+    let items = entries
+        .iter()
+        .enumerate()
+        .map(|(index, entry)| DigestItem::Listed {
+            index,
+            path: entry.path.clone(),
+        })
+        .collect::<Vec<_>>();
+    let mut results = start_pool(config, tokio_stream::iter(items), interrupt);
+    let mut verdicts: Vec<Option<String>> = vec![None; entries.len()];
+    let mut all_ok = new.is_empty();
+    let mut out = Output::default();
+    while let Some(batch) = results.recv().await {
+        for report in batch {
+            let Some(index) = report.entry else { continue };
+            let entry = &entries[index];
+            let (ok, verdict) = match report.outcome {
+                DigestOutcome::Done(digest) if digest.hash == Some(entry.expected) => {
+                    (true, "OK".to_owned())
+                }
+                DigestOutcome::Done(_) => (false, "FAILED".to_owned()),
+                DigestOutcome::Failed(error) if is_missing(&error) => {
+                    (false, "FAILED (missing)".to_owned())
+                }
+                DigestOutcome::Failed(error) => (false, format!("FAILED ({error:#})")),
+                DigestOutcome::Skipped(reason) => (false, format!("FAILED ({reason})")),
+                DigestOutcome::Cancelled => continue,
+            };
+            all_ok &= ok;
+            if !(ok && quiet) {
+                verdicts[index] = Some(format!("{}: {verdict}\n", entry.shown));
+            }
+        }
+    }
+    let mut lines: Vec<u8> = verdicts
+        .into_iter()
+        .flatten()
+        .flat_map(String::into_bytes)
+        .collect();
+    for path in new {
+        lines.extend(format!("{}: NEW\n", shown_path(&path)).into_bytes());
+    }
+    out.write(lines, Vec::new()).await;
+    if interrupt.exit_code().is_some() || all_ok {
+        ExitCode::Success
+    } else {
+        ExitCode::Failure
+    }
+}
+
+/// A path as a manifest line would show it.
+fn shown_path(path: &Path) -> String {
+    let line = manifest_line(&blake3::Hash::from_bytes([0; 32]), path);
+    let escaped = line.starts_with('\\');
+    let name = &line[if escaped { 1 } else { 0 } + 2 * blake3::OUT_LEN + 2..line.len() - 1];
+    if escaped {
+        format!("\\{name}")
+    } else {
+        name.to_owned()
+    }
+}
+
+fn is_missing(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<io::Error>()
+            .is_some_and(|io| io.kind() == io::ErrorKind::NotFound)
+    })
+}
+
+/// Files under the `--check` directories that no manifest entry names, sorted.
+async fn new_files(roots: Vec<walk::Root>, entries: &[ManifestEntry]) -> Result<Vec<PathBuf>> {
+    // `./a.log` and `a.log` name the same file.
+    let plain = |path: &Path| -> PathBuf {
+        path.components()
+            .filter(|part| *part != std::path::Component::CurDir)
+            .collect()
+    };
+    let listed: HashSet<PathBuf> = entries.iter().map(|entry| plain(&entry.path)).collect();
+    let mut walked = walked(roots)?;
+    let mut new = Vec::new();
+    while let Some(item) = walked.next().await {
+        if let DigestItem::Walked(Entry::File { path, .. }) = item {
+            if !listed.contains(&plain(&path)) {
+                new.push(path);
+            }
+        }
+    }
+    new.sort_by(|a, b| a.as_os_str().as_bytes().cmp(b.as_os_str().as_bytes()));
+    Ok(new)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn manifest_lines_escape_like_b3sum() {
+        let hash = blake3::hash(b"x");
+        let hex = hash.to_hex();
+        assert_eq!(
+            manifest_line(&hash, Path::new("a b.log")),
+            format!("{hex}  a b.log\n")
+        );
+        assert_eq!(
+            manifest_line(&hash, Path::new("a\\b\nc")),
+            format!("\\{hex}  a\\\\b\\nc\n")
+        );
+    }
+
+    #[test]
+    fn manifest_lines_parse_back() {
+        let hash = blake3::hash(b"x");
+        for name in ["plain.log", "sp ace", "back\\slash", "new\nline", "cr\rx"] {
+            let line = manifest_line(&hash, Path::new(name));
+            let entry = parse_manifest_line(line.trim_end_matches('\n').as_bytes()).unwrap();
+            assert_eq!(entry.path, PathBuf::from(name));
+            assert_eq!(entry.expected, hash);
+            assert_eq!(format!("{}\n", entry.shown), shown_line_tail(&line));
+        }
+    }
+
+    fn shown_line_tail(line: &str) -> String {
+        let escaped = line.starts_with('\\');
+        let tail = &line[usize::from(escaped) + 66..];
+        if escaped {
+            format!("\\{tail}")
+        } else {
+            tail.to_owned()
+        }
+    }
+
+    #[test]
+    fn malformed_lines_say_why() {
+        let hex = blake3::hash(b"x").to_hex().to_string();
+        let cases = [
+            ("", "expected 64 hex digits, two spaces and a path"),
+            (
+                &format!("{hex} xy")[..],
+                "expected two spaces after the hash",
+            ),
+            (
+                &format!("{}  x", hex.to_uppercase())[..],
+                "the hash is not 64 lowercase hex digits",
+            ),
+            (&format!("\\{hex}  a\\qb")[..], "invalid backslash escape"),
+            (
+                &format!("{hex}  ")[..],
+                "expected 64 hex digits, two spaces and a path",
+            ),
+        ];
+        for (line, message) in cases {
+            let error = parse_manifest_line(line.as_bytes()).unwrap_err();
+            assert_eq!(error.to_string(), message, "{line:?}");
+        }
+    }
+}
