@@ -15,6 +15,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use anyhow::{Context as _, Result, anyhow, bail};
+use blake3::hazmat::{ChainingValue, HasherExt as _, Mode};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::runtime::Handle;
 use tokio::sync::mpsc;
@@ -33,6 +34,14 @@ use crate::walk::{self, Entry, SkipReason};
 const ENTRY_QUEUE: usize = 4;
 /// Batches of results buffered between the pool and the printer.
 const RESULT_QUEUE: usize = 16;
+/// Files from this size on are hashed on two threads ([`Digester::digest_wide`]).
+const WIDE_HASH: u64 = 16 << 20;
+/// Largest subtree one thread hashes in one go.
+const LEAF: u64 = 4 << 20;
+/// Chunk size for large files (fits in a core's cache).
+const LARGE_CHUNK: usize = 64 << 10;
+/// Chunks read ahead of the hashing.
+const CHUNKS_AHEAD: usize = 4;
 
 /// What was computed for one file.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -171,6 +180,12 @@ impl Digester {
                 return Ok(sum.finish());
             }
             Opened::Whole(chunk) => Box::new(Cursor::new(chunk)),
+            Opened::Partial(_, file) if format.is_none() && self.wide(meta.len) => {
+                return self.digest_wide(file, meta.len);
+            }
+            Opened::Partial(chunk, file) if format.is_none() => {
+                return self.digest_large(chunk, file, meta.len);
+            }
             Opened::Partial(chunk, file) => {
                 let limit = (meta.len > 0).then(|| meta.len - chunk.len() as u64);
                 let rest = Prefetch::new(file, buffer_size(Some(meta.len)), limit);
@@ -180,6 +195,81 @@ impl Digester {
         };
         let size = (meta.len > 0).then_some(meta.len);
         Handle::current().block_on(self.digest_reader(raw, format, size))
+    }
+
+    /// A large file, not decoded: a blocking-pool task reads it in chunks small enough to stay
+    /// in cache, a couple ahead, while this lane hashes them. (Handing each chunk to the
+    /// blocking pool in turn costs a thread hop per chunk, and 1 MiB chunks are slower to copy
+    /// while another core reads them.) Blocking.
+    fn digest_large(
+        &self,
+        first: Vec<u8>,
+        file: std::fs::File,
+        len: u64,
+    ) -> Result<Digest, Failure> {
+        let (full_tx, full_rx) = std::sync::mpsc::sync_channel(CHUNKS_AHEAD);
+        let (empty_tx, empty_rx) = std::sync::mpsc::sync_channel(CHUNKS_AHEAD + 1);
+        // Read up to the size seen at open (0: unknown, read to the end).
+        let left = (len > 0).then(|| len - first.len() as u64);
+        let _reader =
+            tokio::task::spawn_blocking(move || read_chunks(file, left, &full_tx, &empty_rx));
+        let mut sum = Summer::new(self.kind);
+        sum.update(&first);
+        for chunk in full_rx {
+            if self.cancel.is_cancelled() {
+                return Err(Failure::Cancelled); // dropping the receiver stops the reader
+            }
+            let chunk: Vec<u8> =
+                chunk.map_err(|error| anyhow::Error::new(error).context("read error"))?;
+            sum.update(&chunk);
+            let _ = empty_tx.try_send(chunk); // the reader reuses it
+        }
+        Ok(sum.finish())
+    }
+
+    /// Whether a file of `len` bytes is hashed by [`Digester::digest_wide`].
+    fn wide(&self, len: u64) -> bool {
+        self.kind == DigestKind::Hash && len >= WIDE_HASH
+    }
+
+    /// A large file hashed on two threads (this lane and a helper on the blocking pool): BLAKE3
+    /// is a tree, so the file is cut into whole subtrees of at most [`LEAF`] bytes, each hashed
+    /// on its own (read with `pread` into a buffer that stays in its core's cache), and their
+    /// chaining values merged back up the tree. The file is read up to its size at open; one
+    /// that shrinks meanwhile fails. Blocking.
+    fn digest_wide(&self, file: std::fs::File, len: u64) -> Result<Digest, Failure> {
+        let mut leaves = Vec::new();
+        subtrees(0, len, &mut leaves);
+        let work = Arc::new(Leaves {
+            file,
+            leaves,
+            next: std::sync::atomic::AtomicUsize::new(0),
+            cancel: self.cancel.clone(),
+        });
+        let helper = {
+            let work = work.clone();
+            tokio::task::spawn_blocking(move || work.hash_some())
+        };
+        let mine = work.hash_some();
+        let theirs = Handle::current()
+            .block_on(helper)
+            .map_err(|error| anyhow!("internal error: the hashing helper failed: {error}"))?;
+        let mut values = vec![None; work.leaves.len()];
+        for (index, value) in mine?.into_iter().chain(theirs?) {
+            values[index] = Some(value);
+        }
+        let values: Option<Vec<ChainingValue>> = values.into_iter().collect();
+        let values = values.ok_or_else(|| anyhow!("internal error: a subtree was not hashed"))?;
+        let mut values = values.into_iter();
+        let left = blake3::hazmat::left_subtree_len(len);
+        let left_value = merge(left, &mut values);
+        let right_value = merge(len - left, &mut values);
+        let hash = blake3::hazmat::merge_subtrees_root(&left_value, &right_value, Mode::Hash);
+        Ok(Digest {
+            hash: Some(hash),
+            bytes: len,
+            lines: 0,
+        })
     }
 
     /// Standard input: decoded when its first bytes say so.
@@ -323,6 +413,117 @@ fn walked(roots: Vec<walk::Root>) -> Result<impl Stream<Item = DigestItem> + Unp
     let (tx, rx) = mpsc::channel(ENTRY_QUEUE);
     walk::spawn_roots(roots, tx).context("cannot start the walker")?;
     Ok(walk::EntryStream::new(rx).map(DigestItem::Walked))
+}
+
+/// The subtrees of a wide hash, hashed by whichever thread takes them first.
+struct Leaves {
+    file: std::fs::File,
+    /// Byte ranges of whole BLAKE3 subtrees, in order.
+    leaves: Vec<std::ops::Range<u64>>,
+    next: std::sync::atomic::AtomicUsize,
+    cancel: CancellationToken,
+}
+
+impl Leaves {
+    /// Hashes subtrees until none is left; returns each one's index and chaining value.
+    /// Blocking.
+    fn hash_some(&self) -> Result<Vec<(usize, ChainingValue)>, Failure> {
+        let mut buffer = vec![0; LARGE_CHUNK];
+        let mut done = Vec::new();
+        loop {
+            let index = self.next.fetch_add(1, Ordering::Relaxed);
+            let Some(range) = self.leaves.get(index) else {
+                return Ok(done);
+            };
+            let mut hasher = blake3::Hasher::new();
+            hasher.set_input_offset(range.start);
+            let mut at = range.start;
+            while at < range.end {
+                if self.cancel.is_cancelled() {
+                    return Err(Failure::Cancelled);
+                }
+                let want = (range.end - at).min(LARGE_CHUNK as u64) as usize;
+                let read = match std::os::unix::fs::FileExt::read_at(
+                    &self.file,
+                    &mut buffer[..want],
+                    at,
+                ) {
+                    Ok(0) => return Err(anyhow!("the file shrank while it was read").into()),
+                    Ok(read) => read,
+                    Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(error) => {
+                        return Err(anyhow::Error::new(error).context("read error").into());
+                    }
+                };
+                hasher.update(&buffer[..read]);
+                at += read as u64;
+            }
+            done.push((index, hasher.finalize_non_root()));
+        }
+    }
+}
+
+/// Cuts `start..start + len` into whole BLAKE3 subtrees of at most [`LEAF`] bytes, in order.
+fn subtrees(start: u64, len: u64, out: &mut Vec<std::ops::Range<u64>>) {
+    if len <= LEAF {
+        out.push(start..start + len);
+        return;
+    }
+    let left = blake3::hazmat::left_subtree_len(len);
+    subtrees(start, left, out);
+    subtrees(start + left, len - left, out);
+}
+
+/// The chaining value of a subtree of `len` bytes, from its leaves' values (taken in order).
+fn merge(len: u64, values: &mut impl Iterator<Item = ChainingValue>) -> ChainingValue {
+    if len <= LEAF {
+        return values.next().expect("one value per subtree");
+    }
+    let left = blake3::hazmat::left_subtree_len(len);
+    let left_value = merge(left, values);
+    let right_value = merge(len - left, values);
+    blake3::hazmat::merge_subtrees_non_root(&left_value, &right_value, Mode::Hash)
+}
+
+/// The reading side of [`Digester::digest_large`]: reads `file` (at most `left` bytes) in
+/// chunks, sending each to `full`, reusing the buffers that come back on `empty`. Stops at the
+/// end, on an error (which it sends), or when the hashing side hangs up. Blocking.
+fn read_chunks(
+    mut file: std::fs::File,
+    mut left: Option<u64>,
+    full: &std::sync::mpsc::SyncSender<io::Result<Vec<u8>>>,
+    empty: &std::sync::mpsc::Receiver<Vec<u8>>,
+) {
+    loop {
+        let want = left.map_or(LARGE_CHUNK, |left| left.min(LARGE_CHUNK as u64) as usize);
+        if want == 0 {
+            return;
+        }
+        let mut buffer = empty.try_recv().unwrap_or_default();
+        buffer.resize(want, 0);
+        let read = loop {
+            match io::Read::read(&mut file, &mut buffer) {
+                Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+                read => break read,
+            }
+        };
+        match read {
+            Ok(0) => return,
+            Ok(read) => {
+                buffer.truncate(read);
+                if let Some(left) = &mut left {
+                    *left -= read as u64;
+                }
+                if full.send(Ok(buffer)).is_err() {
+                    return;
+                }
+            }
+            Err(error) => {
+                let _ = full.send(Err(error));
+                return;
+            }
+        }
+    }
 }
 
 /// What the printer tells stderr about a file that has no digest, and how it counts.
@@ -749,6 +950,34 @@ async fn new_files(roots: Vec<walk::Root>, entries: &[ManifestEntry]) -> Result<
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn wide_hashes_equal_blake3_whatever_the_size() {
+        let dir = tempfile::tempdir().unwrap();
+        let digester = Digester {
+            kind: DigestKind::Hash,
+            decompressed: false,
+            codec: CodecConfig::new(codec::Decoding::Auto, None, true, None).unwrap(),
+            cancel: CancellationToken::new(),
+        };
+        let digester = Arc::new(digester);
+        for len in [WIDE_HASH, WIDE_HASH + 1, 20_000_000, (33 << 20) + 1023] {
+            let data: Vec<u8> = (0..len)
+                .map(|i| (i % 251) as u8 ^ (i >> 16) as u8)
+                .collect();
+            let path = dir.path().join(format!("f{len}"));
+            std::fs::write(&path, &data).unwrap();
+            let digester = digester.clone();
+            let digest = tokio::task::spawn_blocking(move || digester.digest(&path))
+                .await
+                .unwrap();
+            let Ok(digest) = digest else {
+                panic!("{len}: failed")
+            };
+            assert_eq!(digest.hash, Some(blake3::hash(&data)), "{len} bytes");
+            assert_eq!(digest.bytes, len);
+        }
+    }
 
     #[test]
     fn manifest_lines_escape_like_b3sum() {
