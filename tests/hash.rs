@@ -1,0 +1,338 @@
+//! `asyncfiles hash`, `hash --check`, `convert --manifest` and `asyncfiles stats`: hashes equal
+//! `blake3::hash` of the content (computed here), lines equal the system `b3sum`'s (installed by
+//! `.ci/run`), every `--check` verdict, decoded hashes across formats, standard input, and names
+//! with spaces, backslashes and newlines.
+
+mod common;
+
+use std::fs;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use common::{TestEnv, fixtures};
+
+/// b3sum's line for `content` named `name` (escaping as b3sum does).
+fn line(content: &[u8], name: &str) -> String {
+    let hex = blake3::hash(content).to_hex();
+    if name.contains(['\\', '\n']) {
+        let escaped = name.replace('\\', "\\\\").replace('\n', "\\n");
+        format!("\\{hex}  {escaped}\n")
+    } else {
+        format!("{hex}  {name}\n")
+    }
+}
+
+fn stdout(run: &common::Run) -> String {
+    String::from_utf8(run.stdout.clone()).unwrap()
+}
+
+/// Runs a reference tool in `dir`, returning stdout.
+fn tool(dir: &Path, program: &str, args: &[&str], input: Option<&[u8]>) -> Vec<u8> {
+    let mut command = Command::new(program);
+    command.args(args).current_dir(dir).stdout(Stdio::piped());
+    command.stdin(if input.is_some() {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    });
+    let mut child = command.spawn().unwrap_or_else(|e| {
+        panic!("{program} is needed for these tests (.ci/run installs it): {e}")
+    });
+    if let Some(input) = input {
+        use std::io::Write;
+        child.stdin.take().unwrap().write_all(input).unwrap();
+    }
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "{program} {args:?} failed");
+    output.stdout
+}
+
+#[test]
+fn hashes_are_blake3_sorted_by_path_and_named_as_given() {
+    let env = TestEnv::new();
+    env.write("logs/b.log", "bee\n");
+    env.write("logs/a/z.log", "zed\n");
+    env.write("logs/a b.log", "space\n");
+    env.write("logs/empty.log", "");
+    let run = env.run(&["hash", "logs"]);
+    run.assert_code(0).assert_stderr(&[]);
+    let expected = [
+        line(b"space\n", "logs/a b.log"),
+        line(b"zed\n", "logs/a/z.log"),
+        line(b"bee\n", "logs/b.log"),
+        line(b"", "logs/empty.log"),
+    ]
+    .concat();
+    assert_eq!(stdout(&run), expected);
+    // --unsorted: the same lines, in whatever order files finish.
+    let unsorted = env.run(&["hash", "--unsorted", "-j", "3", "logs"]);
+    let mut lines: Vec<&str> = std::str::from_utf8(&unsorted.stdout)
+        .unwrap()
+        .lines()
+        .collect();
+    lines.sort_unstable();
+    let mut sorted: Vec<&str> = expected.lines().collect();
+    sorted.sort_unstable();
+    assert_eq!(lines, sorted);
+}
+
+#[test]
+fn lines_equal_the_system_b3sums_on_fixtures_and_odd_names() {
+    let env = TestEnv::new();
+    // The fixtures, copied so that relative names match, plus names b3sum escapes.
+    for entry in walk(&fixtures()) {
+        let rel = entry.strip_prefix(fixtures()).unwrap();
+        env.write(&format!("t/{}", rel.display()), fs::read(&entry).unwrap());
+    }
+    env.write("t/odd/sp ace.log", "1\n");
+    env.write("t/odd/back\\slash.log", "2\n");
+    env.write("t/odd/new\nline.log", "3\n");
+    let ours = env.run(&["hash", "t"]);
+    ours.assert_code(0);
+    let mut names: Vec<String> = walk(&env.path("t"))
+        .iter()
+        .map(|path| {
+            path.strip_prefix(env.root())
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    names.sort_unstable();
+    let mut args: Vec<&str> = vec!["--no-mmap"];
+    args.extend(names.iter().map(String::as_str));
+    let theirs = tool(env.root(), "b3sum", &args, None);
+    assert_eq!(stdout(&ours), String::from_utf8(theirs).unwrap());
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    for entry in fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            found.extend(walk(&path));
+        } else {
+            found.push(path);
+        }
+    }
+    found
+}
+
+#[test]
+fn a_file_that_fails_is_reported_and_the_others_printed() {
+    let env = TestEnv::new();
+    env.write("logs/ok.log", "ok\n");
+    std::os::unix::fs::symlink("missing-target", env.path("logs/dangling.log")).unwrap();
+    let run = env.run(&["hash", "-L", "logs"]);
+    run.assert_code(1);
+    assert_eq!(stdout(&run), line(b"ok\n", "logs/ok.log"));
+    assert!(
+        run.stderr.starts_with("asyncfiles: logs/dangling.log: "),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn check_reports_ok_failed_missing_and_new() {
+    let env = TestEnv::new();
+    env.write("logs/same.log", "same\n");
+    env.write("logs/changed.log", "before\n");
+    env.write("logs/gone.log", "gone\n");
+    let manifest = env.run(&["hash", "logs"]);
+    manifest.assert_code(0);
+    fs::write(env.path("logs.b3"), &manifest.stdout).unwrap();
+    env.write("logs/changed.log", "after\n");
+    fs::remove_file(env.path("logs/gone.log")).unwrap();
+    env.write("logs/added.log", "new\n");
+
+    let run = env.run(&["hash", "--check", "logs.b3", "logs"]);
+    run.assert_code(1).assert_stderr(&[]);
+    assert_eq!(
+        stdout(&run),
+        "logs/changed.log: FAILED\nlogs/gone.log: FAILED (missing)\nlogs/same.log: OK\nlogs/added.log: NEW\n"
+    );
+    // --quiet: failures only; without a directory no NEW is looked for.
+    let quiet = env.run(&["hash", "-q", "-c", "logs.b3"]);
+    quiet.assert_code(1);
+    assert_eq!(
+        stdout(&quiet),
+        "logs/changed.log: FAILED\nlogs/gone.log: FAILED (missing)\n"
+    );
+    // All good: exit 0.
+    let good = env.run(&["hash", "logs"]);
+    fs::write(env.path("good.b3"), &good.stdout).unwrap();
+    let ok = env.run(&["hash", "--check", "good.b3", "logs"]);
+    ok.assert_code(0);
+    assert_eq!(
+        stdout(&ok),
+        "logs/added.log: OK\nlogs/changed.log: OK\nlogs/same.log: OK\n"
+    );
+}
+
+#[test]
+fn check_reads_manifests_b3sum_wrote_and_escaped_names() {
+    let env = TestEnv::new();
+    env.write("d/plain.log", "p\n");
+    env.write("d/back\\slash.log", "b\n");
+    env.write("d/new\nline.log", "n\n");
+    let theirs = tool(
+        env.root(),
+        "b3sum",
+        &["d/plain.log", "d/back\\slash.log", "d/new\nline.log"],
+        None,
+    );
+    fs::write(env.path("theirs.b3"), &theirs).unwrap();
+    let run = env.run(&["hash", "--check", "theirs.b3"]);
+    run.assert_code(0);
+    assert_eq!(
+        stdout(&run),
+        "d/plain.log: OK\n\\d/back\\\\slash.log: OK\n\\d/new\\nline.log: OK\n"
+    );
+}
+
+#[test]
+fn a_malformed_manifest_is_exit_2_with_line_numbers() {
+    let env = TestEnv::new();
+    env.write("a.log", "a\n");
+    let good = line(b"a\n", "a.log");
+    env.write(
+        "bad.b3",
+        format!("{good}not a hash line\n{good}{}  x\n", "A".repeat(64)),
+    );
+    env.run(&["hash", "--check", "bad.b3"])
+        .assert_code(2)
+        .assert_stderr(&[
+            "asyncfiles: bad.b3:2: expected 64 hex digits, two spaces and a path",
+            "asyncfiles: bad.b3:4: the hash is not 64 lowercase hex digits",
+        ]);
+}
+
+#[test]
+fn decompressed_hashes_agree_across_formats() {
+    let env = TestEnv::new();
+    let text = fs::read(fixtures().join("system/syslog")).unwrap();
+    env.write("d/app.log", &text);
+    for (tool_name, ext) in [
+        ("gzip", "gz"),
+        ("zstd", "zst"),
+        ("xz", "xz"),
+        ("bzip2", "bz2"),
+        ("brotli", "br"),
+    ] {
+        let compressed = tool(env.root(), tool_name, &["-c"], Some(&text));
+        env.write(&format!("d/app.log.{ext}"), compressed);
+    }
+    let run = env.run(&["hash", "--decompressed", "d"]);
+    run.assert_code(0);
+    let hex = blake3::hash(&text).to_hex().to_string();
+    let out = stdout(&run);
+    assert_eq!(out.lines().count(), 6, "{out}");
+    for row in out.lines() {
+        assert!(row.starts_with(&hex), "{row}");
+    }
+    // Without --decompressed the compressed files hash as they are.
+    let raw = env.run(&["hash", "d/app.log.gz"]);
+    assert_eq!(
+        stdout(&raw),
+        line(&fs::read(env.path("d/app.log.gz")).unwrap(), "d/app.log.gz")
+    );
+}
+
+#[test]
+fn standard_input_is_hashed_and_decoded() {
+    let env = TestEnv::new();
+    let text = b"from stdin\n".repeat(1000);
+    let plain = env.run_with_stdin(&["hash", "-"], &text);
+    plain.assert_code(0);
+    assert_eq!(stdout(&plain), line(&text, "-"));
+    let gz = tool(env.root(), "gzip", &["-c"], Some(&text));
+    let decoded = env.run_with_stdin(&["hash", "--decompressed", "-"], &gz);
+    decoded.assert_code(0);
+    assert_eq!(stdout(&decoded), line(&text, "-"));
+}
+
+#[test]
+fn convert_manifest_lists_the_outputs_and_checks_clean() {
+    let env = TestEnv::new();
+    env.write("in/a.log", "alpha\n");
+    env.write("in/sub/b.log", "beta\n");
+    let gz = tool(env.root(), "gzip", &["-c"], Some(&b"gamma\n".repeat(100)));
+    env.write("in/bad.log.gz", &gz[..gz.len() / 2]); // truncated: fails
+    env.run(&[
+        "-q",
+        "convert",
+        "--to",
+        "zst",
+        "--manifest",
+        "out.b3",
+        "in",
+        "out",
+    ])
+    .assert_code(1);
+    // The failed file is absent; the others are listed, hashed as written, relative to OUT.
+    let manifest = fs::read_to_string(env.path("out.b3")).unwrap();
+    let expected = [
+        line(&env.read("out/a.log.zst"), "a.log.zst"),
+        line(&env.read("out/sub/b.log.zst"), "sub/b.log.zst"),
+    ]
+    .concat();
+    assert_eq!(manifest, expected);
+    let check = Command::new(env!("CARGO_BIN_EXE_asyncfiles"))
+        .args(["hash", "--check", "../out.b3", "."])
+        .current_dir(env.path("out"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8(check.stdout).unwrap(),
+        "a.log.zst: OK\nsub/b.log.zst: OK\n"
+    );
+    assert_eq!(check.status.code(), Some(0));
+}
+
+#[test]
+fn stats_count_decoded_lines_and_bytes() {
+    let env = TestEnv::new();
+    env.write("s/two.log", "a\nb\n");
+    env.write("s/open.log", "a\nno newline");
+    env.write("s/empty.log", "");
+    env.write(
+        "s/z.log.gz",
+        tool(env.root(), "gzip", &["-c"], Some(b"1\n2\n3\n")),
+    );
+    let run = env.run(&["stats", "s"]);
+    run.assert_code(0);
+    assert_eq!(
+        stdout(&run),
+        "0  0 s/empty.log\n2 12 s/open.log\n2  4 s/two.log\n3  6 s/z.log.gz\n7 22 total\n"
+    );
+    let json = env.run(&["stats", "--json", "s/two.log", "s/z.log.gz"]);
+    json.assert_code(0);
+    assert_eq!(
+        stdout(&json),
+        "{\"bytes\":4,\"lines\":2,\"path\":\"s/two.log\"}\n\
+         {\"bytes\":6,\"lines\":3,\"path\":\"s/z.log.gz\"}\n\
+         {\"bytes\":10,\"files\":2,\"lines\":5,\"total\":true}\n"
+    );
+}
+
+#[test]
+fn stats_totals_on_the_fixtures_match_wc() {
+    let env = TestEnv::new();
+    let run = env.run(&["stats", fixtures().to_str().unwrap()]);
+    run.assert_code(0);
+    let (mut lines, mut bytes) = (0u64, 0u64);
+    for path in walk(&fixtures()) {
+        let content = fs::read(&path).unwrap();
+        bytes += content.len() as u64;
+        lines += content.iter().filter(|&&b| b == b'\n').count() as u64;
+        lines += u64::from(!content.is_empty() && !content.ends_with(b"\n"));
+    }
+    let out = stdout(&run);
+    let total = out.lines().last().unwrap();
+    let fields: Vec<&str> = total.split_whitespace().collect();
+    assert_eq!(
+        fields,
+        [lines.to_string(), bytes.to_string(), "total".into()]
+    );
+}
