@@ -112,7 +112,7 @@ _arguments "${_arguments_options[@]}" : \
 '--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
 '--version[Print version]' \
-'*::paths -- Files and directories to hash (- for standard input):_files' \
+'*::paths -- Files and directories to hash (- for standard input) \[default\: .\]:_files' \
 && ret=0
 ;;
 (stats)
@@ -136,7 +136,7 @@ _arguments "${_arguments_options[@]}" : \
 '--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
 '--version[Print version]' \
-'*::paths -- Files and directories to count (- for standard input):_files' \
+'*::paths -- Files and directories to count (- for standard input) \[default\: .\]:_files' \
 && ret=0
 ;;
 (generate)

@@ -142,8 +142,8 @@ pub struct ConvertArgs {
 /// Options of `asyncfiles hash`.
 #[derive(Debug, Args)]
 pub struct HashArgs {
-    /// Files and directories to hash (- for standard input)
-    #[arg(value_name = "PATH", default_value = ".")]
+    /// Files and directories to hash (- for standard input) [default: .]
+    #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 
     /// Check the hashes listed in MANIFEST (b3sum format; - for standard input) instead; files
@@ -171,8 +171,8 @@ pub struct HashArgs {
 /// Options of `asyncfiles stats`.
 #[derive(Debug, Args)]
 pub struct StatsArgs {
-    /// Files and directories to count (- for standard input)
-    #[arg(value_name = "PATH", default_value = ".")]
+    /// Files and directories to count (- for standard input) [default: .]
+    #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 
     /// One JSON object per line: {"path":…,"lines":…,"bytes":…} per file, then the total

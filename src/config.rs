@@ -288,8 +288,8 @@ pub struct DigestConfig {
 impl DigestConfig {
     /// `hash` options, checked.
     pub fn for_hash(args: crate::cli::HashArgs) -> Result<Self> {
-        let explicit = !(args.paths.len() == 1 && args.paths[0].as_os_str() == ".");
-        let check_dirs = args.check.is_some() && explicit;
+        // With --check, PATHs (when given) are directories to look for new files in.
+        let check_dirs = args.check.is_some() && !args.paths.is_empty();
         let mut config = Self::new(
             DigestKind::Hash,
             args.paths,
@@ -324,12 +324,15 @@ impl DigestConfig {
 
     fn new(
         kind: DigestKind,
-        paths: Vec<PathBuf>,
+        mut paths: Vec<PathBuf>,
         walk: WalkArgs,
         pool: &PoolArgs,
         decompressed: bool,
     ) -> Result<Self> {
         let codec = codec_config(FromArg::Auto, ToArg::Keep, None)?;
+        if paths.is_empty() {
+            paths.push(PathBuf::from("."));
+        }
         let dirs = paths
             .iter()
             .filter(|path| !is_dash(path) && path.is_dir())

@@ -29,7 +29,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::codec::{self, Decoding, FilePlan, Format, KeepOpen, Reader};
 use crate::config::{ConvertConfig, Dest, Source};
-use crate::input::{CountingReader, Opened, Prefetch, buffer_size, open_source};
+use crate::input::{self, CountingReader, Opened, Prefetch, buffer_size, open_source};
 use crate::interrupt::Interrupt;
 use crate::output::{OutputOptions, Sink, SourceMeta, TempFile, TempRegistry};
 use crate::pipeline::{self, Step, Work};
@@ -98,7 +98,13 @@ pub async fn run(
     let code = summary.exit_code(signal);
     match (&config.manifest, signal) {
         (Some(manifest), None) => {
-            let written = write_manifest(manifest.clone(), &config.dest, summary.written).await;
+            let written = write_manifest(
+                manifest.clone(),
+                &config.dest,
+                summary.written,
+                config.fsync,
+            )
+            .await;
             match written {
                 Ok(()) => code,
                 Err(error) => {
@@ -121,6 +127,7 @@ async fn write_manifest(
     manifest: PathBuf,
     dest: &Dest,
     mut written: Vec<(PathBuf, blake3::Hash)>,
+    fsync: bool,
 ) -> anyhow::Result<()> {
     let base = match dest {
         Dest::Dir(dir) => dir.clone(),
@@ -147,8 +154,20 @@ async fn write_manifest(
             std::process::id(),
             crate::output::TEMP_SUFFIX
         ));
-        std::fs::write(&temp, text)
-            .and_then(|()| std::fs::rename(&temp, &manifest))
+        let write = || -> std::io::Result<()> {
+            let mut file = std::fs::File::create(&temp)?;
+            std::io::Write::write_all(&mut file, text.as_bytes())?;
+            if fsync {
+                file.sync_all()?;
+            }
+            std::fs::rename(&temp, &manifest)?;
+            if fsync {
+                let dir = manifest.parent().filter(|d| !d.as_os_str().is_empty());
+                std::fs::File::open(dir.unwrap_or(Path::new(".")))?.sync_all()?;
+            }
+            Ok(())
+        };
+        write()
             .inspect_err(|_| {
                 let _ = std::fs::remove_file(&temp);
             })
@@ -512,34 +531,16 @@ impl FileJob {
         if !needs_magic {
             return Ok((raw, codec.plan(codec.detect(&[], None), self.transforms())));
         }
-        let (raw, prefix) = self.peek_magic(raw).await?;
+        let peeked = input::peek_magic(raw, &self.cancel)
+            .await
+            .context("read error")?;
+        let Some((raw, prefix)) = peeked else {
+            return Err(FileError::Cancelled);
+        };
         Ok((
             raw,
             codec.plan(codec.detect(&prefix, None), self.transforms()),
         ))
-    }
-
-    /// Reads the first [`codec::MAGIC_LEN`] bytes (fewer at end of input) and puts them back.
-    async fn peek_magic(&self, mut raw: Reader) -> Result<(Reader, Vec<u8>), FileError> {
-        let mut prefix = Vec::with_capacity(codec::MAGIC_LEN);
-        while prefix.len() < codec::MAGIC_LEN {
-            let chunk = tokio::select! {
-                biased;
-                () = self.cancel.cancelled() => return Err(FileError::Cancelled),
-                chunk = raw.fill_buf() => chunk.context("read error")?,
-            };
-            if chunk.is_empty() {
-                break;
-            }
-            let take = chunk.len().min(codec::MAGIC_LEN - prefix.len());
-            prefix.extend_from_slice(&chunk[..take]);
-            raw.consume(take);
-        }
-        let raw = Box::new(tokio::io::AsyncReadExt::chain(
-            Cursor::new(prefix.clone()),
-            raw,
-        ));
-        Ok((raw, prefix))
     }
 
     async fn finish_encoder(

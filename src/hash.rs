@@ -273,14 +273,17 @@ impl Digester {
     }
 
     /// Standard input: decoded when its first bytes say so.
-    async fn digest_stdin(&self, mut raw: Reader) -> Result<Digest, Failure> {
-        let format = if self.decompressed {
-            let prefix = raw.fill_buf().await.context("read error")?;
-            self.codec
-                .detect(&prefix[..prefix.len().min(codec::MAGIC_LEN)], None)
-        } else {
-            None
+    async fn digest_stdin(&self, raw: Reader) -> Result<Digest, Failure> {
+        if !self.decompressed {
+            return self.digest_reader(raw, None, None).await;
+        }
+        let peeked = crate::input::peek_magic(raw, &self.cancel)
+            .await
+            .context("read error")?;
+        let Some((raw, prefix)) = peeked else {
+            return Err(Failure::Cancelled);
         };
+        let format = self.codec.detect(&prefix, None);
         self.digest_reader(raw, format, None).await
     }
 
@@ -508,6 +511,10 @@ fn read_chunks(
             }
         };
         match read {
+            Ok(0) if left.is_some() => {
+                let _ = full.send(Err(crate::input::shrank()));
+                return;
+            }
             Ok(0) => return,
             Ok(read) => {
                 buffer.truncate(read);
@@ -673,15 +680,13 @@ fn totals(rows: &[(PathBuf, Digest)]) -> (u64, u64) {
     })
 }
 
-/// A line in b3sum's format: `<64 hex>  <path>`. As b3sum does, a path holding a backslash, a
-/// newline or a carriage return is escaped (`\\`, `\n`, `\r`) and the line starts with `\`.
+/// A line in b3sum's format: `<64 hex>  <path>`. As b3sum does, a path holding a backslash or a
+/// newline is escaped (`\\`, `\n`) and the line starts with `\`. (A carriage return is left as it
+/// is: b3sum's `--check` refuses a `\r` escape; parsing accepts one.)
 pub fn manifest_line(hash: &blake3::Hash, path: &Path) -> String {
     let name = path.to_string_lossy();
-    if name.contains(['\\', '\n', '\r']) {
-        let escaped = name
-            .replace('\\', "\\\\")
-            .replace('\n', "\\n")
-            .replace('\r', "\\r");
+    if name.contains(['\\', '\n']) {
+        let escaped = name.replace('\\', "\\\\").replace('\n', "\\n");
         format!("\\{}  {escaped}\n", hash.to_hex())
     } else {
         format!("{}  {name}\n", hash.to_hex())
@@ -844,16 +849,21 @@ async fn check(
             return ExitCode::Fatal;
         }
     };
-    let new = if config.check_dirs {
-        match new_files(roots, &entries).await {
-            Ok(new) => new,
+    let mut out = Output::default();
+    let (new, walk_failed) = if config.check_dirs {
+        match new_files(roots, &entries, interrupt.token()).await {
+            Ok(found) => {
+                let failed = !found.errors.is_empty();
+                out.write(Vec::new(), found.errors).await;
+                (found.paths, failed)
+            }
             Err(error) => {
                 eprintln!("asyncfiles: {error:#}");
                 return ExitCode::Fatal;
             }
         }
     } else {
-        Vec::new()
+        (Vec::new(), false)
     };
     let items = entries
         .iter()
@@ -865,11 +875,18 @@ async fn check(
         .collect::<Vec<_>>();
     let mut results = start_pool(config, tokio_stream::iter(items), interrupt);
     let mut verdicts: Vec<Option<String>> = vec![None; entries.len()];
-    let mut all_ok = new.is_empty();
-    let mut out = Output::default();
+    let mut all_ok = new.is_empty() && !walk_failed;
     while let Some(batch) = results.recv().await {
         for report in batch {
-            let Some(index) = report.entry else { continue };
+            let Some(index) = report.entry else {
+                // Only a crashed worker reports no entry: the run cannot pass.
+                if let DigestOutcome::Failed(error) = &report.outcome {
+                    let message = format!("asyncfiles: {}: {error:#}", escape_path(&report.path));
+                    out.write(Vec::new(), vec![message]).await;
+                }
+                all_ok = false;
+                continue;
+            };
             let entry = &entries[index];
             let (ok, verdict) = match report.outcome {
                 DigestOutcome::Done(digest) if digest.hash == Some(entry.expected) => {
@@ -926,7 +943,11 @@ fn is_missing(error: &anyhow::Error) -> bool {
 }
 
 /// Files under the `--check` directories that no manifest entry names, sorted.
-async fn new_files(roots: Vec<walk::Root>, entries: &[ManifestEntry]) -> Result<Vec<PathBuf>> {
+async fn new_files(
+    roots: Vec<walk::Root>,
+    entries: &[ManifestEntry],
+    cancel: &CancellationToken,
+) -> Result<NewFiles> {
     // `./a.log` and `a.log` name the same file.
     let plain = |path: &Path| -> PathBuf {
         path.components()
@@ -935,16 +956,40 @@ async fn new_files(roots: Vec<walk::Root>, entries: &[ManifestEntry]) -> Result<
     };
     let listed: HashSet<PathBuf> = entries.iter().map(|entry| plain(&entry.path)).collect();
     let mut walked = walked(roots)?;
-    let mut new = Vec::new();
-    while let Some(item) = walked.next().await {
-        if let DigestItem::Walked(Entry::File { path, .. }) = item {
-            if !listed.contains(&plain(&path)) {
-                new.push(path);
+    let mut found = NewFiles::default();
+    loop {
+        let item = tokio::select! {
+            biased;
+            () = cancel.cancelled() => break,
+            item = walked.next() => item,
+        };
+        match item {
+            None => break,
+            Some(DigestItem::Walked(Entry::File { path, .. })) => {
+                if !listed.contains(&plain(&path)) {
+                    found.paths.push(path);
+                }
             }
+            // A part of the tree that cannot be read may hold new files: say so, and fail.
+            Some(DigestItem::Walked(Entry::Failed { path, error })) => {
+                let message = format!("asyncfiles: {}: {error:#}", escape_path(&path));
+                found.errors.push(message);
+            }
+            Some(_) => {}
         }
     }
-    new.sort_by(|a, b| a.as_os_str().as_bytes().cmp(b.as_os_str().as_bytes()));
-    Ok(new)
+    found
+        .paths
+        .sort_by(|a, b| a.as_os_str().as_bytes().cmp(b.as_os_str().as_bytes()));
+    Ok(found)
+}
+
+/// What the walk of `--check`'s directories found that the manifest does not list.
+#[derive(Default)]
+struct NewFiles {
+    paths: Vec<PathBuf>,
+    /// Entries that could not be examined.
+    errors: Vec<String>,
 }
 
 #[cfg(test)]

@@ -99,7 +99,7 @@ pub fn open_source(path: &std::path::Path) -> anyhow::Result<(File, SourceMeta)>
         .context("cannot open")?;
     let meta = file.metadata().context("cannot read metadata")?;
     if !meta.is_file() {
-        bail!("not a regular file any more");
+        bail!("not a regular file");
     }
     Ok((file, SourceMeta::from_metadata(&meta)))
 }
@@ -147,6 +147,39 @@ impl AsyncBufRead for CountingReader {
         self.count.fetch_add(amt as u64, Ordering::Relaxed);
         Pin::new(&mut self.inner).consume(amt);
     }
+}
+
+/// Reads the first [`codec::MAGIC_LEN`] bytes of `raw` (fewer at its end; a pipe may deliver
+/// them one at a time) and puts them back in front. `None` when the run was cancelled first.
+pub async fn peek_magic(
+    mut raw: Reader,
+    cancel: &tokio_util::sync::CancellationToken,
+) -> io::Result<Option<(Reader, Vec<u8>)>> {
+    use tokio::io::AsyncBufReadExt as _;
+    let mut prefix = Vec::with_capacity(codec::MAGIC_LEN);
+    while prefix.len() < codec::MAGIC_LEN {
+        let chunk = tokio::select! {
+            biased;
+            () = cancel.cancelled() => return Ok(None),
+            chunk = raw.fill_buf() => chunk?,
+        };
+        if chunk.is_empty() {
+            break;
+        }
+        let take = chunk.len().min(codec::MAGIC_LEN - prefix.len());
+        prefix.extend_from_slice(&chunk[..take]);
+        raw.consume(take);
+    }
+    let again = std::io::Cursor::new(prefix.clone());
+    Ok(Some((
+        Box::new(tokio::io::AsyncReadExt::chain(again, raw)),
+        prefix,
+    )))
+}
+
+/// The error for a file that ended before the size it had when opened.
+pub fn shrank() -> io::Error {
+    io::Error::other("the file shrank while it was read")
 }
 
 /// A read on the blocking pool: the file and the buffer travel there and back.
@@ -223,6 +256,11 @@ impl AsyncBufRead for Prefetch {
                 Ok(result) => result?,
                 Err(error) => return Poll::Ready(Err(io::Error::other(error))),
             };
+            if filled.is_empty() && this.left.is_some_and(|left| left > 0) {
+                // Read up to the size seen at open: a file cut short meanwhile (a log truncated
+                // by its rotation) fails rather than pass for complete.
+                return Poll::Ready(Err(shrank()));
+            }
             let spare = std::mem::replace(&mut this.current, filled);
             this.consumed = 0;
             let read = this.current.len() as u64;
@@ -296,5 +334,10 @@ mod tests {
         }
         let mut empty = Prefetch::new(File::open(&path).unwrap(), 64, Some(0));
         assert_eq!(read_all(&mut empty).await, b"");
+        // Fewer bytes than the size seen at open: the file shrank.
+        let mut short = Prefetch::new(File::open(&path).unwrap(), 4096, Some(20_000));
+        let mut out = Vec::new();
+        let error = short.read_to_end(&mut out).await.unwrap_err();
+        assert_eq!(error.to_string(), "the file shrank while it was read");
     }
 }

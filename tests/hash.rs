@@ -87,6 +87,7 @@ fn lines_equal_the_system_b3sums_on_fixtures_and_odd_names() {
     env.write("t/odd/sp ace.log", "1\n");
     env.write("t/odd/back\\slash.log", "2\n");
     env.write("t/odd/new\nline.log", "3\n");
+    env.write("t/odd/carriage\rreturn.log", "4\n");
     let ours = env.run(&["hash", "t"]);
     ours.assert_code(0);
     let mut names: Vec<String> = walk(&env.path("t"))
@@ -158,6 +159,13 @@ fn check_reports_ok_failed_missing_and_new() {
     assert_eq!(
         stdout(&quiet),
         "logs/changed.log: FAILED\nlogs/gone.log: FAILED (missing)\n"
+    );
+    // An explicit `.` is a directory to look in too (this manifest is new there as well).
+    let here = env.run(&["hash", "-q", "--check", "logs.b3", "."]);
+    here.assert_code(1);
+    assert_eq!(
+        stdout(&here),
+        "logs/changed.log: FAILED\nlogs/gone.log: FAILED (missing)\n./logs.b3: NEW\n./logs/added.log: NEW\n"
     );
     // All good: exit 0.
     let good = env.run(&["hash", "logs"]);
@@ -250,6 +258,31 @@ fn standard_input_is_hashed_and_decoded() {
     let decoded = env.run_with_stdin(&["hash", "--decompressed", "-"], &gz);
     decoded.assert_code(0);
     assert_eq!(stdout(&decoded), line(&text, "-"));
+}
+
+#[test]
+fn a_compressed_stdin_is_recognised_when_it_trickles_in() {
+    let env = TestEnv::new();
+    let text = b"slow\n".repeat(100);
+    let gz = tool(env.root(), "gzip", &["-c"], Some(&text));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_asyncfiles"))
+        .args(["hash", "--decompressed", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    {
+        use std::io::Write;
+        stdin.write_all(&gz[..1]).unwrap();
+        stdin.flush().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        stdin.write_all(&gz[1..]).unwrap();
+    }
+    drop(stdin);
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(String::from_utf8(output.stdout).unwrap(), line(&text, "-"));
 }
 
 #[test]
