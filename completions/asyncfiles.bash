@@ -91,7 +91,7 @@ _asyncfiles() {
             return 0
             ;;
         asyncfiles__subcmd__convert)
-            opts="-L -0 -j -q -v -h -V --include --exclude --max-depth --follow --files-from --null --eol --from --to --level --jobs --fsync --manifest --grep --grep-v --replace --redact --redact-key --trim --drop-empty --max-line-bytes --quiet --verbose --help --version"
+            opts="-L -0 -j -q -v -h -V --include --exclude --max-depth --follow --files-from --null --eol --from --to --level --jobs --fsync --incremental --force --fail-fast --manifest --grep --grep-v --replace --redact --redact-key --trim --drop-empty --max-line-bytes --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -271,7 +271,7 @@ _asyncfiles() {
             return 0
             ;;
         asyncfiles__subcmd__hash)
-            opts="-c -L -0 -j -q -v -h -V --check --decompressed --unsorted --include --exclude --max-depth --follow --files-from --null --jobs --quiet --verbose --help --version"
+            opts="-c -L -0 -j -q -v -h -V --check --decompressed --unsorted --fail-fast --include --exclude --max-depth --follow --files-from --null --jobs --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -429,7 +429,7 @@ _asyncfiles() {
             return 0
             ;;
         asyncfiles__subcmd__stats)
-            opts="-L -0 -j -q -v -h -V --json --include --exclude --max-depth --follow --files-from --null --jobs --quiet --verbose --help --version"
+            opts="-L -0 -j -q -v -h -V --json --fail-fast --include --exclude --max-depth --follow --files-from --null --jobs --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -70,6 +70,9 @@ complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l max-li
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -s L -l follow -d 'Follow symbolic links (by default they are skipped and reported)'
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -s 0 -l null -d 'The --files-from list is separated by NUL bytes, not newlines (as `find -print0` writes)'
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l fsync -d 'Sync each output file and its directory to disk before moving on (slower; for durability)'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l incremental -d 'Skip a file whose output exists with the input\'s modification time (a finished output has it), so that a rerun after an interruption does only what is left'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l force -d 'Convert every file, even with --incremental'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l fail-fast -d 'Stop taking new files after the first failure (files in flight are abandoned cleanly)'
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l trim -d 'Remove spaces and tabs at the end of each line'
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l drop-empty -d 'Drop lines that are empty (after the transforms before this one)'
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -s q -l quiet -d 'Print nothing but errors (no skip notes, no summary)'
@@ -84,6 +87,7 @@ complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -l files-fro
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -s j -l jobs -d 'Process at most N files at once [default: number of CPUs]' -r
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -l decompressed -d 'Hash the decoded content of compressed files (gzip, zstd, xz, bzip2 by content, brotli by a .br name), so that a.log and a.log.gz of the same text hash the same'
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -l unsorted -d 'Print each line as its file is done instead of sorted by path (for trees too large to hold their list of names in memory)'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -l fail-fast -d 'Stop taking new files after the first one that cannot be read'
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -s L -l follow -d 'Follow symbolic links (by default they are skipped and reported)'
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -s 0 -l null -d 'The --files-from list is separated by NUL bytes, not newlines (as `find -print0` writes)'
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -s q -l quiet -d 'Print nothing but errors (no skip notes, no summary)'
@@ -96,6 +100,7 @@ complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand stats" -l max-dept
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand stats" -l files-from -d 'Read the files to process from FILE (- for stdin), one path relative to IN per line' -r -F
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand stats" -s j -l jobs -d 'Process at most N files at once [default: number of CPUs]' -r
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand stats" -l json -d 'One JSON object per line: {"path":…,"lines":…,"bytes":…} per file, then the total'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand stats" -l fail-fast -d 'Stop taking new files after the first one that cannot be read'
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand stats" -s L -l follow -d 'Follow symbolic links (by default they are skipped and reported)'
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand stats" -s 0 -l null -d 'The --files-from list is separated by NUL bytes, not newlines (as `find -print0` writes)'
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand stats" -s q -l quiet -d 'Print nothing but errors (no skip notes, no summary)'

@@ -74,6 +74,9 @@ secret\:"The value of key=value or key\: value pairs whose key names a password,
 '-0[The --files-from list is separated by NUL bytes, not newlines (as \`find -print0\` writes)]' \
 '--null[The --files-from list is separated by NUL bytes, not newlines (as \`find -print0\` writes)]' \
 '--fsync[Sync each output file and its directory to disk before moving on (slower; for durability)]' \
+'--incremental[Skip a file whose output exists with the input'\''s modification time (a finished output has it), so that a rerun after an interruption does only what is left]' \
+'--force[Convert every file, even with --incremental]' \
+'--fail-fast[Stop taking new files after the first failure (files in flight are abandoned cleanly)]' \
 '*--trim[Remove spaces and tabs at the end of each line]' \
 '*--drop-empty[Drop lines that are empty (after the transforms before this one)]' \
 '(-v --verbose)-q[Print nothing but errors (no skip notes, no summary)]' \
@@ -100,6 +103,7 @@ _arguments "${_arguments_options[@]}" : \
 '--jobs=[Process at most N files at once \[default\: number of CPUs\]]:N:_default' \
 '--decompressed[Hash the decoded content of compressed files (gzip, zstd, xz, bzip2 by content, brotli by a .br name), so that a.log and a.log.gz of the same text hash the same]' \
 '(-c --check)--unsorted[Print each line as its file is done instead of sorted by path (for trees too large to hold their list of names in memory)]' \
+'--fail-fast[Stop taking new files after the first one that cannot be read]' \
 '-L[Follow symbolic links (by default they are skipped and reported)]' \
 '--follow[Follow symbolic links (by default they are skipped and reported)]' \
 '-0[The --files-from list is separated by NUL bytes, not newlines (as \`find -print0\` writes)]' \
@@ -124,6 +128,7 @@ _arguments "${_arguments_options[@]}" : \
 '-j+[Process at most N files at once \[default\: number of CPUs\]]:N:_default' \
 '--jobs=[Process at most N files at once \[default\: number of CPUs\]]:N:_default' \
 '--json[One JSON object per line\: {"path"\:…,"lines"\:…,"bytes"\:…} per file, then the total]' \
+'--fail-fast[Stop taking new files after the first one that cannot be read]' \
 '-L[Follow symbolic links (by default they are skipped and reported)]' \
 '--follow[Follow symbolic links (by default they are skipped and reported)]' \
 '-0[The --files-from list is separated by NUL bytes, not newlines (as \`find -print0\` writes)]' \

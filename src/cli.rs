@@ -130,6 +130,19 @@ pub struct ConvertArgs {
     #[arg(long)]
     pub fsync: bool,
 
+    /// Skip a file whose output exists with the input's modification time (a finished output
+    /// has it), so that a rerun after an interruption does only what is left
+    #[arg(long)]
+    pub incremental: bool,
+
+    /// Convert every file, even with --incremental
+    #[arg(long)]
+    pub force: bool,
+
+    /// Stop taking new files after the first failure (files in flight are abandoned cleanly)
+    #[arg(long)]
+    pub fail_fast: bool,
+
     /// Write a b3sum-format manifest of the outputs to FILE (paths relative to OUT, sorted),
     /// hashed as they are written; verify it with `cd OUT && asyncfiles hash --check FILE`
     #[arg(long, value_name = "FILE")]
@@ -161,6 +174,10 @@ pub struct HashArgs {
     #[arg(long, conflicts_with = "check")]
     pub unsorted: bool,
 
+    /// Stop taking new files after the first one that cannot be read
+    #[arg(long)]
+    pub fail_fast: bool,
+
     #[command(flatten)]
     pub walk: WalkArgs,
 
@@ -178,6 +195,10 @@ pub struct StatsArgs {
     /// One JSON object per line: {"path":…,"lines":…,"bytes":…} per file, then the total
     #[arg(long)]
     pub json: bool,
+
+    /// Stop taking new files after the first one that cannot be read
+    #[arg(long)]
+    pub fail_fast: bool,
 
     #[command(flatten)]
     pub walk: WalkArgs,

@@ -197,6 +197,10 @@ pub struct ConvertConfig {
     pub lines: Option<LineTransforms>,
     /// `--manifest`: where to write the b3sum manifest of the outputs.
     pub manifest: Option<PathBuf>,
+    /// `--incremental` (and no `--force`): skip outputs that are up to date.
+    pub incremental: bool,
+    /// `--fail-fast`.
+    pub fail_fast: bool,
     /// Input decoding and output encoding.
     pub codec: CodecConfig,
     /// Files in flight at once.
@@ -246,6 +250,8 @@ impl ConvertConfig {
             },
             lines,
             manifest: args.manifest,
+            incremental: args.incremental && !args.force,
+            fail_fast: args.fail_fast,
             codec,
             jobs: jobs(&args.pool),
             fsync: args.fsync,
@@ -283,6 +289,8 @@ pub struct DigestConfig {
     pub codec: CodecConfig,
     /// Files in flight at once.
     pub jobs: usize,
+    /// `--fail-fast`.
+    pub fail_fast: bool,
 }
 
 impl DigestConfig {
@@ -298,6 +306,7 @@ impl DigestConfig {
             args.decompressed,
         )?;
         config.unsorted = args.unsorted;
+        config.fail_fast = args.fail_fast;
         config.check = args.check;
         config.check_dirs = check_dirs;
         if config.check_dirs
@@ -320,6 +329,10 @@ impl DigestConfig {
             &args.pool,
             true,
         )
+        .map(|config| Self {
+            fail_fast: args.fail_fast,
+            ..config
+        })
     }
 
     fn new(
@@ -372,6 +385,7 @@ impl DigestConfig {
             check_dirs: false,
             codec,
             jobs: jobs(pool),
+            fail_fast: false,
         })
     }
 }

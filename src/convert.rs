@@ -67,10 +67,12 @@ pub async fn run(
         }
     };
     let (report_tx, report_rx) = mpsc::channel(REPORT_QUEUE);
+    // What stops taking new files: a signal, or (--fail-fast) the first failure.
+    let stop = interrupt.token().child_token();
     let reporter = Reporter::spawn(report_rx, report);
     let converter = Converter {
         config: config.clone(),
-        cancel: interrupt.token().clone(),
+        cancel: stop.clone(),
         outputs: OutputOptions {
             fsync: config.fsync,
             temps,
@@ -81,14 +83,7 @@ pub async fn run(
         Source::Dir(_) => config.jobs,
         Source::File(_) | Source::Stdin => 1,
     };
-    pipeline::run(
-        Arc::new(converter),
-        items,
-        lanes,
-        interrupt.token(),
-        &report_tx,
-    )
-    .await;
+    pipeline::run(Arc::new(converter), items, lanes, &stop, &report_tx).await;
     if let Some(failure) = walker.and_then(|walker| walker_failure(walker, &config.source)) {
         let _ = report_tx.send(vec![failure]).await;
     }
@@ -119,6 +114,20 @@ pub async fn run(
         }
         _ => code,
     }
+}
+
+/// Whether the output at `dest` is a finished output of this input: it exists with the input's
+/// modification time (set on every output when it is committed). Blocking.
+fn up_to_date(dest: &Option<PathBuf>, input: &SourceMeta) -> bool {
+    let Some(dest) = dest else { return false };
+    let Some(input_time) = input.modified else {
+        return false;
+    };
+    std::fs::metadata(dest)
+        .ok()
+        .filter(std::fs::Metadata::is_file)
+        .and_then(|meta| meta.modified().ok())
+        .is_some_and(|output_time| output_time == input_time)
 }
 
 /// Writes the `--manifest` of a run: one b3sum line per output written, paths relative to OUT,
@@ -296,6 +305,8 @@ fn output_for(dest: &Dest, rel: Option<&Path>) -> Output {
 enum FileError {
     /// The run was interrupted.
     Cancelled,
+    /// `--incremental`: the output is already there.
+    UpToDate,
     /// Standard output was closed by its reader.
     BrokenPipe,
     /// The file failed; the chain says why.
@@ -355,6 +366,10 @@ impl Work for Converter {
         }
     }
 
+    fn halts(&self, outcome: &FileReport) -> bool {
+        self.config.fail_fast && matches!(outcome.outcome, Outcome::Failed(_))
+    }
+
     fn crashed(&self, label: String, cause: &str) -> FileReport {
         FileReport {
             path: label.into(),
@@ -406,6 +421,7 @@ impl FileJob {
         let (outcome, written) = match converted {
             Ok((stats, written)) => (Outcome::Done(stats), written),
             Err(FileError::Cancelled) => (Outcome::Cancelled, None),
+            Err(FileError::UpToDate) => (Outcome::Skipped(crate::walk::SkipReason::UpToDate), None),
             Err(FileError::BrokenPipe) => (Outcome::BrokenPipe, None),
             Err(FileError::Failed(error)) => (Outcome::Failed(error), None),
         };
@@ -567,20 +583,18 @@ impl FileJob {
         let (source, meta, plan) = match &task.input {
             Input::Path(path) => {
                 let (file, meta) = open_source(path)?;
+                if self.config.incremental && up_to_date(&self.destination(task), &meta) {
+                    return Err(FileError::UpToDate);
+                }
                 let source = Opened::read_first_chunk(file, meta.len)?;
                 let detected = codec.detect(source.prefix(), path.file_name());
                 (source, meta, Some(codec.plan(detected, self.transforms())))
             }
             Input::Stdin => (Opened::Stdin, SourceMeta::for_stdin(), None),
         };
-        let temp = match &task.output {
-            Output::File { path, rename: true } => {
-                let name = path.file_name().unwrap_or_default();
-                let dest = path.with_file_name(codec.output_name(name));
-                Some(TempFile::create(&dest, meta.mode, &self.outputs)?)
-            }
-            Output::File { path, .. } => Some(TempFile::create(path, meta.mode, &self.outputs)?),
-            Output::Stdout => None,
+        let temp = match self.destination(task) {
+            Some(dest) => Some(TempFile::create(&dest, meta.mode, &self.outputs)?),
+            None => None,
         };
         if let Some(stall) = self.config.test_stall {
             std::thread::sleep(stall); // test seam: a hung file system (see config)
@@ -605,6 +619,19 @@ impl FileJob {
                 plan,
                 temp,
             })),
+        }
+    }
+
+    /// The final path of a task's output (`None` for stdout): named after the input's name when
+    /// the name is ours to choose.
+    fn destination(&self, task: &Task) -> Option<PathBuf> {
+        match &task.output {
+            Output::File { path, rename: true } => {
+                let name = path.file_name().unwrap_or_default();
+                Some(path.with_file_name(self.config.codec.output_name(name)))
+            }
+            Output::File { path, .. } => Some(path.clone()),
+            Output::Stdout => None,
         }
     }
 

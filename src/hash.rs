@@ -151,6 +151,7 @@ impl From<anyhow::Error> for Failure {
 /// The per-file job of `hash` and `stats`.
 struct Digester {
     kind: DigestKind,
+    fail_fast: bool,
     decompressed: bool,
     codec: CodecConfig,
     cancel: CancellationToken,
@@ -382,6 +383,10 @@ impl Work for Digester {
         }
     }
 
+    fn halts(&self, outcome: &DigestReport) -> bool {
+        self.fail_fast && matches!(outcome.outcome, DigestOutcome::Failed(_))
+    }
+
     fn crashed(&self, label: String, cause: &str) -> DigestReport {
         DigestReport {
             path: label.into(),
@@ -395,16 +400,17 @@ impl Work for Digester {
 fn start_pool(
     config: &Arc<DigestConfig>,
     items: impl Stream<Item = DigestItem> + Unpin + Send + 'static,
-    interrupt: &Interrupt,
+    stop: &CancellationToken,
 ) -> mpsc::Receiver<Vec<DigestReport>> {
     let (tx, rx) = mpsc::channel(RESULT_QUEUE);
     let digester = Arc::new(Digester {
         kind: config.kind,
+        fail_fast: config.fail_fast,
         decompressed: config.decompressed,
         codec: config.codec,
-        cancel: interrupt.token().clone(),
+        cancel: stop.clone(),
     });
-    let (jobs, cancel) = (config.jobs, interrupt.token().clone());
+    let (jobs, cancel) = (config.jobs, stop.clone());
     tokio::spawn(async move {
         pipeline::run(digester, items, jobs, &cancel, &tx).await;
     });
@@ -582,7 +588,9 @@ async fn list(
             return ExitCode::Fatal;
         }
     };
-    let mut results = start_pool(config, items, interrupt);
+    // What stops taking new files: a signal, or (--fail-fast) the first failure.
+    let stop = interrupt.token().child_token();
+    let mut results = start_pool(config, items, &stop);
     let mut tally = Tally::default();
     let mut held: Vec<(PathBuf, Digest)> = Vec::new();
     let mut out = Output::default();
@@ -873,7 +881,8 @@ async fn check(
             path: entry.path.clone(),
         })
         .collect::<Vec<_>>();
-    let mut results = start_pool(config, tokio_stream::iter(items), interrupt);
+    let stop = interrupt.token().child_token();
+    let mut results = start_pool(config, tokio_stream::iter(items), &stop);
     let mut verdicts: Vec<Option<String>> = vec![None; entries.len()];
     let mut all_ok = new.is_empty() && !walk_failed;
     while let Some(batch) = results.recv().await {
@@ -901,6 +910,9 @@ async fn check(
                 DigestOutcome::Cancelled => continue,
             };
             all_ok &= ok;
+            if config.fail_fast && !ok {
+                stop.cancel(); // a mismatch is a failure too
+            }
             if !(ok && quiet) {
                 verdicts[index] = Some(format!("{}: {verdict}\n", entry.shown));
             }
@@ -1001,6 +1013,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let digester = Digester {
             kind: DigestKind::Hash,
+            fail_fast: false,
             decompressed: false,
             codec: CodecConfig::new(codec::Decoding::Auto, None, true, None).unwrap(),
             cancel: CancellationToken::new(),

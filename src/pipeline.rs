@@ -51,6 +51,11 @@ pub trait Work: Send + Sync + 'static {
 
     /// The outcome reported for an item whose work panicked (`cause` is the panic message).
     fn crashed(&self, label: String, cause: &str) -> Self::Outcome;
+
+    /// Whether this outcome stops the run: no new item is taken (`--fail-fast`).
+    fn halts(&self, _outcome: &Self::Outcome) -> bool {
+        false
+    }
 }
 
 /// Where [`Work::start`] left an item.
@@ -128,6 +133,9 @@ where
         let mut pending = Pending::default();
         while let Some(item) = self.next(&mut pending) {
             let outcome = self.complete(item, &mut pending);
+            if self.work.halts(&outcome) {
+                self.cancel.cancel();
+            }
             if pending.push(outcome) && !self.send(pending.take()) {
                 return;
             }

@@ -302,6 +302,13 @@ fn describe(report: &FileReport, options: ReportOptions, verbose: bool) -> Optio
                 None => format!("{}: {counts}", path()),
             }))
         }
+        // A rerun may skip most of a tree: those notes only with -v.
+        Outcome::Skipped(SkipReason::UpToDate) if verbose => Some(Line::Info(format!(
+            "{}: skipped: {}",
+            path(),
+            SkipReason::UpToDate
+        ))),
+        Outcome::Skipped(SkipReason::UpToDate) => None,
         Outcome::Skipped(reason) if !options.quiet => Some(Line::Message(format!(
             "asyncfiles: {}: skipped: {reason}",
             path()

@@ -58,6 +58,8 @@ pub enum SkipReason {
     Filtered,
     /// A followed link whose target is in the output directory.
     IntoOutput,
+    /// `--incremental`: the output exists with the input's modification time.
+    UpToDate,
 }
 
 impl std::fmt::Display for SkipReason {
@@ -70,6 +72,7 @@ impl std::fmt::Display for SkipReason {
             SkipReason::Directory => "directory (--files-from lists files)",
             SkipReason::Filtered => "ruled out by --include, --exclude or --max-depth",
             SkipReason::IntoOutput => "symbolic link into the output directory",
+            SkipReason::UpToDate => "output up to date (--incremental)",
         })
     }
 }

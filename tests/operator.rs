@@ -1,0 +1,165 @@
+//! Operator options: `--incremental` (and `--force`) reruns, resuming after Ctrl-C, and
+//! `--fail-fast`.
+
+mod common;
+
+use std::fs;
+use std::process::Stdio;
+use std::time::Duration;
+
+use common::{DELAY_ENV, TestEnv, generated_tree, send_signal, tree, wait_until};
+
+/// The summary line without its timing part.
+fn summary(run: &common::Run) -> String {
+    let last = run.stderr.lines().last().unwrap_or_default();
+    last[..last.rfind("; ").unwrap_or(last.len())].to_string()
+}
+
+#[test]
+fn incremental_reruns_skip_finished_outputs_and_force_redoes_them() {
+    let env = TestEnv::new();
+    env.write("in/a.log", "a\n");
+    env.write("in/sub/b.log", "b\n");
+    env.write("in/c.log", "c\n");
+    env.run(&["convert", "in", "out"]).assert_code(0);
+
+    let rerun = env.run(&["convert", "--incremental", "in", "out"]);
+    rerun.assert_code(0);
+    // Up-to-date files are counted, not listed one by one.
+    assert_eq!(rerun.stderr.lines().count(), 1, "{}", rerun.stderr);
+    assert_eq!(
+        summary(&rerun),
+        "convert: 0 done, 3 skipped, 0 failed; 0 B in, 0 B out"
+    );
+
+    // A changed input (new content, new modification time) is converted again.
+    std::thread::sleep(Duration::from_millis(20));
+    env.write("in/c.log", "c changed\n");
+    let changed = env.run(&["convert", "--incremental", "in", "out"]);
+    changed.assert_code(0);
+    assert_eq!(
+        summary(&changed),
+        "convert: 1 done, 2 skipped, 0 failed; 10 B in, 10 B out"
+    );
+    assert_eq!(env.read("out/c.log"), b"c changed\n");
+
+    // -v names the skipped files.
+    let verbose = env.run(&["-v", "convert", "--incremental", "in", "out"]);
+    assert!(
+        verbose
+            .stderr
+            .contains("in/a.log: skipped: output up to date (--incremental)"),
+        "{}",
+        verbose.stderr
+    );
+
+    let forced = env.run(&["convert", "--incremental", "--force", "in", "out"]);
+    forced.assert_code(0);
+    assert_eq!(
+        summary(&forced),
+        "convert: 3 done, 0 skipped, 0 failed; 14 B in, 14 B out"
+    );
+}
+
+#[test]
+fn an_interrupted_run_resumes_with_incremental() {
+    let env = TestEnv::new();
+    generated_tree(&env.path("in"), 120, 64 * 1024);
+    let child = env
+        .command(&["convert", "--jobs", "2", "in", "out"])
+        .env(DELAY_ENV, "20")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let finished = || {
+        tree(&env.path("out"))
+            .keys()
+            .filter(|p| !p.to_string_lossy().ends_with(".asyncfiles-tmp"))
+            .count()
+    };
+    wait_until(Duration::from_secs(20), "first outputs", || finished() >= 4);
+    send_signal(&child, libc::SIGINT);
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(130));
+    let done_before = finished();
+    assert!((4..120).contains(&done_before), "{done_before} outputs");
+
+    let resumed = env.run(&["convert", "--incremental", "in", "out"]);
+    resumed.assert_code(0);
+    let rest = 120 - done_before;
+    assert!(
+        summary(&resumed).starts_with(&format!(
+            "convert: {rest} done, {done_before} skipped, 0 failed;"
+        )),
+        "{}",
+        resumed.stderr
+    );
+    assert_eq!(env.tree("out"), env.tree("in"));
+}
+
+#[test]
+fn fail_fast_stops_taking_files_after_the_first_failure() {
+    let env = TestEnv::new();
+    let gz = {
+        let mut child = std::process::Command::new("gzip")
+            .arg("-c")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("gzip is needed for these tests (.ci/run installs it)");
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(&b"x\n".repeat(1000))
+            .unwrap();
+        child.wait_with_output().unwrap().stdout
+    };
+    env.write("in/1-bad.log.gz", &gz[..gz.len() / 2]);
+    for name in ["2.log", "3.log", "4.log"] {
+        env.write(&format!("in/{name}"), "fine\n");
+    }
+    fs::write(env.path("list"), "1-bad.log.gz\n2.log\n3.log\n4.log\n").unwrap();
+    let run = env.run(&[
+        "convert",
+        "-j",
+        "1",
+        "--fail-fast",
+        "--to",
+        "none",
+        "--files-from",
+        "list",
+        "in",
+        "out",
+    ]);
+    run.assert_code(1);
+    assert!(
+        run.stderr
+            .starts_with("asyncfiles: in/1-bad.log.gz: truncated gzip stream\n"),
+        "{}",
+        run.stderr
+    );
+    // The failure stopped the run before most of the list (a file already taken may finish).
+    let written = tree(&env.path("out")).len();
+    assert!(written <= 1, "{written} outputs after --fail-fast");
+    assert!(env.temp_files().is_empty());
+
+    // Without it, the others are converted.
+    env.run(&[
+        "-q",
+        "convert",
+        "-j",
+        "1",
+        "--to",
+        "none",
+        "--files-from",
+        "list",
+        "in",
+        "all",
+    ])
+    .assert_code(1);
+    assert_eq!(tree(&env.path("all")).len(), 3);
+}
