@@ -55,6 +55,8 @@ set edit:completion:arg-completer[asyncfiles] = {|@words|
             cand -0 'The --files-from list is separated by NUL bytes, not newlines (as `find -print0` writes)'
             cand --null 'The --files-from list is separated by NUL bytes, not newlines (as `find -print0` writes)'
             cand --fsync 'Sync each output file and its directory to disk before moving on (slower; for durability)'
+            cand -n 'Print what would be written (IN -> OUT, on stdout) and what skipped, and why; write nothing, create no directory'
+            cand --dry-run 'Print what would be written (IN -> OUT, on stdout) and what skipped, and why; write nothing, create no directory'
             cand --incremental 'Skip a file whose output exists with the input''s modification time (a finished output has it), so that a rerun after an interruption does only what is left'
             cand --force 'Convert every file, even with --incremental'
             cand --fail-fast 'Stop taking new files after the first failure (files in flight are abandoned cleanly)'

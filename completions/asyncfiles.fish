@@ -70,6 +70,7 @@ complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l max-li
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -s L -l follow -d 'Follow symbolic links (by default they are skipped and reported)'
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -s 0 -l null -d 'The --files-from list is separated by NUL bytes, not newlines (as `find -print0` writes)'
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l fsync -d 'Sync each output file and its directory to disk before moving on (slower; for durability)'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -s n -l dry-run -d 'Print what would be written (IN -> OUT, on stdout) and what skipped, and why; write nothing, create no directory'
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l incremental -d 'Skip a file whose output exists with the input\'s modification time (a finished output has it), so that a rerun after an interruption does only what is left'
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l force -d 'Convert every file, even with --incremental'
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l fail-fast -d 'Stop taking new files after the first failure (files in flight are abandoned cleanly)'

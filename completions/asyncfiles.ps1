@@ -59,6 +59,8 @@ Register-ArgumentCompleter -Native -CommandName 'asyncfiles' -ScriptBlock {
             [CompletionResult]::new('-0', '-0', [CompletionResultType]::ParameterName, 'The --files-from list is separated by NUL bytes, not newlines (as `find -print0` writes)')
             [CompletionResult]::new('--null', '--null', [CompletionResultType]::ParameterName, 'The --files-from list is separated by NUL bytes, not newlines (as `find -print0` writes)')
             [CompletionResult]::new('--fsync', '--fsync', [CompletionResultType]::ParameterName, 'Sync each output file and its directory to disk before moving on (slower; for durability)')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Print what would be written (IN -> OUT, on stdout) and what skipped, and why; write nothing, create no directory')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print what would be written (IN -> OUT, on stdout) and what skipped, and why; write nothing, create no directory')
             [CompletionResult]::new('--incremental', '--incremental', [CompletionResultType]::ParameterName, 'Skip a file whose output exists with the input''s modification time (a finished output has it), so that a rerun after an interruption does only what is left')
             [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Convert every file, even with --incremental')
             [CompletionResult]::new('--fail-fast', '--fail-fast', [CompletionResultType]::ParameterName, 'Stop taking new files after the first failure (files in flight are abandoned cleanly)')

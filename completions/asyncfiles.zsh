@@ -74,6 +74,8 @@ secret\:"The value of key=value or key\: value pairs whose key names a password,
 '-0[The --files-from list is separated by NUL bytes, not newlines (as \`find -print0\` writes)]' \
 '--null[The --files-from list is separated by NUL bytes, not newlines (as \`find -print0\` writes)]' \
 '--fsync[Sync each output file and its directory to disk before moving on (slower; for durability)]' \
+'-n[Print what would be written (IN -> OUT, on stdout) and what skipped, and why; write nothing, create no directory]' \
+'--dry-run[Print what would be written (IN -> OUT, on stdout) and what skipped, and why; write nothing, create no directory]' \
 '--incremental[Skip a file whose output exists with the input'\''s modification time (a finished output has it), so that a rerun after an interruption does only what is left]' \
 '--force[Convert every file, even with --incremental]' \
 '--fail-fast[Stop taking new files after the first failure (files in flight are abandoned cleanly)]' \

@@ -130,6 +130,11 @@ pub struct ConvertArgs {
     #[arg(long)]
     pub fsync: bool,
 
+    /// Print what would be written (IN -> OUT, on stdout) and what skipped, and why; write
+    /// nothing, create no directory
+    #[arg(short = 'n', long)]
+    pub dry_run: bool,
+
     /// Skip a file whose output exists with the input's modification time (a finished output
     /// has it), so that a rerun after an interruption does only what is left
     #[arg(long)]

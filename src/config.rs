@@ -201,6 +201,8 @@ pub struct ConvertConfig {
     pub incremental: bool,
     /// `--fail-fast`.
     pub fail_fast: bool,
+    /// `--dry-run`: decide, print, write nothing.
+    pub dry_run: bool,
     /// Input decoding and output encoding.
     pub codec: CodecConfig,
     /// Files in flight at once.
@@ -252,6 +254,7 @@ impl ConvertConfig {
             manifest: args.manifest,
             incremental: args.incremental && !args.force,
             fail_fast: args.fail_fast,
+            dry_run: args.dry_run,
             codec,
             jobs: jobs(&args.pool),
             fsync: args.fsync,

@@ -51,7 +51,7 @@ pub async fn run(
     temps: TempRegistry,
     report: ReportOptions,
 ) -> ExitCode {
-    if let Dest::Dir(dir) = &config.dest {
+    if let (Dest::Dir(dir), false) = (&config.dest, config.dry_run) {
         if let Err(error) = tokio::fs::create_dir_all(dir).await {
             eprintln!("asyncfiles: {}: {error}", dir.display());
             return ExitCode::Fatal;
@@ -92,7 +92,7 @@ pub async fn run(
     let summary = reporter.finish(signal.is_some()).await;
     let code = summary.exit_code(signal);
     match (&config.manifest, signal) {
-        (Some(manifest), None) => {
+        (Some(manifest), None) if !config.dry_run => {
             let written = write_manifest(
                 manifest.clone(),
                 &config.dest,
@@ -349,6 +349,9 @@ impl Work for Converter {
             cancel: self.cancel.clone(),
             outputs: self.outputs.clone(),
         };
+        if self.config.dry_run {
+            return Step::Done(job.plan(task));
+        }
         match job.open(&task) {
             Ok(Opening::Stream(opened)) => Step::Stream(Box::pin(async move {
                 let converted = job.process(&task, job.streaming(opened)).await;
@@ -619,6 +622,31 @@ impl FileJob {
                 plan,
                 temp,
             })),
+        }
+    }
+
+    /// `--dry-run`: what would become of `task`, without opening it. Blocking (one `stat`, two
+    /// with `--incremental`).
+    fn plan(&self, task: Task) -> FileReport {
+        let destination = self.destination(&task);
+        let outcome = match &task.input {
+            Input::Path(path) => match std::fs::metadata(path) {
+                Err(error) => Outcome::Failed(anyhow::Error::new(error).context("cannot open")),
+                Ok(meta) if !meta.is_file() => Outcome::Failed(anyhow!("not a regular file")),
+                Ok(meta)
+                    if self.config.incremental
+                        && up_to_date(&destination, &SourceMeta::from_metadata(&meta)) =>
+                {
+                    Outcome::Skipped(crate::walk::SkipReason::UpToDate)
+                }
+                Ok(_) => Outcome::Planned,
+            },
+            Input::Stdin => Outcome::Planned,
+        };
+        FileReport {
+            path: task.display,
+            output: destination,
+            outcome,
         }
     }
 

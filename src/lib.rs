@@ -44,7 +44,14 @@ pub fn run(cli: Cli) -> ExitCode {
     };
     match cli.command {
         Command::Convert(args) => match ConvertConfig::from_args(*args) {
-            Ok(config) => run_convert(config, report("convert")),
+            Ok(config) => {
+                let command = if config.dry_run {
+                    "convert --dry-run"
+                } else {
+                    "convert"
+                };
+                run_convert(config, report(command))
+            }
             Err(error) => fatal(&error),
         },
         Command::Hash(args) => match config::DigestConfig::for_hash(args) {

@@ -62,6 +62,8 @@ pub enum Outcome {
     Cancelled,
     /// Standard output was closed by its reader (`| head`): the run ends quietly.
     BrokenPipe,
+    /// `--dry-run`: would be written to the report's output.
+    Planned,
 }
 
 /// One file's outcome, sent from a worker to the reporter.
@@ -93,6 +95,8 @@ pub struct Summary {
     pub skipped: u64,
     /// Files that failed.
     pub failed: u64,
+    /// Files a dry run would write.
+    pub planned: u64,
     /// Files abandoned by an interruption.
     pub cancelled: u64,
     /// Standard output was closed by its reader.
@@ -122,6 +126,17 @@ impl Summary {
     /// The closing line, e.g. `convert: 12 done, 1 skipped, 0 failed; 3.1 MB in, 3.1 MB out; 0.02 s, 155.0 MB/s`.
     pub fn line(&self, command: &str, elapsed: Duration, interrupted: bool) -> String {
         let mut line = String::new();
+        if self.planned > 0 || command.ends_with("--dry-run") {
+            let _ = write!(
+                line,
+                "{command}{}: {} would be written, {} skipped, {} failed",
+                if interrupted { " interrupted" } else { "" },
+                self.planned,
+                self.skipped,
+                self.failed,
+            );
+            return line;
+        }
         let _ = write!(
             line,
             "{command}{}: {} done, {} skipped, {} failed; {} in, {} out; ",
@@ -163,6 +178,7 @@ impl Summary {
             Outcome::Skipped(_) => self.skipped += 1,
             Outcome::Failed(_) => self.failed += 1,
             Outcome::Cancelled => self.cancelled += 1,
+            Outcome::Planned => self.planned += 1,
             Outcome::BrokenPipe => self.broken_pipe = true,
         }
     }
@@ -248,6 +264,8 @@ impl Reporter {
 enum Line {
     Message(String),
     Info(String),
+    /// For standard output (`--dry-run`'s plan).
+    Stdout(String),
 }
 
 /// Most lines written in one trip to the blocking pool.
@@ -314,6 +332,13 @@ fn describe(report: &FileReport, options: ReportOptions, verbose: bool) -> Optio
             path()
         ))),
         Outcome::Failed(error) => Some(Line::Message(format!("asyncfiles: {}: {error:#}", path()))),
+        Outcome::Planned => {
+            let output = report
+                .output
+                .as_deref()
+                .map_or_else(|| "-".into(), escape_path);
+            Some(Line::Stdout(format!("{} -> {output}", path())))
+        }
         _ => None,
     }
 }
@@ -325,14 +350,19 @@ async fn write_lines(lines: Vec<Line>) {
     }
     let _ = tokio::task::spawn_blocking(move || {
         let mut stderr = io::stderr().lock();
+        let mut stdout = io::stdout().lock();
         for line in lines {
             match line {
                 Line::Message(text) => {
                     let _ = writeln!(stderr, "{text}");
                 }
                 Line::Info(text) => tracing::info!("{text}"),
+                Line::Stdout(text) => {
+                    let _ = writeln!(stdout, "{text}");
+                }
             }
         }
+        let _ = stdout.flush();
     })
     .await;
 }

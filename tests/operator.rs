@@ -1,5 +1,5 @@
-//! Operator options: `--incremental` (and `--force`) reruns, resuming after Ctrl-C, and
-//! `--fail-fast`.
+//! Operator options: `--dry-run`, `--incremental` (and `--force`) reruns, resuming after Ctrl-C,
+//! and `--fail-fast`.
 
 mod common;
 
@@ -162,4 +162,48 @@ fn fail_fast_stops_taking_files_after_the_first_failure() {
     ])
     .assert_code(1);
     assert_eq!(tree(&env.path("all")).len(), 3);
+}
+
+#[test]
+fn dry_run_prints_the_plan_and_writes_nothing() {
+    let env = TestEnv::new();
+    env.write("in/a.log", "a\n");
+    env.write("in/sub/b.log", "b\n");
+    std::os::unix::fs::symlink("a.log", env.path("in/link.log")).unwrap();
+    let run = env.run(&[
+        "convert",
+        "-n",
+        "--to",
+        "gz",
+        "--manifest",
+        "m.b3",
+        "in",
+        "out",
+    ]);
+    run.assert_code(0);
+    // Lines come as lanes finish: compare them as a set.
+    let mut plan: Vec<&str> = std::str::from_utf8(&run.stdout).unwrap().lines().collect();
+    plan.sort_unstable();
+    assert_eq!(
+        plan,
+        [
+            "in/a.log -> out/a.log.gz",
+            "in/sub/b.log -> out/sub/b.log.gz"
+        ]
+    );
+    run.assert_stderr(&[
+        "asyncfiles: in/link.log: skipped: symbolic link (use -L to follow)",
+        "convert --dry-run: 2 would be written, 1 skipped, 0 failed",
+    ]);
+    assert!(!env.path("out").exists(), "no output directory");
+    assert!(!env.path("m.b3").exists(), "no manifest");
+
+    // With --incremental it tells what a rerun would skip.
+    env.run(&["-q", "convert", "in", "done"]).assert_code(0);
+    env.write("in/c.log", "c\n");
+    let rerun = env.run(&["-q", "convert", "-n", "--incremental", "in", "done"]);
+    rerun
+        .assert_code(0)
+        .assert_stdout(b"in/c.log -> done/c.log\n");
+    assert!(!env.path("done/c.log").exists());
 }
