@@ -43,6 +43,7 @@ set edit:completion:arg-completer[asyncfiles] = {|@words|
             cand --level 'Compression level on the format''s own scale: gz 1-9 (default 6), zst 1-19 (3), xz 0-9 (6), bz2 1-9 (9), br 0-11 (11)'
             cand -j 'Process at most N files at once [default: number of CPUs]'
             cand --jobs 'Process at most N files at once [default: number of CPUs]'
+            cand --timeout 'Fail a file (standard input included) that takes longer than DURATION (e.g. 500ms, 30s, 5m, 1h); its temp output is removed and the run goes on'
             cand --manifest 'Write a b3sum-format manifest of the outputs to FILE (paths relative to OUT, sorted), hashed as they are written; verify it with `cd OUT && asyncfiles hash --check FILE`'
             cand --grep 'Keep only lines matching RE (regex::bytes syntax, Unicode off unless (?u); repeatable)'
             cand --grep-v 'Drop lines matching RE (repeatable)'

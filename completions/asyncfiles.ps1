@@ -47,6 +47,7 @@ Register-ArgumentCompleter -Native -CommandName 'asyncfiles' -ScriptBlock {
             [CompletionResult]::new('--level', '--level', [CompletionResultType]::ParameterName, 'Compression level on the format''s own scale: gz 1-9 (default 6), zst 1-19 (3), xz 0-9 (6), bz2 1-9 (9), br 0-11 (11)')
             [CompletionResult]::new('-j', '-j', [CompletionResultType]::ParameterName, 'Process at most N files at once [default: number of CPUs]')
             [CompletionResult]::new('--jobs', '--jobs', [CompletionResultType]::ParameterName, 'Process at most N files at once [default: number of CPUs]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Fail a file (standard input included) that takes longer than DURATION (e.g. 500ms, 30s, 5m, 1h); its temp output is removed and the run goes on')
             [CompletionResult]::new('--manifest', '--manifest', [CompletionResultType]::ParameterName, 'Write a b3sum-format manifest of the outputs to FILE (paths relative to OUT, sorted), hashed as they are written; verify it with `cd OUT && asyncfiles hash --check FILE`')
             [CompletionResult]::new('--grep', '--grep', [CompletionResultType]::ParameterName, 'Keep only lines matching RE (regex::bytes syntax, Unicode off unless (?u); repeatable)')
             [CompletionResult]::new('--grep-v', '--grep-v', [CompletionResultType]::ParameterName, 'Drop lines matching RE (repeatable)')

@@ -58,6 +58,7 @@ br\:"brotli"))' \
 '--level=[Compression level on the format'\''s own scale\: gz 1-9 (default 6), zst 1-19 (3), xz 0-9 (6), bz2 1-9 (9), br 0-11 (11)]:N:_default' \
 '-j+[Process at most N files at once \[default\: number of CPUs\]]:N:_default' \
 '--jobs=[Process at most N files at once \[default\: number of CPUs\]]:N:_default' \
+'--timeout=[Fail a file (standard input included) that takes longer than DURATION (e.g. 500ms, 30s, 5m, 1h); its temp output is removed and the run goes on]:DURATION:_default' \
 '--manifest=[Write a b3sum-format manifest of the outputs to FILE (paths relative to OUT, sorted), hashed as they are written; verify it with \`cd OUT && asyncfiles hash --check FILE\`]:FILE:_files' \
 '*--grep=[Keep only lines matching RE (regex\:\:bytes syntax, Unicode off unless (?u); repeatable)]:RE:_default' \
 '*--grep-v=[Drop lines matching RE (repeatable)]:RE:_default' \

@@ -148,6 +148,11 @@ pub struct ConvertArgs {
     #[arg(long)]
     pub fail_fast: bool,
 
+    /// Fail a file (standard input included) that takes longer than DURATION (e.g. 500ms, 30s,
+    /// 5m, 1h); its temp output is removed and the run goes on
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub timeout: Option<std::time::Duration>,
+
     /// Write a b3sum-format manifest of the outputs to FILE (paths relative to OUT, sorted),
     /// hashed as they are written; verify it with `cd OUT && asyncfiles hash --check FILE`
     #[arg(long, value_name = "FILE")]
@@ -311,6 +316,38 @@ fn parse_size(text: &str) -> Result<u64, String> {
         Some(0) | None => Err(format!("{text:?} is not a size from 1 byte to 16 EiB")),
         Some(bytes) => Ok(bytes),
     }
+}
+
+/// A duration: a number followed by ms, s, m or h (`500ms`, `30s`, `5m`, `1h`).
+pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let text = text.trim();
+    let digits = text.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    let unit = &text[digits.len()..];
+    let number: u64 = digits
+        .parse()
+        .map_err(|_| format!("{text:?} is not a duration (use e.g. 500ms, 30s, 5m, 1h)"))?;
+    let millis = match unit {
+        "ms" => Some(number),
+        "s" => number.checked_mul(1_000),
+        "m" => number.checked_mul(60_000),
+        "h" => number.checked_mul(3_600_000),
+        _ => return Err(format!("{text:?} needs a unit: ms, s, m or h")),
+    };
+    match millis {
+        Some(0) | None => Err(format!("{text:?} is not a duration above zero")),
+        Some(millis) => Ok(std::time::Duration::from_millis(millis)),
+    }
+}
+
+/// Writes a duration the way it is given on the command line (`500ms`, `30s`, `5m`, `1h`).
+pub fn format_duration(duration: std::time::Duration) -> String {
+    let millis = duration.as_millis();
+    for (unit, size) in [("h", 3_600_000), ("m", 60_000), ("s", 1_000)] {
+        if millis >= size && millis % size == 0 {
+            return format!("{}{unit}", millis / size);
+        }
+    }
+    format!("{millis}ms")
 }
 
 /// Parses the process's command line, exiting with clap's message and code 2 on a usage error.
@@ -533,6 +570,17 @@ mod tests {
             ]
         );
         assert_eq!(line_args(&[]), []);
+    }
+
+    #[test]
+    fn durations_take_units_and_print_back() {
+        for text in ["500ms", "30s", "5m", "1h"] {
+            assert_eq!(format_duration(parse_duration(text).unwrap()), text);
+        }
+        assert_eq!(format_duration(parse_duration("1500ms").unwrap()), "1500ms");
+        for bad in ["30", "0s", "x", "5d"] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

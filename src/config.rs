@@ -203,6 +203,8 @@ pub struct ConvertConfig {
     pub fail_fast: bool,
     /// `--dry-run`: decide, print, write nothing.
     pub dry_run: bool,
+    /// `--timeout`: longest one file may take.
+    pub timeout: Option<Duration>,
     /// Input decoding and output encoding.
     pub codec: CodecConfig,
     /// Files in flight at once.
@@ -255,6 +257,7 @@ impl ConvertConfig {
             incremental: args.incremental && !args.force,
             fail_fast: args.fail_fast,
             dry_run: args.dry_run,
+            timeout: args.timeout,
             codec,
             jobs: jobs(&args.pool),
             fsync: args.fsync,

@@ -354,7 +354,9 @@ impl Work for Converter {
         }
         match job.open(&task) {
             Ok(Opening::Stream(opened)) => Step::Stream(Box::pin(async move {
-                let converted = job.process(&task, job.streaming(opened)).await;
+                let converted = job
+                    .within_timeout(job.process(&task, job.streaming(opened)))
+                    .await;
                 FileJob::report(task, converted)
             })),
             Ok(Opening::Finished(converted)) => Step::Done(FileJob::report(task, converted)),
@@ -613,7 +615,8 @@ impl FileJob {
                 // Every read and write below completes at once (memory in, blocking file out),
                 // so the future never waits on I/O; `block_on` still lets cancellation and the
                 // test delay use the runtime's timers and wake-ups.
-                let converted = Handle::current().block_on(self.process(task, open));
+                let converted =
+                    Handle::current().block_on(self.within_timeout(self.process(task, open)));
                 Ok(Opening::Finished(converted))
             }
             (source, temp) => Ok(Opening::Stream(OpenedParts {
@@ -623,6 +626,23 @@ impl FileJob {
                 temp,
             })),
         }
+    }
+
+    /// Runs a file's conversion under `--timeout`, if set. A conversion cut short drops its
+    /// output, whose guard removes the temp file.
+    async fn within_timeout(
+        &self,
+        conversion: impl Future<Output = Result<Converted, FileError>>,
+    ) -> Result<Converted, FileError> {
+        let Some(limit) = self.config.timeout else {
+            return conversion.await;
+        };
+        tokio::time::timeout(limit, conversion)
+            .await
+            .unwrap_or_else(|_| {
+                let limit = crate::cli::format_duration(limit);
+                Err(FileError::Failed(anyhow!("timed out after {limit}")))
+            })
     }
 
     /// `--dry-run`: what would become of `task`, without opening it. Blocking (one `stat`, two

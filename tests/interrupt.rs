@@ -131,13 +131,7 @@ fn sigterm_cleans_up_like_ctrl_c_and_exits_143() {
 #[test]
 fn ctrl_c_while_stdin_never_ends_exits_130_without_output() {
     let env = TestEnv::new();
-    let mut child = env
-        .command(&["convert", "-", "out.log"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = env.spawn_piped(&["convert", "-", "out.log"]);
     let mut stdin = child.stdin.take().unwrap();
     std::io::Write::write_all(&mut stdin, b"partial line that never ends").unwrap();
     wait_until(Duration::from_secs(10), "the temp file", || {

@@ -207,3 +207,53 @@ fn dry_run_prints_the_plan_and_writes_nothing() {
         .assert_stdout(b"in/c.log -> done/c.log\n");
     assert!(!env.path("done/c.log").exists());
 }
+
+#[test]
+fn a_timeout_fails_an_input_that_never_ends() {
+    let env = TestEnv::new();
+    let mut child = env.spawn_piped(&["convert", "--timeout", "300ms", "-", "out.log"]);
+    // Some bytes, then a pipe that stays open and silent.
+    let mut stdin = child.stdin.take().unwrap();
+    std::io::Write::write_all(&mut stdin, b"partial line").unwrap();
+    let output = child.wait_with_output().unwrap();
+    drop(stdin);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.starts_with("asyncfiles: -: timed out after 300ms\n"),
+        "{stderr}"
+    );
+    assert!(!env.path("out.log").exists());
+    assert!(env.temp_files().is_empty());
+}
+
+#[test]
+fn a_timeout_fails_slow_files_and_the_run_goes_on() {
+    let env = TestEnv::new();
+    env.write("in/a.log", "a\n");
+    env.write("in/b.log", "b\n");
+    let output = env
+        .command(&["convert", "--timeout", "50ms", "in", "out"])
+        .env(DELAY_ENV, "2000")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    let mut lines: Vec<&str> = stderr.lines().collect();
+    let last = lines.pop().unwrap();
+    lines.sort_unstable();
+    assert_eq!(
+        lines,
+        [
+            "asyncfiles: in/a.log: timed out after 50ms",
+            "asyncfiles: in/b.log: timed out after 50ms"
+        ]
+    );
+    assert!(
+        last.starts_with("convert: 0 done, 0 skipped, 2 failed;"),
+        "{last}"
+    );
+    assert!(tree(&env.path("out")).is_empty());
+    assert!(env.temp_files().is_empty());
+}

@@ -135,6 +135,18 @@ impl TestEnv {
         command
     }
 
+    /// Starts the binary with stdin, stdout and stderr all piped (the caller feeds and holds
+    /// stdin).
+    #[allow(dead_code)] // not every test file uses it
+    pub fn spawn_piped(&self, args: &[&str]) -> std::process::Child {
+        self.command(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn binary")
+    }
+
     /// Runs the binary with empty stdin and waits for it.
     pub fn run(&self, args: &[&str]) -> Run {
         Run::from_output(
