@@ -61,6 +61,7 @@ set edit:completion:arg-completer[asyncfiles] = {|@words|
             cand --incremental 'Skip a file whose output exists with the input''s modification time (a finished output has it), so that a rerun after an interruption does only what is left'
             cand --force 'Convert every file, even with --incremental'
             cand --fail-fast 'Stop taking new files after the first failure (files in flight are abandoned cleanly)'
+            cand --json 'Write one JSON object per file to stdout ({"path","output","status","bytes_in",…}) and a final {"type":"summary",…}; human messages stay on stderr'
             cand --trim 'Remove spaces and tabs at the end of each line'
             cand --drop-empty 'Drop lines that are empty (after the transforms before this one)'
             cand -q 'Print nothing but errors (no skip notes, no summary)'

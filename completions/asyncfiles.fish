@@ -75,6 +75,7 @@ complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -s n -l d
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l incremental -d 'Skip a file whose output exists with the input\'s modification time (a finished output has it), so that a rerun after an interruption does only what is left'
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l force -d 'Convert every file, even with --incremental'
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l fail-fast -d 'Stop taking new files after the first failure (files in flight are abandoned cleanly)'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l json -d 'Write one JSON object per file to stdout ({"path","output","status","bytes_in",…}) and a final {"type":"summary",…}; human messages stay on stderr'
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l trim -d 'Remove spaces and tabs at the end of each line'
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l drop-empty -d 'Drop lines that are empty (after the transforms before this one)'
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -s q -l quiet -d 'Print nothing but errors (no skip notes, no summary)'

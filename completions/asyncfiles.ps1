@@ -65,6 +65,7 @@ Register-ArgumentCompleter -Native -CommandName 'asyncfiles' -ScriptBlock {
             [CompletionResult]::new('--incremental', '--incremental', [CompletionResultType]::ParameterName, 'Skip a file whose output exists with the input''s modification time (a finished output has it), so that a rerun after an interruption does only what is left')
             [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Convert every file, even with --incremental')
             [CompletionResult]::new('--fail-fast', '--fail-fast', [CompletionResultType]::ParameterName, 'Stop taking new files after the first failure (files in flight are abandoned cleanly)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Write one JSON object per file to stdout ({"path","output","status","bytes_in",…}) and a final {"type":"summary",…}; human messages stay on stderr')
             [CompletionResult]::new('--trim', '--trim', [CompletionResultType]::ParameterName, 'Remove spaces and tabs at the end of each line')
             [CompletionResult]::new('--drop-empty', '--drop-empty', [CompletionResultType]::ParameterName, 'Drop lines that are empty (after the transforms before this one)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors (no skip notes, no summary)')

@@ -80,6 +80,7 @@ secret\:"The value of key=value or key\: value pairs whose key names a password,
 '--incremental[Skip a file whose output exists with the input'\''s modification time (a finished output has it), so that a rerun after an interruption does only what is left]' \
 '--force[Convert every file, even with --incremental]' \
 '--fail-fast[Stop taking new files after the first failure (files in flight are abandoned cleanly)]' \
+'--json[Write one JSON object per file to stdout ({"path","output","status","bytes_in",…}) and a final {"type"\:"summary",…}; human messages stay on stderr]' \
 '*--trim[Remove spaces and tabs at the end of each line]' \
 '*--drop-empty[Drop lines that are empty (after the transforms before this one)]' \
 '(-v --verbose)-q[Print nothing but errors (no skip notes, no summary)]' \

@@ -148,6 +148,11 @@ pub struct ConvertArgs {
     #[arg(long)]
     pub fail_fast: bool,
 
+    /// Write one JSON object per file to stdout ({"path","output","status","bytes_in",…}) and a
+    /// final {"type":"summary",…}; human messages stay on stderr
+    #[arg(long)]
+    pub json: bool,
+
     /// Fail a file (standard input included) that takes longer than DURATION (e.g. 500ms, 30s,
     /// 5m, 1h); its temp output is removed and the run goes on
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]

@@ -205,6 +205,8 @@ pub struct ConvertConfig {
     pub dry_run: bool,
     /// `--timeout`: longest one file may take.
     pub timeout: Option<Duration>,
+    /// `--json`: one object per file on stdout.
+    pub json: bool,
     /// Input decoding and output encoding.
     pub codec: CodecConfig,
     /// Files in flight at once.
@@ -226,6 +228,9 @@ impl ConvertConfig {
         let source = resolve_source(&args.input)?;
         let dest = resolve_dest(&args.output, &source)?;
         let output_root = check_no_overlap(&source, &dest, &codec)?;
+        if args.json && dest == Dest::Stdout {
+            bail!("--json writes to standard output: OUT cannot be - as well");
+        }
         if args.manifest.is_some() && dest == Dest::Stdout {
             bail!("--manifest lists output files: OUT cannot be - (standard output)");
         }
@@ -258,6 +263,7 @@ impl ConvertConfig {
             fail_fast: args.fail_fast,
             dry_run: args.dry_run,
             timeout: args.timeout,
+            json: args.json,
             codec,
             jobs: jobs(&args.pool),
             fsync: args.fsync,

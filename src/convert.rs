@@ -51,6 +51,7 @@ pub async fn run(
     temps: TempRegistry,
     report: ReportOptions,
 ) -> ExitCode {
+    let started = std::time::Instant::now();
     if let (Dest::Dir(dir), false) = (&config.dest, config.dry_run) {
         if let Err(error) = tokio::fs::create_dir_all(dir).await {
             eprintln!("asyncfiles: {}: {error}", dir.display());
@@ -89,14 +90,14 @@ pub async fn run(
     }
     drop(report_tx);
     let signal = interrupt.exit_code();
-    let summary = reporter.finish(signal.is_some()).await;
+    let mut summary = reporter.finish(signal.is_some()).await;
     let code = summary.exit_code(signal);
-    match (&config.manifest, signal) {
+    let code = match (&config.manifest, signal) {
         (Some(manifest), None) if !config.dry_run => {
             let written = write_manifest(
                 manifest.clone(),
                 &config.dest,
-                summary.written,
+                std::mem::take(&mut summary.written),
                 config.fsync,
             )
             .await;
@@ -113,7 +114,11 @@ pub async fn run(
             }
         }
         _ => code,
+    };
+    if config.json {
+        crate::report::print_stdout(summary.json_line(started.elapsed(), code)).await;
     }
+    code
 }
 
 /// Whether the output at `dest` is a finished output of this input: it exists with the input's
@@ -345,6 +350,7 @@ impl Work for Converter {
             Planned::Convert(task) => task,
         };
         let job = FileJob {
+            started: std::time::Instant::now(),
             config: self.config.clone(),
             cancel: self.cancel.clone(),
             outputs: self.outputs.clone(),
@@ -386,6 +392,8 @@ impl Work for Converter {
 
 /// Everything one file's task needs, owned so that its streaming future is `'static`.
 struct FileJob {
+    /// When the file was taken (for `--json`'s `ms`).
+    started: std::time::Instant,
     config: Arc<ConvertConfig>,
     cancel: CancellationToken,
     outputs: OutputOptions,
@@ -466,7 +474,8 @@ impl FileJob {
         };
         let mut chain = self.chain();
         let mut written = 0;
-        let mut hasher = self.config.manifest.is_some().then(blake3::Hasher::new);
+        let hashed = self.config.manifest.is_some() || self.config.json;
+        let mut hasher = hashed.then(blake3::Hasher::new);
         let mut output = KeepOpen {
             inner: sink.writer(),
             written: &mut written,
@@ -513,6 +522,7 @@ impl FileJob {
                     bytes_out: written,
                     lines: chain.line_counts(),
                     hash: hasher.map(|hasher| hasher.finalize()),
+                    elapsed: self.started.elapsed(),
                 };
                 sink.commit(meta, self.config.fsync).await?;
                 Ok((stats, dest))

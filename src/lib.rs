@@ -38,8 +38,9 @@ use report::{ExitCode, ReportOptions};
 /// Runs the parsed command line and returns the process exit code.
 pub fn run(cli: Cli) -> ExitCode {
     init_tracing(cli.quiet, cli.verbose);
-    let report = |command| ReportOptions {
+    let report = |command, json| ReportOptions {
         quiet: cli.quiet,
+        json,
         command,
     };
     match cli.command {
@@ -50,7 +51,8 @@ pub fn run(cli: Cli) -> ExitCode {
                 } else {
                     "convert"
                 };
-                run_convert(config, report(command))
+                let json = config.json;
+                run_convert(config, report(command, json))
             }
             Err(error) => fatal(&error),
         },

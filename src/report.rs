@@ -45,8 +45,10 @@ pub struct FileStats {
     pub bytes_out: u64,
     /// Lines read and written by the line transforms, when there are any.
     pub lines: Option<LineCounts>,
-    /// BLAKE3 of the bytes written (`--manifest`).
+    /// BLAKE3 of the bytes written (`--manifest`, `--json`).
     pub hash: Option<blake3::Hash>,
+    /// Time from taking the file to committing its output.
+    pub elapsed: Duration,
 }
 
 /// How one file ended.
@@ -82,6 +84,8 @@ pub struct FileReport {
 pub struct ReportOptions {
     /// No skip notes and no summary.
     pub quiet: bool,
+    /// One JSON object per file on stdout (`--json`).
+    pub json: bool,
     /// The command named in the summary line.
     pub command: &'static str,
 }
@@ -279,6 +283,9 @@ async fn report_all(mut rx: mpsc::Receiver<Vec<FileReport>>, options: ReportOpti
         loop {
             for report in batch {
                 summary.count(&report.outcome);
+                if options.json {
+                    lines.extend(json_line(&report).map(Line::Stdout));
+                }
                 if let (
                     Outcome::Done(FileStats {
                         hash: Some(hash), ..
@@ -362,6 +369,77 @@ async fn write_lines(lines: Vec<Line>) {
                 }
             }
         }
+        let _ = stdout.flush();
+    })
+    .await;
+}
+
+/// The `--json` object of one file (none for a file abandoned by an interruption).
+fn json_line(report: &FileReport) -> Option<String> {
+    use serde_json::{Value, json};
+    let lossy = |path: &Path| Value::String(path.to_string_lossy().into_owned());
+    let mut object = json!({
+        "path": lossy(&report.path),
+        "output": report.output.as_deref().map_or(Value::Null, lossy),
+    });
+    let fields = object.as_object_mut()?;
+    let mut set = |key: &str, value: Value| {
+        fields.insert(key.to_owned(), value);
+    };
+    match &report.outcome {
+        Outcome::Done(stats) => {
+            set("status", json!("ok"));
+            set("bytes_in", json!(stats.bytes_in));
+            set("bytes_out", json!(stats.bytes_out));
+            if let Some(lines) = stats.lines {
+                set("lines_in", json!(lines.read));
+                set("lines_out", json!(lines.written));
+            }
+            if let Some(hash) = stats.hash {
+                set("blake3", json!(hash.to_hex().as_str()));
+            }
+            set("ms", json!(stats.elapsed.as_millis() as u64));
+        }
+        Outcome::Skipped(reason) => {
+            set("status", json!("skipped"));
+            set("reason", json!(reason.to_string()));
+        }
+        Outcome::Failed(error) => {
+            set("status", json!("failed"));
+            set("error", json!(format!("{error:#}")));
+        }
+        Outcome::Planned => set("status", json!("planned")),
+        Outcome::Cancelled | Outcome::BrokenPipe => return None,
+    }
+    Some(object.to_string())
+}
+
+impl Summary {
+    /// The `--json` summary object, with the run's exit code.
+    pub fn json_line(&self, elapsed: Duration, code: ExitCode) -> String {
+        let lines = self.lines.unwrap_or_default();
+        serde_json::json!({
+            "type": "summary",
+            "ok": self.done,
+            "skipped": self.skipped,
+            "failed": self.failed,
+            "cancelled": self.cancelled,
+            "bytes_in": self.bytes_in,
+            "bytes_out": self.bytes_out,
+            "lines_in": lines.read,
+            "lines_out": lines.written,
+            "elapsed_ms": elapsed.as_millis() as u64,
+            "exit_code": code as u8,
+        })
+        .to_string()
+    }
+}
+
+/// Writes one line to stdout (blocking I/O, off the runtime).
+pub async fn print_stdout(line: String) {
+    let _ = tokio::task::spawn_blocking(move || {
+        let mut stdout = io::stdout().lock();
+        let _ = writeln!(stdout, "{line}");
         let _ = stdout.flush();
     })
     .await;

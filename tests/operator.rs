@@ -257,3 +257,60 @@ fn a_timeout_fails_slow_files_and_the_run_goes_on() {
     assert!(tree(&env.path("out")).is_empty());
     assert!(env.temp_files().is_empty());
 }
+
+#[test]
+fn json_lines_describe_every_file_and_the_run() {
+    let env = TestEnv::new();
+    env.write("in/a.log", "a 10.0.0.1\n");
+    env.write("in/sub/b.log", "b\nb\n");
+    env.write("in/bad.log.gz", b"\x1f\x8b\x08\x00broken");
+    std::os::unix::fs::symlink("a.log", env.path("in/link.log")).unwrap();
+    let run = env.run(&[
+        "convert", "--json", "--to", "zst", "--redact", "ipv4", "in", "out",
+    ]);
+    run.assert_code(1);
+    let objects: Vec<serde_json::Value> = std::str::from_utf8(&run.stdout)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("every line is JSON"))
+        .collect();
+    let (summary, files) = objects.split_last().unwrap();
+    assert_eq!(files.len(), 4, "{objects:?}");
+    let by_path = |path: &str| {
+        files
+            .iter()
+            .find(|object| object["path"] == path)
+            .unwrap_or_else(|| panic!("no object for {path}"))
+    };
+    let a = by_path("in/a.log");
+    assert_eq!(a["status"], "ok");
+    assert_eq!(a["output"], "out/a.log.zst");
+    assert_eq!(a["bytes_in"], 11);
+    assert_eq!(a["lines_in"], 1);
+    assert_eq!(a["lines_out"], 1);
+    let written = env.read("out/a.log.zst");
+    assert_eq!(a["bytes_out"], written.len() as u64);
+    assert_eq!(a["blake3"], blake3::hash(&written).to_hex().as_str());
+    assert!(a["ms"].is_u64());
+    assert_eq!(by_path("in/sub/b.log")["lines_in"], 2);
+    let bad = by_path("in/bad.log.gz");
+    assert_eq!(bad["status"], "failed");
+    assert!(bad["error"].as_str().unwrap().contains("gzip"), "{bad}");
+    assert_eq!(by_path("in/link.log")["status"], "skipped");
+    assert_eq!(summary["type"], "summary");
+    assert_eq!(summary["ok"], 2);
+    assert_eq!(summary["skipped"], 1);
+    assert_eq!(summary["failed"], 1);
+    assert_eq!(summary["bytes_in"], 11 + 4);
+    assert_eq!(summary["lines_in"], 3);
+    assert_eq!(summary["exit_code"], 1);
+    // Human messages stayed on stderr.
+    assert!(
+        run.stderr.contains("asyncfiles: in/bad.log.gz: "),
+        "{}",
+        run.stderr
+    );
+
+    env.run(&["convert", "--json", "in/a.log", "-"])
+        .assert_code(2);
+}
