@@ -91,7 +91,7 @@ _asyncfiles() {
             return 0
             ;;
         asyncfiles__subcmd__convert)
-            opts="-L -0 -j -n -q -v -h -V --include --exclude --max-depth --follow --files-from --null --eol --from --to --level --jobs --fsync --dry-run --incremental --force --fail-fast --json --timeout --manifest --grep --grep-v --replace --redact --redact-key --trim --drop-empty --max-line-bytes --quiet --verbose --help --version"
+            opts="-L -0 -j -n -q -v -h -V --include --exclude --max-depth --follow --files-from --null --eol --from --to --level --jobs --fsync --dry-run --incremental --force --fail-fast --max-rate --json --timeout --manifest --grep --grep-v --replace --redact --redact-key --trim --drop-empty --max-line-bytes --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -134,6 +134,10 @@ _asyncfiles() {
                     return 0
                     ;;
                 -j)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-rate)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -275,7 +279,7 @@ _asyncfiles() {
             return 0
             ;;
         asyncfiles__subcmd__hash)
-            opts="-c -L -0 -j -q -v -h -V --check --decompressed --unsorted --fail-fast --include --exclude --max-depth --follow --files-from --null --jobs --quiet --verbose --help --version"
+            opts="-c -L -0 -j -q -v -h -V --check --decompressed --unsorted --fail-fast --max-rate --include --exclude --max-depth --follow --files-from --null --jobs --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -286,6 +290,10 @@ _asyncfiles() {
                     return 0
                     ;;
                 -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-rate)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -433,12 +441,16 @@ _asyncfiles() {
             return 0
             ;;
         asyncfiles__subcmd__stats)
-            opts="-L -0 -j -q -v -h -V --json --fail-fast --include --exclude --max-depth --follow --files-from --null --jobs --quiet --verbose --help --version"
+            opts="-L -0 -j -q -v -h -V --json --fail-fast --max-rate --include --exclude --max-depth --follow --files-from --null --jobs --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --max-rate)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --include)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

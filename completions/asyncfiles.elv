@@ -43,6 +43,7 @@ set edit:completion:arg-completer[asyncfiles] = {|@words|
             cand --level 'Compression level on the format''s own scale: gz 1-9 (default 6), zst 1-19 (3), xz 0-9 (6), bz2 1-9 (9), br 0-11 (11)'
             cand -j 'Process at most N files at once [default: number of CPUs]'
             cand --jobs 'Process at most N files at once [default: number of CPUs]'
+            cand --max-rate 'Read input at most RATE bytes per second across all files (e.g. 50M; K, M, G are KiB, MiB, GiB), for runs on shared disks, like rsync''s --bwlimit'
             cand --timeout 'Fail a file (standard input included) that takes longer than DURATION (e.g. 500ms, 30s, 5m, 1h); its temp output is removed and the run goes on'
             cand --manifest 'Write a b3sum-format manifest of the outputs to FILE (paths relative to OUT, sorted), hashed as they are written; verify it with `cd OUT && asyncfiles hash --check FILE`'
             cand --grep 'Keep only lines matching RE (regex::bytes syntax, Unicode off unless (?u); repeatable)'
@@ -76,6 +77,7 @@ set edit:completion:arg-completer[asyncfiles] = {|@words|
         &'asyncfiles;hash'= {
             cand -c 'Check the hashes listed in MANIFEST (b3sum format; - for standard input) instead; files under the PATHs given that MANIFEST does not list are reported as NEW'
             cand --check 'Check the hashes listed in MANIFEST (b3sum format; - for standard input) instead; files under the PATHs given that MANIFEST does not list are reported as NEW'
+            cand --max-rate 'Read input at most RATE bytes per second across all files (e.g. 50M; K, M, G are KiB, MiB, GiB), for runs on shared disks, like rsync''s --bwlimit'
             cand --include 'Only process files whose path relative to IN matches GLOB (repeatable)'
             cand --exclude 'Skip files (and do not enter directories) whose path relative to IN matches GLOB (repeatable; wins over --include)'
             cand --max-depth 'Descend at most N directory levels below IN (1: only the files directly in IN)'
@@ -99,6 +101,7 @@ set edit:completion:arg-completer[asyncfiles] = {|@words|
             cand --version 'Print version'
         }
         &'asyncfiles;stats'= {
+            cand --max-rate 'Read input at most RATE bytes per second across all files (e.g. 50M; K, M, G are KiB, MiB, GiB), for runs on shared disks, like rsync''s --bwlimit'
             cand --include 'Only process files whose path relative to IN matches GLOB (repeatable)'
             cand --exclude 'Skip files (and do not enter directories) whose path relative to IN matches GLOB (repeatable; wins over --include)'
             cand --max-depth 'Descend at most N directory levels below IN (1: only the files directly in IN)'

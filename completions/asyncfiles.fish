@@ -56,6 +56,7 @@ bz2\t'bzip2'
 br\t'brotli'"
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l level -d 'Compression level on the format\'s own scale: gz 1-9 (default 6), zst 1-19 (3), xz 0-9 (6), bz2 1-9 (9), br 0-11 (11)' -r
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -s j -l jobs -d 'Process at most N files at once [default: number of CPUs]' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l max-rate -d 'Read input at most RATE bytes per second across all files (e.g. 50M; K, M, G are KiB, MiB, GiB), for runs on shared disks, like rsync\'s --bwlimit' -r
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l timeout -d 'Fail a file (standard input included) that takes longer than DURATION (e.g. 500ms, 30s, 5m, 1h); its temp output is removed and the run goes on' -r
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l manifest -d 'Write a b3sum-format manifest of the outputs to FILE (paths relative to OUT, sorted), hashed as they are written; verify it with `cd OUT && asyncfiles hash --check FILE`' -r -F
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l grep -d 'Keep only lines matching RE (regex::bytes syntax, Unicode off unless (?u); repeatable)' -r
@@ -83,6 +84,7 @@ complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -s v -l v
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -s V -l version -d 'Print version'
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -s c -l check -d 'Check the hashes listed in MANIFEST (b3sum format; - for standard input) instead; files under the PATHs given that MANIFEST does not list are reported as NEW' -r -F
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -l max-rate -d 'Read input at most RATE bytes per second across all files (e.g. 50M; K, M, G are KiB, MiB, GiB), for runs on shared disks, like rsync\'s --bwlimit' -r
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -l include -d 'Only process files whose path relative to IN matches GLOB (repeatable)' -r
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -l exclude -d 'Skip files (and do not enter directories) whose path relative to IN matches GLOB (repeatable; wins over --include)' -r
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -l max-depth -d 'Descend at most N directory levels below IN (1: only the files directly in IN)' -r
@@ -97,6 +99,7 @@ complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -s q -l quie
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -s v -l verbose -d 'Print a line per file (-v); -vv adds walker decisions'
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -s V -l version -d 'Print version'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand stats" -l max-rate -d 'Read input at most RATE bytes per second across all files (e.g. 50M; K, M, G are KiB, MiB, GiB), for runs on shared disks, like rsync\'s --bwlimit' -r
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand stats" -l include -d 'Only process files whose path relative to IN matches GLOB (repeatable)' -r
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand stats" -l exclude -d 'Skip files (and do not enter directories) whose path relative to IN matches GLOB (repeatable; wins over --include)' -r
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand stats" -l max-depth -d 'Descend at most N directory levels below IN (1: only the files directly in IN)' -r

@@ -47,6 +47,7 @@ Register-ArgumentCompleter -Native -CommandName 'asyncfiles' -ScriptBlock {
             [CompletionResult]::new('--level', '--level', [CompletionResultType]::ParameterName, 'Compression level on the format''s own scale: gz 1-9 (default 6), zst 1-19 (3), xz 0-9 (6), bz2 1-9 (9), br 0-11 (11)')
             [CompletionResult]::new('-j', '-j', [CompletionResultType]::ParameterName, 'Process at most N files at once [default: number of CPUs]')
             [CompletionResult]::new('--jobs', '--jobs', [CompletionResultType]::ParameterName, 'Process at most N files at once [default: number of CPUs]')
+            [CompletionResult]::new('--max-rate', '--max-rate', [CompletionResultType]::ParameterName, 'Read input at most RATE bytes per second across all files (e.g. 50M; K, M, G are KiB, MiB, GiB), for runs on shared disks, like rsync''s --bwlimit')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Fail a file (standard input included) that takes longer than DURATION (e.g. 500ms, 30s, 5m, 1h); its temp output is removed and the run goes on')
             [CompletionResult]::new('--manifest', '--manifest', [CompletionResultType]::ParameterName, 'Write a b3sum-format manifest of the outputs to FILE (paths relative to OUT, sorted), hashed as they are written; verify it with `cd OUT && asyncfiles hash --check FILE`')
             [CompletionResult]::new('--grep', '--grep', [CompletionResultType]::ParameterName, 'Keep only lines matching RE (regex::bytes syntax, Unicode off unless (?u); repeatable)')
@@ -81,6 +82,7 @@ Register-ArgumentCompleter -Native -CommandName 'asyncfiles' -ScriptBlock {
         'asyncfiles;hash' {
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Check the hashes listed in MANIFEST (b3sum format; - for standard input) instead; files under the PATHs given that MANIFEST does not list are reported as NEW')
             [CompletionResult]::new('--check', '--check', [CompletionResultType]::ParameterName, 'Check the hashes listed in MANIFEST (b3sum format; - for standard input) instead; files under the PATHs given that MANIFEST does not list are reported as NEW')
+            [CompletionResult]::new('--max-rate', '--max-rate', [CompletionResultType]::ParameterName, 'Read input at most RATE bytes per second across all files (e.g. 50M; K, M, G are KiB, MiB, GiB), for runs on shared disks, like rsync''s --bwlimit')
             [CompletionResult]::new('--include', '--include', [CompletionResultType]::ParameterName, 'Only process files whose path relative to IN matches GLOB (repeatable)')
             [CompletionResult]::new('--exclude', '--exclude', [CompletionResultType]::ParameterName, 'Skip files (and do not enter directories) whose path relative to IN matches GLOB (repeatable; wins over --include)')
             [CompletionResult]::new('--max-depth', '--max-depth', [CompletionResultType]::ParameterName, 'Descend at most N directory levels below IN (1: only the files directly in IN)')
@@ -105,6 +107,7 @@ Register-ArgumentCompleter -Native -CommandName 'asyncfiles' -ScriptBlock {
             break
         }
         'asyncfiles;stats' {
+            [CompletionResult]::new('--max-rate', '--max-rate', [CompletionResultType]::ParameterName, 'Read input at most RATE bytes per second across all files (e.g. 50M; K, M, G are KiB, MiB, GiB), for runs on shared disks, like rsync''s --bwlimit')
             [CompletionResult]::new('--include', '--include', [CompletionResultType]::ParameterName, 'Only process files whose path relative to IN matches GLOB (repeatable)')
             [CompletionResult]::new('--exclude', '--exclude', [CompletionResultType]::ParameterName, 'Skip files (and do not enter directories) whose path relative to IN matches GLOB (repeatable; wins over --include)')
             [CompletionResult]::new('--max-depth', '--max-depth', [CompletionResultType]::ParameterName, 'Descend at most N directory levels below IN (1: only the files directly in IN)')

@@ -58,6 +58,7 @@ br\:"brotli"))' \
 '--level=[Compression level on the format'\''s own scale\: gz 1-9 (default 6), zst 1-19 (3), xz 0-9 (6), bz2 1-9 (9), br 0-11 (11)]:N:_default' \
 '-j+[Process at most N files at once \[default\: number of CPUs\]]:N:_default' \
 '--jobs=[Process at most N files at once \[default\: number of CPUs\]]:N:_default' \
+'--max-rate=[Read input at most RATE bytes per second across all files (e.g. 50M; K, M, G are KiB, MiB, GiB), for runs on shared disks, like rsync'\''s --bwlimit]:RATE:_default' \
 '--timeout=[Fail a file (standard input included) that takes longer than DURATION (e.g. 500ms, 30s, 5m, 1h); its temp output is removed and the run goes on]:DURATION:_default' \
 '--manifest=[Write a b3sum-format manifest of the outputs to FILE (paths relative to OUT, sorted), hashed as they are written; verify it with \`cd OUT && asyncfiles hash --check FILE\`]:FILE:_files' \
 '*--grep=[Keep only lines matching RE (regex\:\:bytes syntax, Unicode off unless (?u); repeatable)]:RE:_default' \
@@ -99,6 +100,7 @@ secret\:"The value of key=value or key\: value pairs whose key names a password,
 _arguments "${_arguments_options[@]}" : \
 '-c+[Check the hashes listed in MANIFEST (b3sum format; - for standard input) instead; files under the PATHs given that MANIFEST does not list are reported as NEW]:MANIFEST:_files' \
 '--check=[Check the hashes listed in MANIFEST (b3sum format; - for standard input) instead; files under the PATHs given that MANIFEST does not list are reported as NEW]:MANIFEST:_files' \
+'--max-rate=[Read input at most RATE bytes per second across all files (e.g. 50M; K, M, G are KiB, MiB, GiB), for runs on shared disks, like rsync'\''s --bwlimit]:RATE:_default' \
 '*--include=[Only process files whose path relative to IN matches GLOB (repeatable)]:GLOB:_default' \
 '*--exclude=[Skip files (and do not enter directories) whose path relative to IN matches GLOB (repeatable; wins over --include)]:GLOB:_default' \
 '--max-depth=[Descend at most N directory levels below IN (1\: only the files directly in IN)]:N:_default' \
@@ -125,6 +127,7 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (stats)
 _arguments "${_arguments_options[@]}" : \
+'--max-rate=[Read input at most RATE bytes per second across all files (e.g. 50M; K, M, G are KiB, MiB, GiB), for runs on shared disks, like rsync'\''s --bwlimit]:RATE:_default' \
 '*--include=[Only process files whose path relative to IN matches GLOB (repeatable)]:GLOB:_default' \
 '*--exclude=[Skip files (and do not enter directories) whose path relative to IN matches GLOB (repeatable; wins over --include)]:GLOB:_default' \
 '--max-depth=[Descend at most N directory levels below IN (1\: only the files directly in IN)]:N:_default' \

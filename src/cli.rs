@@ -148,6 +148,11 @@ pub struct ConvertArgs {
     #[arg(long)]
     pub fail_fast: bool,
 
+    /// Read input at most RATE bytes per second across all files (e.g. 50M; K, M, G are KiB,
+    /// MiB, GiB), for runs on shared disks, like rsync's --bwlimit
+    #[arg(long, value_name = "RATE", value_parser = parse_size)]
+    pub max_rate: Option<u64>,
+
     /// Write one JSON object per file to stdout ({"path","output","status","bytes_in",…}) and a
     /// final {"type":"summary",…}; human messages stay on stderr
     #[arg(long)]
@@ -193,6 +198,11 @@ pub struct HashArgs {
     #[arg(long)]
     pub fail_fast: bool,
 
+    /// Read input at most RATE bytes per second across all files (e.g. 50M; K, M, G are KiB,
+    /// MiB, GiB), for runs on shared disks, like rsync's --bwlimit
+    #[arg(long, value_name = "RATE", value_parser = parse_size)]
+    pub max_rate: Option<u64>,
+
     #[command(flatten)]
     pub walk: WalkArgs,
 
@@ -214,6 +224,11 @@ pub struct StatsArgs {
     /// Stop taking new files after the first one that cannot be read
     #[arg(long)]
     pub fail_fast: bool,
+
+    /// Read input at most RATE bytes per second across all files (e.g. 50M; K, M, G are KiB,
+    /// MiB, GiB), for runs on shared disks, like rsync's --bwlimit
+    #[arg(long, value_name = "RATE", value_parser = parse_size)]
+    pub max_rate: Option<u64>,
 
     #[command(flatten)]
     pub walk: WalkArgs,

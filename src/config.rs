@@ -207,6 +207,8 @@ pub struct ConvertConfig {
     pub timeout: Option<Duration>,
     /// `--json`: one object per file on stdout.
     pub json: bool,
+    /// `--max-rate`: input bytes per second.
+    pub max_rate: Option<u64>,
     /// Input decoding and output encoding.
     pub codec: CodecConfig,
     /// Files in flight at once.
@@ -264,6 +266,7 @@ impl ConvertConfig {
             dry_run: args.dry_run,
             timeout: args.timeout,
             json: args.json,
+            max_rate: args.max_rate,
             codec,
             jobs: jobs(&args.pool),
             fsync: args.fsync,
@@ -303,6 +306,8 @@ pub struct DigestConfig {
     pub jobs: usize,
     /// `--fail-fast`.
     pub fail_fast: bool,
+    /// `--max-rate`: input bytes per second.
+    pub max_rate: Option<u64>,
 }
 
 impl DigestConfig {
@@ -319,6 +324,7 @@ impl DigestConfig {
         )?;
         config.unsorted = args.unsorted;
         config.fail_fast = args.fail_fast;
+        config.max_rate = args.max_rate;
         config.check = args.check;
         config.check_dirs = check_dirs;
         if config.check_dirs
@@ -343,6 +349,7 @@ impl DigestConfig {
         )
         .map(|config| Self {
             fail_fast: args.fail_fast,
+            max_rate: args.max_rate,
             ..config
         })
     }
@@ -398,6 +405,7 @@ impl DigestConfig {
             codec,
             jobs: jobs(pool),
             fail_fast: false,
+            max_rate: None,
         })
     }
 }

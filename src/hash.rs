@@ -24,7 +24,9 @@ use tokio_util::sync::CancellationToken;
 
 use crate::codec::{self, CodecConfig, Format, Reader};
 use crate::config::{DigestConfig, DigestKind};
-use crate::input::{CountingReader, MAX_BUFFER, Opened, Prefetch, buffer_size, open_source};
+use crate::input::{
+    CountingReader, MAX_BUFFER, Opened, Prefetch, buffer_size, open_source, throttle,
+};
 use crate::interrupt::Interrupt;
 use crate::pipeline::{self, Step, Work};
 use crate::report::{ExitCode, escape_path};
@@ -464,6 +466,7 @@ impl Leaves {
                         return Err(anyhow::Error::new(error).context("read error").into());
                     }
                 };
+                throttle(read);
                 hasher.update(&buffer[..read]);
                 at += read as u64;
             }
@@ -523,6 +526,7 @@ fn read_chunks(
             }
             Ok(0) => return,
             Ok(read) => {
+                throttle(read);
                 buffer.truncate(read);
                 if let Some(left) = &mut left {
                     *left -= read as u64;

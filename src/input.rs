@@ -79,6 +79,7 @@ impl Opened {
                 .read_to_end(&mut chunk)
                 .context("read error")?;
         }
+        throttle(chunk.len());
         let complete = chunk.len() < want || (len > 0 && chunk.len() as u64 >= len);
         Ok(if complete {
             Self::Whole(chunk)
@@ -177,6 +178,39 @@ pub async fn peek_magic(
     )))
 }
 
+/// `--max-rate`: input bytes per second, across every reader of the run.
+struct RateLimit {
+    bytes_per_second: u64,
+    started: std::time::Instant,
+    taken: AtomicU64,
+}
+
+static MAX_RATE: std::sync::OnceLock<RateLimit> = std::sync::OnceLock::new();
+
+/// Limits the rate at which this run reads input (`--max-rate`, like rsync's `--bwlimit`).
+pub fn set_max_rate(bytes_per_second: u64) {
+    let _ = MAX_RATE.set(RateLimit {
+        bytes_per_second: bytes_per_second.max(1),
+        started: std::time::Instant::now(),
+        taken: AtomicU64::new(0),
+    });
+}
+
+/// Accounts for `bytes` just read and waits as long as it takes to stay under `--max-rate`.
+/// Blocking: called by readers on tokio's blocking pool, never on the runtime.
+pub fn throttle(bytes: usize) {
+    let Some(limit) = MAX_RATE.get() else {
+        return;
+    };
+    let taken = limit.taken.fetch_add(bytes as u64, Ordering::Relaxed) + bytes as u64;
+    let due = limit.started
+        + std::time::Duration::from_secs_f64(taken as f64 / limit.bytes_per_second as f64);
+    let now = std::time::Instant::now();
+    if due > now {
+        std::thread::sleep(due - now);
+    }
+}
+
 /// The error for a file that ended before the size it had when opened.
 pub fn shrank() -> io::Error {
     io::Error::other("the file shrank while it was read")
@@ -237,6 +271,7 @@ impl Prefetch {
                 }
             }
             buffer.truncate(filled);
+            throttle(filled);
             Ok((file, buffer))
         }));
     }

@@ -78,6 +78,9 @@ fn fatal(error: &anyhow::Error) -> ExitCode {
 
 fn run_digest(config: config::DigestConfig, quiet: bool) -> ExitCode {
     let jobs = config.jobs;
+    if let Some(rate) = config.max_rate {
+        input::set_max_rate(rate);
+    }
     on_runtime(jobs, TempRegistry::default(), |interrupt| {
         Box::pin(hash::run(config, interrupt, quiet))
     })
@@ -85,6 +88,9 @@ fn run_digest(config: config::DigestConfig, quiet: bool) -> ExitCode {
 
 fn run_convert(config: ConvertConfig, report: ReportOptions) -> ExitCode {
     let (jobs, temps) = (config.jobs, TempRegistry::default());
+    if let Some(rate) = config.max_rate {
+        input::set_max_rate(rate);
+    }
     on_runtime(jobs, temps.clone(), |interrupt| {
         Box::pin(convert::run(config, interrupt, temps, report))
     })

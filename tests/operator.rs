@@ -314,3 +314,24 @@ fn json_lines_describe_every_file_and_the_run() {
     env.run(&["convert", "--json", "in/a.log", "-"])
         .assert_code(2);
 }
+
+#[test]
+fn max_rate_keeps_reading_under_the_limit() {
+    // A limit, not a speed target: the run may be slower, never faster than the rate allows.
+    let env = TestEnv::new();
+    let data: Vec<u8> = (0..3u32 << 20).map(|i| b'a' + (i % 26) as u8).collect();
+    env.write("big.log", &data);
+    for args in [
+        &["-q", "convert", "--max-rate", "6M", "big.log", "out.log"][..],
+        &["hash", "--max-rate", "6M", "big.log"][..],
+    ] {
+        let started = std::time::Instant::now();
+        env.run(args).assert_code(0);
+        let rate = data.len() as f64 / started.elapsed().as_secs_f64();
+        assert!(
+            rate <= 6.0 * 1024.0 * 1024.0 * 1.05,
+            "{args:?}: {rate:.0} B/s"
+        );
+    }
+    assert_eq!(env.read("out.log"), data);
+}
