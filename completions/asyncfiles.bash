@@ -91,7 +91,7 @@ _asyncfiles() {
             return 0
             ;;
         asyncfiles__subcmd__convert)
-            opts="-L -0 -j -n -q -v -h -V --include --exclude --max-depth --follow --files-from --null --eol --from --to --level --jobs --fsync --dry-run --incremental --force --fail-fast --max-rate --json --timeout --manifest --grep --grep-v --replace --redact --redact-key --trim --drop-empty --max-line-bytes --quiet --verbose --help --version"
+            opts="-L -0 -j -n -q -v -h -V --include --exclude --max-depth --follow --files-from --null --eol --from --to --level --jobs --fsync --dry-run --incremental --force --fail-fast --max-rate --retries --retry-delay --json --timeout --manifest --grep --grep-v --replace --redact --redact-key --trim --drop-empty --max-line-bytes --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -138,6 +138,14 @@ _asyncfiles() {
                     return 0
                     ;;
                 --max-rate)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --retries)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --retry-delay)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -48,6 +48,8 @@ Register-ArgumentCompleter -Native -CommandName 'asyncfiles' -ScriptBlock {
             [CompletionResult]::new('-j', '-j', [CompletionResultType]::ParameterName, 'Process at most N files at once [default: number of CPUs]')
             [CompletionResult]::new('--jobs', '--jobs', [CompletionResultType]::ParameterName, 'Process at most N files at once [default: number of CPUs]')
             [CompletionResult]::new('--max-rate', '--max-rate', [CompletionResultType]::ParameterName, 'Read input at most RATE bytes per second across all files (e.g. 50M; K, M, G are KiB, MiB, GiB), for runs on shared disks, like rsync''s --bwlimit')
+            [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'Retry a file up to N times after a transient I/O error (interrupted, would block, timed out, stale NFS handle); never after a permanent one')
+            [CompletionResult]::new('--retry-delay', '--retry-delay', [CompletionResultType]::ParameterName, 'First wait before a retry; it doubles with each retry, with some jitter')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Fail a file (standard input included) that takes longer than DURATION (e.g. 500ms, 30s, 5m, 1h); its temp output is removed and the run goes on')
             [CompletionResult]::new('--manifest', '--manifest', [CompletionResultType]::ParameterName, 'Write a b3sum-format manifest of the outputs to FILE (paths relative to OUT, sorted), hashed as they are written; verify it with `cd OUT && asyncfiles hash --check FILE`')
             [CompletionResult]::new('--grep', '--grep', [CompletionResultType]::ParameterName, 'Keep only lines matching RE (regex::bytes syntax, Unicode off unless (?u); repeatable)')

@@ -153,6 +153,15 @@ pub struct ConvertArgs {
     #[arg(long, value_name = "RATE", value_parser = parse_size)]
     pub max_rate: Option<u64>,
 
+    /// Retry a file up to N times after a transient I/O error (interrupted, would block, timed
+    /// out, stale NFS handle); never after a permanent one
+    #[arg(long, value_name = "N", default_value_t = 2)]
+    pub retries: u32,
+
+    /// First wait before a retry; it doubles with each retry, with some jitter
+    #[arg(long, value_name = "DURATION", default_value = "100ms", value_parser = parse_duration)]
+    pub retry_delay: std::time::Duration,
+
     /// Write one JSON object per file to stdout ({"path","output","status","bytes_in",…}) and a
     /// final {"type":"summary",…}; human messages stay on stderr
     #[arg(long)]

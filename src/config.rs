@@ -209,6 +209,10 @@ pub struct ConvertConfig {
     pub json: bool,
     /// `--max-rate`: input bytes per second.
     pub max_rate: Option<u64>,
+    /// `--retries`: tries after a transient error.
+    pub retries: u32,
+    /// `--retry-delay`: the first wait before a retry.
+    pub retry_delay: Duration,
     /// Input decoding and output encoding.
     pub codec: CodecConfig,
     /// Files in flight at once.
@@ -267,6 +271,8 @@ impl ConvertConfig {
             timeout: args.timeout,
             json: args.json,
             max_rate: args.max_rate,
+            retries: args.retries,
+            retry_delay: args.retry_delay,
             codec,
             jobs: jobs(&args.pool),
             fsync: args.fsync,

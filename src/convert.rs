@@ -32,7 +32,7 @@ use crate::config::{ConvertConfig, Dest, Source};
 use crate::input::{self, CountingReader, Opened, Prefetch, buffer_size, open_source};
 use crate::interrupt::Interrupt;
 use crate::output::{OutputOptions, Sink, SourceMeta, TempFile, TempRegistry};
-use crate::pipeline::{self, Step, Work};
+use crate::pipeline::{self, LaneHandle, Step, Work};
 use crate::report::{ExitCode, FileReport, FileStats, Outcome, ReportOptions, Reporter};
 use crate::transform::lines::LineStage;
 use crate::transform::{Chain, Eol};
@@ -119,6 +119,17 @@ pub async fn run(
         crate::report::print_stdout(summary.json_line(started.elapsed(), code)).await;
     }
     code
+}
+
+/// The wait before retry number `retry` (1, 2, …): `first`, doubled each time, give or take a
+/// quarter (so that files failing together do not retry in step).
+fn backoff(first: std::time::Duration, retry: u32) -> std::time::Duration {
+    let base = first.saturating_mul(1 << (retry - 1).min(16));
+    let noise = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |now| now.subsec_nanos());
+    let factor = 0.75 + f64::from(noise % 1000) / 2000.0; // 0.75 ..= 1.25
+    base.mul_f64(factor)
 }
 
 /// Whether the output at `dest` is a finished output of this input: it exists with the input's
@@ -344,7 +355,7 @@ impl Work for Converter {
     type Item = Planned;
     type Outcome = FileReport;
 
-    fn start(&self, item: Planned) -> Step<FileReport> {
+    fn start(&self, item: Planned, lane: &dyn LaneHandle) -> Step<FileReport> {
         let task = match item {
             Planned::Report(report) => return Step::Done(report),
             Planned::Convert(task) => task,
@@ -358,15 +369,27 @@ impl Work for Converter {
         if self.config.dry_run {
             return Step::Done(job.plan(task));
         }
-        match job.open(&task) {
-            Ok(Opening::Stream(opened)) => Step::Stream(Box::pin(async move {
-                let converted = job
-                    .within_timeout(job.process(&task, job.streaming(opened)))
-                    .await;
-                FileJob::report(task, converted)
-            })),
-            Ok(Opening::Finished(converted)) => Step::Done(FileJob::report(task, converted)),
-            Err(error) => Step::Done(FileJob::report(task, Err(error))),
+        let mut retried = 0;
+        loop {
+            let converted = job.attempt(&task, lane);
+            match &converted {
+                Err(FileError::Failed(error))
+                    if retried < self.config.retries && crate::input::is_transient(error) =>
+                {
+                    retried += 1;
+                    let delay = backoff(self.config.retry_delay, retried);
+                    tracing::info!(
+                        "{}: retry {retried} of {} in {}: {error:#}",
+                        crate::report::escape_path(&task.display),
+                        self.config.retries,
+                        crate::cli::format_duration(delay)
+                    );
+                    if !job.wait(delay) {
+                        return Step::Done(FileJob::report(task, Err(FileError::Cancelled)));
+                    }
+                }
+                _ => return Step::Done(FileJob::report(task, converted)),
+            }
         }
     }
 
@@ -636,6 +659,30 @@ impl FileJob {
                 temp,
             })),
         }
+    }
+
+    /// One try at converting `task`, on this lane: a small file is finished in the open trip, a
+    /// larger one streamed from here. Blocking.
+    fn attempt(&self, task: &Task, lane: &dyn LaneHandle) -> Result<Converted, FileError> {
+        match self.open(task)? {
+            Opening::Finished(converted) => converted,
+            Opening::Stream(opened) => {
+                // A large file may take minutes: what the lane has done is reported first.
+                lane.flush();
+                Handle::current()
+                    .block_on(self.within_timeout(self.process(task, self.streaming(opened))))
+            }
+        }
+    }
+
+    /// Sleeps `delay` on this lane; `false` if the run was cancelled meanwhile. Blocking.
+    fn wait(&self, delay: std::time::Duration) -> bool {
+        Handle::current().block_on(async {
+            tokio::select! {
+                () = self.cancel.cancelled() => false,
+                () = tokio::time::sleep(delay) => true,
+            }
+        })
     }
 
     /// Runs a file's conversion under `--timeout`, if set. A conversion cut short drops its

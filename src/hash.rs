@@ -28,7 +28,7 @@ use crate::input::{
     CountingReader, MAX_BUFFER, Opened, Prefetch, buffer_size, open_source, throttle,
 };
 use crate::interrupt::Interrupt;
-use crate::pipeline::{self, Step, Work};
+use crate::pipeline::{self, LaneHandle, Step, Work};
 use crate::report::{ExitCode, escape_path};
 use crate::walk::{self, Entry, SkipReason};
 
@@ -161,7 +161,7 @@ struct Digester {
 
 impl Digester {
     /// Reads `path` (`-`: standard input) and sums it up. Runs on a lane.
-    fn digest(&self, path: &Path) -> Result<Digest, Failure> {
+    fn digest(&self, path: &Path, lane: &dyn LaneHandle) -> Result<Digest, Failure> {
         if self.cancel.is_cancelled() {
             return Err(Failure::Cancelled);
         }
@@ -175,6 +175,10 @@ impl Digester {
             .decompressed
             .then(|| self.codec.detect(opened.prefix(), path.file_name()))
             .flatten();
+        if matches!(opened, Opened::Partial(..)) {
+            // A large file may take a while: what the lane has done is reported first.
+            lane.flush();
+        }
         let raw: Reader = match opened {
             Opened::Whole(chunk) if format.is_none() => {
                 // All of a small file is here: no reader needed.
@@ -343,7 +347,7 @@ impl Work for Digester {
     type Item = DigestItem;
     type Outcome = DigestReport;
 
-    fn start(&self, item: DigestItem) -> Step<DigestReport> {
+    fn start(&self, item: DigestItem, lane: &dyn LaneHandle) -> Step<DigestReport> {
         let (path, entry) = match item {
             DigestItem::Walked(Entry::File { path, .. }) => (path, None),
             DigestItem::Listed { index, path } => (path, Some(index)),
@@ -364,7 +368,7 @@ impl Work for Digester {
                 });
             }
         };
-        let outcome = match self.digest(&path) {
+        let outcome = match self.digest(&path, lane) {
             Ok(digest) => DigestOutcome::Done(digest),
             Err(Failure::Cancelled) => DigestOutcome::Cancelled,
             Err(Failure::Failed(error)) => DigestOutcome::Failed(error),
@@ -1012,6 +1016,12 @@ struct NewFiles {
 mod tests {
     use super::*;
 
+    struct NoLane;
+
+    impl LaneHandle for NoLane {
+        fn flush(&self) {}
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn wide_hashes_equal_blake3_whatever_the_size() {
         let dir = tempfile::tempdir().unwrap();
@@ -1030,7 +1040,7 @@ mod tests {
             let path = dir.path().join(format!("f{len}"));
             std::fs::write(&path, &data).unwrap();
             let digester = digester.clone();
-            let digest = tokio::task::spawn_blocking(move || digester.digest(&path))
+            let digest = tokio::task::spawn_blocking(move || digester.digest(&path, &NoLane))
                 .await
                 .unwrap();
             let Ok(digest) = digest else {

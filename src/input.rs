@@ -91,6 +91,9 @@ impl Opened {
 
 /// Opens a regular file for reading, with what the output keeps of it. Blocking.
 pub fn open_source(path: &std::path::Path) -> anyhow::Result<(File, SourceMeta)> {
+    if let Some(fault) = injected_fault(path) {
+        return Err(anyhow::Error::new(fault).context("cannot open"));
+    }
     // O_NONBLOCK: should the file have been replaced by a FIFO since the walk saw it, the open
     // must not hang waiting for a writer. It has no effect on regular files.
     let file = OpenOptions::new()
@@ -176,6 +179,60 @@ pub async fn peek_magic(
         Box::new(tokio::io::AsyncReadExt::chain(again, raw)),
         prefix,
     )))
+}
+
+/// Test-only fault injection (see the README's "Testing only"): `SUBSTRING:COUNT` makes the first
+/// COUNT opens of files whose path contains SUBSTRING fail with a transient error (ESTALE, as a
+/// network file system gives); `SUBSTRING:COUNT:permanent` with a permanent one (EACCES).
+pub const TEST_FAULT_ENV: &str = "ASYNCFILES_TEST_FAULT";
+
+struct Fault {
+    substring: String,
+    count: u64,
+    permanent: bool,
+    given: AtomicU64,
+}
+
+static FAULT: std::sync::LazyLock<Option<Fault>> = std::sync::LazyLock::new(|| {
+    let spec = std::env::var(TEST_FAULT_ENV).ok()?;
+    let mut parts = spec.split(':');
+    let substring = parts.next()?.to_owned();
+    let count = parts.next()?.parse().ok()?;
+    let permanent = parts.next() == Some("permanent");
+    Some(Fault {
+        substring,
+        count,
+        permanent,
+        given: AtomicU64::new(0),
+    })
+});
+
+fn injected_fault(path: &std::path::Path) -> Option<io::Error> {
+    let fault = FAULT.as_ref()?;
+    if !path.to_string_lossy().contains(&fault.substring) {
+        return None;
+    }
+    if fault.given.fetch_add(1, Ordering::Relaxed) >= fault.count {
+        return None;
+    }
+    Some(io::Error::from_raw_os_error(if fault.permanent {
+        libc::EACCES
+    } else {
+        libc::ESTALE
+    }))
+}
+
+/// Whether an error is worth another try: interrupted, would block (EAGAIN), timed out, stale
+/// NFS handle. Not found, permission denied, corrupt data and the like never are.
+pub fn is_transient(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause.downcast_ref::<io::Error>().is_some_and(|io| {
+            matches!(
+                io.kind(),
+                io::ErrorKind::Interrupted | io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+            ) || io.raw_os_error() == Some(libc::ESTALE)
+        })
+    })
 }
 
 /// `--max-rate`: input bytes per second, across every reader of the run.

@@ -44,7 +44,9 @@ pub trait Work: Send + Sync + 'static {
 
     /// Starts one item. Runs on a lane (a blocking-pool thread), so it may block; returns the
     /// outcome if the item finished here, or the future that completes it (streaming).
-    fn start(&self, item: Self::Item) -> Step<Self::Outcome>;
+    /// `lane` lets the work pass on what the lane has done so far before a long piece of work
+    /// (a large file), so that those outcomes are not held up behind it.
+    fn start(&self, item: Self::Item, lane: &dyn LaneHandle) -> Step<Self::Outcome>;
 
     /// A short label for an item, kept while it runs so that a crashed item can still be named.
     fn label(&self, item: &Self::Item) -> String;
@@ -55,6 +57,29 @@ pub trait Work: Send + Sync + 'static {
     /// Whether this outcome stops the run: no new item is taken (`--fail-fast`).
     fn halts(&self, _outcome: &Self::Outcome) -> bool {
         false
+    }
+}
+
+/// What an item's work may ask of the lane that runs it.
+pub trait LaneHandle {
+    /// Passes on the outcomes the lane holds now.
+    fn flush(&self);
+}
+
+/// The [`LaneHandle`] of a lane holding `pending`.
+struct Flusher<'a, W: Work, S> {
+    lane: &'a Lane<W, S>,
+    pending: &'a std::cell::RefCell<Pending<W::Outcome>>,
+}
+
+impl<W, S> LaneHandle for Flusher<'_, W, S>
+where
+    W: Work,
+    S: Stream<Item = W::Item> + Unpin + Send + 'static,
+{
+    fn flush(&self) {
+        let batch = self.pending.borrow_mut().take();
+        self.lane.send(batch);
     }
 }
 
@@ -195,7 +220,14 @@ where
     /// Runs one item to its outcome, on this thread or (streaming) on the runtime.
     fn complete(&self, item: W::Item, pending: &mut Pending<W::Outcome>) -> W::Outcome {
         let label = self.work.label(&item);
-        match catch_unwind(AssertUnwindSafe(|| self.work.start(item))) {
+        let held = std::cell::RefCell::new(std::mem::take(pending));
+        let flusher = Flusher {
+            lane: self,
+            pending: &held,
+        };
+        let started = catch_unwind(AssertUnwindSafe(|| self.work.start(item, &flusher)));
+        *pending = held.into_inner();
+        match started {
             Ok(Step::Done(outcome)) => outcome,
             Ok(Step::Stream(future)) => {
                 // A large file may take minutes: what is already done is reported first.
@@ -269,7 +301,7 @@ mod tests {
         type Item = u32;
         type Outcome = u32;
 
-        fn start(&self, item: u32) -> Step<u32> {
+        fn start(&self, item: u32, _: &dyn LaneHandle) -> Step<u32> {
             let running = self.now.fetch_add(1, Ordering::SeqCst) + 1;
             self.peak.fetch_max(running, Ordering::SeqCst);
             if item % 2 == 0 {

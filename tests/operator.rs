@@ -335,3 +335,60 @@ fn max_rate_keeps_reading_under_the_limit() {
     }
     assert_eq!(env.read("out.log"), data);
 }
+
+/// Runs `-v convert --retry-delay 10ms ARGS in out` with the fault seam set to `fault`.
+fn run_with_fault(env: &TestEnv, fault: &str, args: &[&str]) -> (Option<i32>, String) {
+    let mut all = vec!["-v", "convert", "--retry-delay", "10ms"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["in", "out"]);
+    let output = env
+        .command(&all)
+        .env(common::FAULT_ENV, fault)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn transient_errors_are_retried_and_permanent_ones_are_not() {
+    let env = TestEnv::new();
+    env.write("in/flaky.log", "eventually\n");
+    env.write("in/fine.log", "fine\n");
+
+    // Two transient failures, two retries (the default): the file makes it.
+    let (code, stderr) = run_with_fault(&env, "flaky:2", &[]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(
+        stderr.matches("in/flaky.log: retry ").count(),
+        2,
+        "{stderr}"
+    );
+    assert!(stderr.contains("retry 1 of 2 in "), "{stderr}");
+    assert!(stderr.contains("Stale file handle"), "{stderr}");
+    assert_eq!(env.read("out/flaky.log"), b"eventually\n");
+
+    // One retry is not enough.
+    fs::remove_dir_all(env.path("out")).unwrap();
+    let (code, stderr) = run_with_fault(&env, "flaky:2", &["--retries", "1"]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains("asyncfiles: in/flaky.log: cannot open: Stale file handle"),
+        "{stderr}"
+    );
+    assert!(!env.path("out/flaky.log").exists());
+    assert_eq!(env.read("out/fine.log"), b"fine\n");
+
+    // A permanent error is never retried.
+    fs::remove_dir_all(env.path("out")).unwrap();
+    let (code, stderr) = run_with_fault(&env, "flaky:1:permanent", &[]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(!stderr.contains("retry"), "{stderr}");
+    assert!(
+        stderr.contains("asyncfiles: in/flaky.log: cannot open: Permission denied"),
+        "{stderr}"
+    );
+}

@@ -20,6 +20,9 @@ pub const DELAY_ENV: &str = "ASYNCFILES_TEST_DELAY_MS";
 pub const STALL_ENV: &str = "ASYNCFILES_TEST_STALL_MS";
 
 /// A scratch directory in which the binary runs.
+/// The test-only fault injection seam (see `input::TEST_FAULT_ENV`).
+pub const FAULT_ENV: &str = "ASYNCFILES_TEST_FAULT";
+
 pub struct TestEnv {
     dir: tempfile::TempDir,
 }
@@ -131,7 +134,8 @@ impl TestEnv {
             .args(args)
             .current_dir(self.root())
             .env_remove(DELAY_ENV)
-            .env_remove("ASYNCFILES_REDACT_KEY");
+            .env_remove("ASYNCFILES_REDACT_KEY")
+            .env_remove(FAULT_ENV);
         command
     }
 
