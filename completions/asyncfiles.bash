@@ -91,7 +91,7 @@ _asyncfiles() {
             return 0
             ;;
         asyncfiles__subcmd__convert)
-            opts="-L -0 -j -n -q -v -h -V --include --exclude --max-depth --follow --files-from --null --eol --from --to --level --jobs --fsync --dry-run --incremental --force --fail-fast --max-rate --retries --retry-delay --json --timeout --manifest --grep --grep-v --replace --redact --redact-key --trim --drop-empty --max-line-bytes --quiet --verbose --help --version"
+            opts="-L -0 -j -n -q -v -h -V --include --exclude --max-depth --follow --files-from --null --eol --from --to --level --jobs --fsync --dry-run --incremental --force --fail-fast --max-rate --retries --retry-delay --progress --json --timeout --manifest --grep --grep-v --replace --redact --redact-key --trim --drop-empty --max-line-bytes --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -147,6 +147,10 @@ _asyncfiles() {
                     ;;
                 --retry-delay)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --progress)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
                 --timeout)

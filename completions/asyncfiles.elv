@@ -46,6 +46,7 @@ set edit:completion:arg-completer[asyncfiles] = {|@words|
             cand --max-rate 'Read input at most RATE bytes per second across all files (e.g. 50M; K, M, G are KiB, MiB, GiB), for runs on shared disks, like rsync''s --bwlimit'
             cand --retries 'Retry a file up to N times after a transient I/O error (interrupted, would block, timed out, stale NFS handle); never after a permanent one'
             cand --retry-delay 'First wait before a retry; it doubles with each retry, with some jitter'
+            cand --progress 'Show a progress bar on stderr: auto (only when stderr is a terminal), always, never'
             cand --timeout 'Fail a file (standard input included) that takes longer than DURATION (e.g. 500ms, 30s, 5m, 1h); its temp output is removed and the run goes on'
             cand --manifest 'Write a b3sum-format manifest of the outputs to FILE (paths relative to OUT, sorted), hashed as they are written; verify it with `cd OUT && asyncfiles hash --check FILE`'
             cand --grep 'Keep only lines matching RE (regex::bytes syntax, Unicode off unless (?u); repeatable)'

@@ -59,6 +59,9 @@ complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -s j -l j
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l max-rate -d 'Read input at most RATE bytes per second across all files (e.g. 50M; K, M, G are KiB, MiB, GiB), for runs on shared disks, like rsync\'s --bwlimit' -r
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l retries -d 'Retry a file up to N times after a transient I/O error (interrupted, would block, timed out, stale NFS handle); never after a permanent one' -r
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l retry-delay -d 'First wait before a retry; it doubles with each retry, with some jitter' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l progress -d 'Show a progress bar on stderr: auto (only when stderr is a terminal), always, never' -r -f -a "auto\t'Only when stderr is a terminal (never in pipes, logs or CI)'
+always\t'Always, even when stderr is not a terminal'
+never\t'Never'"
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l timeout -d 'Fail a file (standard input included) that takes longer than DURATION (e.g. 500ms, 30s, 5m, 1h); its temp output is removed and the run goes on' -r
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l manifest -d 'Write a b3sum-format manifest of the outputs to FILE (paths relative to OUT, sorted), hashed as they are written; verify it with `cd OUT && asyncfiles hash --check FILE`' -r -F
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l grep -d 'Keep only lines matching RE (regex::bytes syntax, Unicode off unless (?u); repeatable)' -r

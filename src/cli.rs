@@ -162,6 +162,10 @@ pub struct ConvertArgs {
     #[arg(long, value_name = "DURATION", default_value = "100ms", value_parser = parse_duration)]
     pub retry_delay: std::time::Duration,
 
+    /// Show a progress bar on stderr: auto (only when stderr is a terminal), always, never
+    #[arg(long, value_enum, default_value_t = ProgressArg::Auto, value_name = "WHEN")]
+    pub progress: ProgressArg,
+
     /// Write one JSON object per file to stdout ({"path","output","status","bytes_in",…}) and a
     /// final {"type":"summary",…}; human messages stay on stderr
     #[arg(long)]
@@ -474,6 +478,17 @@ pub struct PoolArgs {
     /// Process at most N files at once [default: number of CPUs]
     #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub jobs: Option<u32>,
+}
+
+/// When `--progress` draws its bar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProgressArg {
+    /// Only when stderr is a terminal (never in pipes, logs or CI)
+    Auto,
+    /// Always, even when stderr is not a terminal
+    Always,
+    /// Never
+    Never,
 }
 
 /// Line-ending modes for `--eol`.

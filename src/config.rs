@@ -207,6 +207,8 @@ pub struct ConvertConfig {
     pub timeout: Option<Duration>,
     /// `--json`: one object per file on stdout.
     pub json: bool,
+    /// `--progress`, resolved: draw the bar.
+    pub progress: bool,
     /// `--max-rate`: input bytes per second.
     pub max_rate: Option<u64>,
     /// `--retries`: tries after a transient error.
@@ -270,6 +272,13 @@ impl ConvertConfig {
             dry_run: args.dry_run,
             timeout: args.timeout,
             json: args.json,
+            progress: match args.progress {
+                crate::cli::ProgressArg::Always => true,
+                crate::cli::ProgressArg::Never => false,
+                crate::cli::ProgressArg::Auto => {
+                    std::io::IsTerminal::is_terminal(&std::io::stderr())
+                }
+            },
             max_rate: args.max_rate,
             retries: args.retries,
             retry_delay: args.retry_delay,

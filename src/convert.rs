@@ -60,7 +60,9 @@ pub async fn run(
     }
     let walk = config.walk.take();
     let config = Arc::new(config);
-    let (items, walker) = match planned_items(&config, walk) {
+    // Entries handed over by the walk so far: the progress bar's total.
+    let found = Arc::new(AtomicU64::new(0));
+    let (items, walker) = match planned_items(&config, walk, found.clone()) {
         Ok(planned) => planned,
         Err(error) => {
             eprintln!("asyncfiles: {error:#}");
@@ -70,7 +72,7 @@ pub async fn run(
     let (report_tx, report_rx) = mpsc::channel(REPORT_QUEUE);
     // What stops taking new files: a signal, or (--fail-fast) the first failure.
     let stop = interrupt.token().child_token();
-    let reporter = Reporter::spawn(report_rx, report);
+    let reporter = Reporter::spawn(report_rx, report, found);
     let converter = Converter {
         config: config.clone(),
         cancel: stop.clone(),
@@ -238,6 +240,7 @@ type Items = Pin<Box<dyn Stream<Item = Planned> + Send>>;
 fn planned_items(
     config: &Arc<ConvertConfig>,
     walk: Option<crate::config::WalkConfig>,
+    found: Arc<AtomicU64>,
 ) -> anyhow::Result<(Items, Option<JoinHandle<()>>)> {
     let single = |input: Input, display: PathBuf| -> (Items, Option<JoinHandle<()>>) {
         let name = display.file_name().map(Path::new);
@@ -246,6 +249,7 @@ fn planned_items(
             output: output_for(&config.dest, name),
             display,
         };
+        found.store(1, Ordering::Relaxed);
         (Box::pin(tokio_stream::iter([Planned::Convert(task)])), None)
     };
     match (&config.source, walk) {
@@ -253,7 +257,10 @@ fn planned_items(
             let (tx, rx) = mpsc::channel(ENTRY_QUEUE);
             let walker = walk::spawn(walk, tx).context("cannot start the walker")?;
             let config = config.clone();
-            let items = walk::EntryStream::new(rx).map(move |entry| plan(&config.dest, entry));
+            let items = walk::EntryStream::new(rx).map(move |entry| {
+                found.fetch_add(1, Ordering::Relaxed);
+                plan(&config.dest, entry)
+            });
             Ok((Box::pin(items), Some(walker)))
         }
         (Source::Dir(_), None) => bail!("internal error: a directory source without a walk"),

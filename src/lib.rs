@@ -38,9 +38,10 @@ use report::{ExitCode, ReportOptions};
 /// Runs the parsed command line and returns the process exit code.
 pub fn run(cli: Cli) -> ExitCode {
     init_tracing(cli.quiet, cli.verbose);
-    let report = |command, json| ReportOptions {
+    let report = |command, json, progress| ReportOptions {
         quiet: cli.quiet,
         json,
+        progress,
         command,
     };
     match cli.command {
@@ -51,8 +52,8 @@ pub fn run(cli: Cli) -> ExitCode {
                 } else {
                     "convert"
                 };
-                let json = config.json;
-                run_convert(config, report(command, json))
+                let (json, progress) = (config.json, config.progress && !cli.quiet);
+                run_convert(config, report(command, json, progress))
             }
             Err(error) => fatal(&error),
         },

@@ -8,6 +8,8 @@
 use std::fmt::Write as _;
 use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
@@ -86,6 +88,8 @@ pub struct ReportOptions {
     pub quiet: bool,
     /// One JSON object per file on stdout (`--json`).
     pub json: bool,
+    /// Draw the progress bar on stderr (`--progress`).
+    pub progress: bool,
     /// The command named in the summary line.
     pub command: &'static str,
 }
@@ -212,6 +216,48 @@ pub fn human_bytes(bytes: u64) -> String {
     format!("{value:.1} {}", UNITS[unit])
 }
 
+/// The `--progress` bar: files done of files found so far (the total grows while the walk
+/// runs), bytes read and their rate, and an estimate of the time left. It is drawn from the
+/// blocking pool, like every stderr write, and messages are printed above it.
+#[derive(Clone)]
+struct Progress {
+    bar: indicatif::ProgressBar,
+    found: Arc<AtomicU64>,
+    started: Instant,
+}
+
+impl Progress {
+    fn new(found: Arc<AtomicU64>) -> Self {
+        let target =
+            indicatif::ProgressDrawTarget::term_like_with_hz(Box::new(console::Term::stderr()), 10);
+        let bar = indicatif::ProgressBar::with_draw_target(Some(0), target);
+        let style = indicatif::ProgressStyle::with_template(
+            "{spinner} {pos}/{len} files  {msg}  {elapsed}, ETA {eta}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+        bar.set_style(style);
+        Self {
+            bar,
+            found,
+            started: Instant::now(),
+        }
+    }
+
+    /// Redraws with the run's counts. Blocking.
+    fn show(&self, summary: &Summary) {
+        let done = summary.done + summary.skipped + summary.failed + summary.cancelled;
+        self.bar
+            .set_length(self.found.load(Ordering::Relaxed).max(done));
+        self.bar.set_position(done);
+        let rate = rate(summary.bytes_in, self.started.elapsed());
+        self.bar.set_message(format!(
+            "{} in, {}/s",
+            human_bytes(summary.bytes_in),
+            human_bytes(rate)
+        ));
+    }
+}
+
 /// The running reporter; [`Reporter::finish`] waits for it and prints the summary.
 pub struct Reporter {
     handle: tokio::task::JoinHandle<Summary>,
@@ -221,9 +267,15 @@ pub struct Reporter {
 
 impl Reporter {
     /// Starts the reporter task on the receiving end of the workers' channel.
-    pub fn spawn(rx: mpsc::Receiver<Vec<FileReport>>, options: ReportOptions) -> Self {
+    /// `found` counts the files the walk has handed over so far (the progress bar's total).
+    pub fn spawn(
+        rx: mpsc::Receiver<Vec<FileReport>>,
+        options: ReportOptions,
+        found: Arc<AtomicU64>,
+    ) -> Self {
         let started = Instant::now();
-        let handle = tokio::spawn(report_all(rx, options));
+        let progress = options.progress.then(|| Progress::new(found));
+        let handle = tokio::spawn(report_all(rx, options, progress));
         Self {
             handle,
             options,
@@ -259,7 +311,7 @@ impl Reporter {
                 interrupted,
             )));
         }
-        write_lines(lines).await;
+        write_lines(lines, None).await;
         summary
     }
 }
@@ -275,7 +327,11 @@ enum Line {
 /// Most lines written in one trip to the blocking pool.
 const LINES_PER_WRITE: usize = 256;
 
-async fn report_all(mut rx: mpsc::Receiver<Vec<FileReport>>, options: ReportOptions) -> Summary {
+async fn report_all(
+    mut rx: mpsc::Receiver<Vec<FileReport>>,
+    options: ReportOptions,
+    progress: Option<Progress>,
+) -> Summary {
     let mut summary = Summary::default();
     let verbose = tracing::enabled!(tracing::Level::INFO);
     let mut lines = Vec::new();
@@ -304,7 +360,11 @@ async fn report_all(mut rx: mpsc::Receiver<Vec<FileReport>>, options: ReportOpti
             let Ok(next) = rx.try_recv() else { break };
             batch = next;
         }
-        write_lines(std::mem::take(&mut lines)).await;
+        let shown = progress.clone().map(|bar| (bar, summary.clone()));
+        write_lines(std::mem::take(&mut lines), shown).await;
+    }
+    if let Some(progress) = progress {
+        let _ = tokio::task::spawn_blocking(move || progress.bar.finish_and_clear()).await;
     }
     summary
 }
@@ -351,27 +411,38 @@ fn describe(report: &FileReport, options: ReportOptions, verbose: bool) -> Optio
 }
 
 /// Writes lines to stderr off the runtime (stderr is blocking I/O, and may be a slow pipe).
-async fn write_lines(lines: Vec<Line>) {
-    if lines.is_empty() {
+async fn write_lines(lines: Vec<Line>, progress: Option<(Progress, Summary)>) {
+    if lines.is_empty() && progress.is_none() {
         return;
     }
     let _ = tokio::task::spawn_blocking(move || {
-        let mut stderr = io::stderr().lock();
-        let mut stdout = io::stdout().lock();
-        for line in lines {
-            match line {
-                Line::Message(text) => {
-                    let _ = writeln!(stderr, "{text}");
-                }
-                Line::Info(text) => tracing::info!("{text}"),
-                Line::Stdout(text) => {
-                    let _ = writeln!(stdout, "{text}");
-                }
-            }
-        }
-        let _ = stdout.flush();
+        let Some((progress, summary)) = progress else {
+            print_lines(lines);
+            return;
+        };
+        // Messages go above the bar, which is redrawn after them.
+        progress.bar.suspend(|| print_lines(lines));
+        progress.show(&summary);
     })
     .await;
+}
+
+/// Writes lines to stderr (and `--dry-run`'s plan to stdout). Blocking.
+fn print_lines(lines: Vec<Line>) {
+    let mut stderr = io::stderr().lock();
+    let mut stdout = io::stdout().lock();
+    for line in lines {
+        match line {
+            Line::Message(text) => {
+                let _ = writeln!(stderr, "{text}");
+            }
+            Line::Info(text) => tracing::info!("{text}"),
+            Line::Stdout(text) => {
+                let _ = writeln!(stdout, "{text}");
+            }
+        }
+    }
+    let _ = stdout.flush();
 }
 
 /// The `--json` object of one file (none for a file abandoned by an interruption).

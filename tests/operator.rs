@@ -392,3 +392,43 @@ fn transient_errors_are_retried_and_permanent_ones_are_not() {
         "{stderr}"
     );
 }
+
+/// Runs `convert ARGS in out` under a pseudo-terminal (`script`), returning what it printed.
+fn under_a_terminal(env: &TestEnv, args: &str) -> String {
+    let command = format!("{} convert {args} in out", env!("CARGO_BIN_EXE_asyncfiles"));
+    let output = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .current_dir(env.root())
+        .env(DELAY_ENV, "30")
+        .stdin(Stdio::null())
+        .output()
+        .expect("script (util-linux) runs a command under a pseudo-terminal");
+    assert!(output.status.success());
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+fn the_progress_bar_shows_on_a_terminal_only() {
+    let env = TestEnv::new();
+    for i in 0..20 {
+        env.write(&format!("in/f{i:02}.log"), format!("line {i}\n"));
+    }
+    let shown = under_a_terminal(&env, "--progress auto");
+    assert!(shown.contains("/20 files"), "{shown:?}");
+    assert!(shown.contains("convert: 20 done"), "{shown:?}");
+    fs::remove_dir_all(env.path("out")).unwrap();
+    let never = under_a_terminal(&env, "--progress never");
+    assert!(!never.contains(" files "), "{never:?}");
+    fs::remove_dir_all(env.path("out")).unwrap();
+    // Not a terminal (a pipe): auto draws nothing; always does.
+    let piped = env.run(&["convert", "in", "out"]);
+    assert_eq!(piped.stderr.lines().count(), 1, "{}", piped.stderr);
+    fs::remove_dir_all(env.path("out")).unwrap();
+    let forced = env
+        .command(&["convert", "--progress", "always", "in", "out"])
+        .env(DELAY_ENV, "30")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&forced.stderr).contains("/20 files"));
+}
