@@ -55,6 +55,8 @@ pub enum Command {
         asyncfiles convert --to zst --level 19 /var/log/archive /backup/archive\n  \
         asyncfiles convert --to none logs.tar.gz - | tar t\n  \
         asyncfiles convert --eol lf --include '*.log' ./in ./out\n  \
+        asyncfiles convert --grep-v 'GET /health' --redact ipv4 --to gz logs shipped\n  \
+        asyncfiles convert --incremental --progress always --json logs out | jq .status\n  \
         find logs -name '*.log' -mtime -1 -printf '%P\\0' | asyncfiles convert --files-from - -0 logs out"
     )]
     Convert(Box<ConvertArgs>),
@@ -81,7 +83,10 @@ pub enum Command {
         long_about = "Print lines and bytes of every file, decoded as convert would decode it \
         (gzip, zstd, xz, bzip2 by content, brotli by a .br name), sorted by path, and a total \
         line. An unterminated last line counts as a line. --json prints one JSON object per \
-        file and one for the total."
+        file and one for the total.\n\n\
+        Examples:\n  \
+        asyncfiles stats /var/log/nginx\n  \
+        asyncfiles stats --json archive | jq -s 'map(select(.total)) | .[0].lines'"
     )]
     Stats(StatsArgs),
 
