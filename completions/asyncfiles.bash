@@ -291,7 +291,7 @@ _asyncfiles() {
             return 0
             ;;
         asyncfiles__subcmd__hash)
-            opts="-c -L -0 -j -q -v -h -V --check --decompressed --unsorted --fail-fast --max-rate --include --exclude --max-depth --follow --files-from --null --jobs --quiet --verbose --help --version"
+            opts="-c -L -0 -j -q -v -h -V --check --decompressed --unsorted --fail-fast --max-rate --timeout --retries --retry-delay --progress --json --include --exclude --max-depth --follow --files-from --null --jobs --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -307,6 +307,22 @@ _asyncfiles() {
                     ;;
                 --max-rate)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --retries)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --retry-delay)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --progress)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
                 --include)
@@ -453,7 +469,7 @@ _asyncfiles() {
             return 0
             ;;
         asyncfiles__subcmd__stats)
-            opts="-L -0 -j -q -v -h -V --json --fail-fast --max-rate --include --exclude --max-depth --follow --files-from --null --jobs --quiet --verbose --help --version"
+            opts="-L -0 -j -q -v -h -V --json --fail-fast --max-rate --timeout --retries --retry-delay --progress --include --exclude --max-depth --follow --files-from --null --jobs --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -461,6 +477,22 @@ _asyncfiles() {
             case "${prev}" in
                 --max-rate)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --retries)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --retry-delay)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --progress)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
                 --include)

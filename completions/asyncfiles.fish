@@ -90,6 +90,12 @@ complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -s h -l h
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -s V -l version -d 'Print version'
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -s c -l check -d 'Check the hashes listed in MANIFEST (b3sum format; - for standard input) instead; files under the PATHs given that MANIFEST does not list are reported as NEW' -r -F
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -l max-rate -d 'Read input at most RATE bytes per second across all files (e.g. 50M; K, M, G are KiB, MiB, GiB), for runs on shared disks, like rsync\'s --bwlimit' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -l timeout -d 'Fail a file (standard input included) that takes longer than DURATION (e.g. 30s, 5m)' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -l retries -d 'Retry a file up to N times after a transient I/O error; never after a permanent one' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -l retry-delay -d 'First wait before a retry; it doubles with each retry, with some jitter' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -l progress -d 'Show a progress bar on stderr: auto (only when stderr is a terminal), always, never' -r -f -a "auto\t'Only when stderr is a terminal (never in pipes, logs or CI)'
+always\t'Always, even when stderr is not a terminal'
+never\t'Never'"
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -l include -d 'Only process files whose path relative to IN matches GLOB (repeatable)' -r
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -l exclude -d 'Skip files (and do not enter directories) whose path relative to IN matches GLOB (repeatable; wins over --include)' -r
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -l max-depth -d 'Descend at most N directory levels below IN (1: only the files directly in IN)' -r
@@ -98,6 +104,7 @@ complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -s j -l jobs
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -l decompressed -d 'Hash the decoded content of compressed files (gzip, zstd, xz, bzip2 by content, brotli by a .br name), so that a.log and a.log.gz of the same text hash the same'
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -l unsorted -d 'Print each line as its file is done instead of sorted by path (for trees too large to hold their list of names in memory)'
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -l fail-fast -d 'Stop taking new files after the first one that cannot be read'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -l json -d 'One JSON object per file on stdout ({"path","status","blake3","bytes","ms"}, or "reason"/"error"), then {"type":"summary",…}, instead of b3sum lines'
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -s L -l follow -d 'Follow symbolic links (by default they are skipped and reported)'
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -s 0 -l null -d 'The --files-from list is separated by NUL bytes, not newlines (as `find -print0` writes)'
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -s q -l quiet -d 'Print nothing but errors (no skip notes, no summary)'
@@ -105,6 +112,12 @@ complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -s v -l verb
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -s V -l version -d 'Print version'
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand stats" -l max-rate -d 'Read input at most RATE bytes per second across all files (e.g. 50M; K, M, G are KiB, MiB, GiB), for runs on shared disks, like rsync\'s --bwlimit' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand stats" -l timeout -d 'Fail a file (standard input included) that takes longer than DURATION (e.g. 30s, 5m)' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand stats" -l retries -d 'Retry a file up to N times after a transient I/O error; never after a permanent one' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand stats" -l retry-delay -d 'First wait before a retry; it doubles with each retry, with some jitter' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand stats" -l progress -d 'Show a progress bar on stderr: auto (only when stderr is a terminal), always, never' -r -f -a "auto\t'Only when stderr is a terminal (never in pipes, logs or CI)'
+always\t'Always, even when stderr is not a terminal'
+never\t'Never'"
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand stats" -l include -d 'Only process files whose path relative to IN matches GLOB (repeatable)' -r
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand stats" -l exclude -d 'Skip files (and do not enter directories) whose path relative to IN matches GLOB (repeatable; wins over --include)' -r
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand stats" -l max-depth -d 'Descend at most N directory levels below IN (1: only the files directly in IN)' -r

@@ -106,6 +106,12 @@ _arguments "${_arguments_options[@]}" : \
 '-c+[Check the hashes listed in MANIFEST (b3sum format; - for standard input) instead; files under the PATHs given that MANIFEST does not list are reported as NEW]:MANIFEST:_files' \
 '--check=[Check the hashes listed in MANIFEST (b3sum format; - for standard input) instead; files under the PATHs given that MANIFEST does not list are reported as NEW]:MANIFEST:_files' \
 '--max-rate=[Read input at most RATE bytes per second across all files (e.g. 50M; K, M, G are KiB, MiB, GiB), for runs on shared disks, like rsync'\''s --bwlimit]:RATE:_default' \
+'--timeout=[Fail a file (standard input included) that takes longer than DURATION (e.g. 30s, 5m)]:DURATION:_default' \
+'--retries=[Retry a file up to N times after a transient I/O error; never after a permanent one]:N:_default' \
+'--retry-delay=[First wait before a retry; it doubles with each retry, with some jitter]:DURATION:_default' \
+'--progress=[Show a progress bar on stderr\: auto (only when stderr is a terminal), always, never]:WHEN:((auto\:"Only when stderr is a terminal (never in pipes, logs or CI)"
+always\:"Always, even when stderr is not a terminal"
+never\:"Never"))' \
 '*--include=[Only process files whose path relative to IN matches GLOB (repeatable)]:GLOB:_default' \
 '*--exclude=[Skip files (and do not enter directories) whose path relative to IN matches GLOB (repeatable; wins over --include)]:GLOB:_default' \
 '--max-depth=[Descend at most N directory levels below IN (1\: only the files directly in IN)]:N:_default' \
@@ -115,6 +121,7 @@ _arguments "${_arguments_options[@]}" : \
 '--decompressed[Hash the decoded content of compressed files (gzip, zstd, xz, bzip2 by content, brotli by a .br name), so that a.log and a.log.gz of the same text hash the same]' \
 '(-c --check)--unsorted[Print each line as its file is done instead of sorted by path (for trees too large to hold their list of names in memory)]' \
 '--fail-fast[Stop taking new files after the first one that cannot be read]' \
+'(-c --check)--json[One JSON object per file on stdout ({"path","status","blake3","bytes","ms"}, or "reason"/"error"), then {"type"\:"summary",…}, instead of b3sum lines]' \
 '-L[Follow symbolic links (by default they are skipped and reported)]' \
 '--follow[Follow symbolic links (by default they are skipped and reported)]' \
 '-0[The --files-from list is separated by NUL bytes, not newlines (as \`find -print0\` writes)]' \
@@ -133,6 +140,12 @@ _arguments "${_arguments_options[@]}" : \
 (stats)
 _arguments "${_arguments_options[@]}" : \
 '--max-rate=[Read input at most RATE bytes per second across all files (e.g. 50M; K, M, G are KiB, MiB, GiB), for runs on shared disks, like rsync'\''s --bwlimit]:RATE:_default' \
+'--timeout=[Fail a file (standard input included) that takes longer than DURATION (e.g. 30s, 5m)]:DURATION:_default' \
+'--retries=[Retry a file up to N times after a transient I/O error; never after a permanent one]:N:_default' \
+'--retry-delay=[First wait before a retry; it doubles with each retry, with some jitter]:DURATION:_default' \
+'--progress=[Show a progress bar on stderr\: auto (only when stderr is a terminal), always, never]:WHEN:((auto\:"Only when stderr is a terminal (never in pipes, logs or CI)"
+always\:"Always, even when stderr is not a terminal"
+never\:"Never"))' \
 '*--include=[Only process files whose path relative to IN matches GLOB (repeatable)]:GLOB:_default' \
 '*--exclude=[Skip files (and do not enter directories) whose path relative to IN matches GLOB (repeatable; wins over --include)]:GLOB:_default' \
 '--max-depth=[Descend at most N directory levels below IN (1\: only the files directly in IN)]:N:_default' \

@@ -212,6 +212,24 @@ pub struct HashArgs {
     #[arg(long, conflicts_with = "check")]
     pub unsorted: bool,
 
+    #[command(flatten)]
+    pub run: RunArgs,
+
+    /// One JSON object per file on stdout ({"path","status","blake3","bytes","ms"}, or
+    /// "reason"/"error"), then {"type":"summary",…}, instead of b3sum lines
+    #[arg(long, conflicts_with = "check")]
+    pub json: bool,
+
+    #[command(flatten)]
+    pub walk: WalkArgs,
+
+    #[command(flatten)]
+    pub pool: PoolArgs,
+}
+
+/// How `hash` and `stats` run: the operator options they share with `convert`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
     /// Stop taking new files after the first one that cannot be read
     #[arg(long)]
     pub fail_fast: bool,
@@ -221,11 +239,21 @@ pub struct HashArgs {
     #[arg(long, value_name = "RATE", value_parser = parse_size)]
     pub max_rate: Option<u64>,
 
-    #[command(flatten)]
-    pub walk: WalkArgs,
+    /// Fail a file (standard input included) that takes longer than DURATION (e.g. 30s, 5m)
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub timeout: Option<std::time::Duration>,
 
-    #[command(flatten)]
-    pub pool: PoolArgs,
+    /// Retry a file up to N times after a transient I/O error; never after a permanent one
+    #[arg(long, value_name = "N", default_value_t = 2)]
+    pub retries: u32,
+
+    /// First wait before a retry; it doubles with each retry, with some jitter
+    #[arg(long, value_name = "DURATION", default_value = "100ms", value_parser = parse_duration)]
+    pub retry_delay: std::time::Duration,
+
+    /// Show a progress bar on stderr: auto (only when stderr is a terminal), always, never
+    #[arg(long, value_enum, default_value_t = ProgressArg::Auto, value_name = "WHEN")]
+    pub progress: ProgressArg,
 }
 
 /// Options of `asyncfiles stats`.
@@ -239,14 +267,8 @@ pub struct StatsArgs {
     #[arg(long)]
     pub json: bool,
 
-    /// Stop taking new files after the first one that cannot be read
-    #[arg(long)]
-    pub fail_fast: bool,
-
-    /// Read input at most RATE bytes per second across all files (e.g. 50M; K, M, G are KiB,
-    /// MiB, GiB), for runs on shared disks, like rsync's --bwlimit
-    #[arg(long, value_name = "RATE", value_parser = parse_size)]
-    pub max_rate: Option<u64>,
+    #[command(flatten)]
+    pub run: RunArgs,
 
     #[command(flatten)]
     pub walk: WalkArgs,

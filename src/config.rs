@@ -272,13 +272,7 @@ impl ConvertConfig {
             dry_run: args.dry_run,
             timeout: args.timeout,
             json: args.json,
-            progress: match args.progress {
-                crate::cli::ProgressArg::Always => true,
-                crate::cli::ProgressArg::Never => false,
-                crate::cli::ProgressArg::Auto => {
-                    std::io::IsTerminal::is_terminal(&std::io::stderr())
-                }
-            },
+            progress: progress(args.progress),
             max_rate: args.max_rate,
             retries: args.retries,
             retry_delay: args.retry_delay,
@@ -323,6 +317,25 @@ pub struct DigestConfig {
     pub fail_fast: bool,
     /// `--max-rate`: input bytes per second.
     pub max_rate: Option<u64>,
+    /// `--timeout`: longest one file may take.
+    pub timeout: Option<Duration>,
+    /// `--retries` and `--retry-delay`.
+    pub retries: u32,
+    /// The first wait before a retry.
+    pub retry_delay: Duration,
+    /// `--progress`, resolved: draw the bar.
+    pub progress: bool,
+    /// `hash --json`: JSON lines instead of b3sum lines.
+    pub json: bool,
+}
+
+/// `--progress`, resolved against whether stderr is a terminal.
+fn progress(when: crate::cli::ProgressArg) -> bool {
+    match when {
+        crate::cli::ProgressArg::Always => true,
+        crate::cli::ProgressArg::Never => false,
+        crate::cli::ProgressArg::Auto => std::io::IsTerminal::is_terminal(&std::io::stderr()),
+    }
 }
 
 impl DigestConfig {
@@ -338,8 +351,8 @@ impl DigestConfig {
             args.decompressed,
         )?;
         config.unsorted = args.unsorted;
-        config.fail_fast = args.fail_fast;
-        config.max_rate = args.max_rate;
+        config.apply(&args.run);
+        config.json = args.json;
         config.check = args.check;
         config.check_dirs = check_dirs;
         if config.check_dirs
@@ -362,11 +375,20 @@ impl DigestConfig {
             &args.pool,
             true,
         )
-        .map(|config| Self {
-            fail_fast: args.fail_fast,
-            max_rate: args.max_rate,
-            ..config
+        .map(|mut config| {
+            config.apply(&args.run);
+            config
         })
+    }
+
+    /// Takes the operator options (`--fail-fast`, `--timeout`, …).
+    fn apply(&mut self, run: &crate::cli::RunArgs) {
+        self.fail_fast = run.fail_fast;
+        self.max_rate = run.max_rate;
+        self.timeout = run.timeout;
+        self.retries = run.retries;
+        self.retry_delay = run.retry_delay;
+        self.progress = progress(run.progress);
     }
 
     fn new(
@@ -421,6 +443,11 @@ impl DigestConfig {
             jobs: jobs(pool),
             fail_fast: false,
             max_rate: None,
+            timeout: None,
+            retries: 0,
+            retry_delay: Duration::ZERO,
+            progress: false,
+            json: false,
         })
     }
 }

@@ -123,17 +123,6 @@ pub async fn run(
     code
 }
 
-/// The wait before retry number `retry` (1, 2, …): `first`, doubled each time, give or take a
-/// quarter (so that files failing together do not retry in step).
-fn backoff(first: std::time::Duration, retry: u32) -> std::time::Duration {
-    let base = first.saturating_mul(1 << (retry - 1).min(16));
-    let noise = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |now| now.subsec_nanos());
-    let factor = 0.75 + f64::from(noise % 1000) / 2000.0; // 0.75 ..= 1.25
-    base.mul_f64(factor)
-}
-
 /// Whether the output at `dest` is a finished output of this input: it exists with the input's
 /// modification time (set on every output when it is committed). Blocking.
 fn up_to_date(dest: &Option<PathBuf>, input: &SourceMeta) -> bool {
@@ -384,7 +373,7 @@ impl Work for Converter {
                     if retried < self.config.retries && crate::input::is_transient(error) =>
                 {
                     retried += 1;
-                    let delay = backoff(self.config.retry_delay, retried);
+                    let delay = crate::input::backoff(self.config.retry_delay, retried);
                     tracing::info!(
                         "{}: retry {retried} of {} in {}: {error:#}",
                         crate::report::escape_path(&task.display),

@@ -29,7 +29,7 @@ use crate::input::{
 };
 use crate::interrupt::Interrupt;
 use crate::pipeline::{self, LaneHandle, Step, Work};
-use crate::report::{ExitCode, escape_path};
+use crate::report::{ExitCode, Progress, escape_path};
 use crate::walk::{self, Entry, SkipReason};
 
 /// Batches of entries buffered between the walker and the pool.
@@ -54,6 +54,8 @@ pub struct Digest {
     pub bytes: u64,
     /// Lines (`stats` only; an unterminated last line counts).
     pub lines: u64,
+    /// Time taken (`--json`'s `ms`).
+    pub elapsed: std::time::Duration,
 }
 
 /// How one file ended.
@@ -151,15 +153,42 @@ impl From<anyhow::Error> for Failure {
 }
 
 /// The per-file job of `hash` and `stats`.
+#[derive(Clone)]
 struct Digester {
     kind: DigestKind,
     fail_fast: bool,
+    timeout: Option<std::time::Duration>,
+    retries: u32,
+    retry_delay: std::time::Duration,
     decompressed: bool,
     codec: CodecConfig,
     cancel: CancellationToken,
 }
 
 impl Digester {
+    /// [`Digester::digest`] under `--timeout`: a timer cancels this file's own token (a child of
+    /// the run's), and a file cut short that way fails as timed out. Runs on a lane.
+    fn digest_within_timeout(&self, path: &Path, lane: &dyn LaneHandle) -> Result<Digest, Failure> {
+        let Some(limit) = self.timeout else {
+            return self.digest(path, lane);
+        };
+        let mut job = self.clone();
+        job.cancel = self.cancel.child_token();
+        let token = job.cancel.clone();
+        let timer = Handle::current().spawn(async move {
+            tokio::time::sleep(limit).await;
+            token.cancel();
+        });
+        let digested = job.digest(path, lane);
+        timer.abort();
+        match digested {
+            Err(Failure::Cancelled) if !self.cancel.is_cancelled() => Err(Failure::Failed(
+                anyhow!("timed out after {}", crate::cli::format_duration(limit)),
+            )),
+            digested => digested,
+        }
+    }
+
     /// Reads `path` (`-`: standard input) and sums it up. Runs on a lane.
     fn digest(&self, path: &Path, lane: &dyn LaneHandle) -> Result<Digest, Failure> {
         if self.cancel.is_cancelled() {
@@ -275,7 +304,7 @@ impl Digester {
         Ok(Digest {
             hash: Some(hash),
             bytes: len,
-            lines: 0,
+            ..Digest::default()
         })
     }
 
@@ -368,10 +397,40 @@ impl Work for Digester {
                 });
             }
         };
-        let outcome = match self.digest(&path, lane) {
-            Ok(digest) => DigestOutcome::Done(digest),
-            Err(Failure::Cancelled) => DigestOutcome::Cancelled,
-            Err(Failure::Failed(error)) => DigestOutcome::Failed(error),
+        let started = std::time::Instant::now();
+        let mut retried = 0;
+        let outcome = loop {
+            match self.digest_within_timeout(&path, lane) {
+                Ok(digest) => {
+                    break DigestOutcome::Done(Digest {
+                        elapsed: started.elapsed(),
+                        ..digest
+                    });
+                }
+                Err(Failure::Cancelled) => break DigestOutcome::Cancelled,
+                Err(Failure::Failed(error))
+                    if retried < self.retries && crate::input::is_transient(&error) =>
+                {
+                    retried += 1;
+                    let delay = crate::input::backoff(self.retry_delay, retried);
+                    tracing::info!(
+                        "{}: retry {retried} of {} in {}: {error:#}",
+                        escape_path(&path),
+                        self.retries,
+                        crate::cli::format_duration(delay)
+                    );
+                    let waited = Handle::current().block_on(async {
+                        tokio::select! {
+                            () = self.cancel.cancelled() => false,
+                            () = tokio::time::sleep(delay) => true,
+                        }
+                    });
+                    if !waited {
+                        break DigestOutcome::Cancelled;
+                    }
+                }
+                Err(Failure::Failed(error)) => break DigestOutcome::Failed(error),
+            }
         };
         Step::Done(DigestReport {
             path,
@@ -412,6 +471,9 @@ fn start_pool(
     let digester = Arc::new(Digester {
         kind: config.kind,
         fail_fast: config.fail_fast,
+        timeout: config.timeout,
+        retries: config.retries,
+        retry_delay: config.retry_delay,
         decompressed: config.decompressed,
         codec: config.codec,
         cancel: stop.clone(),
@@ -424,10 +486,17 @@ fn start_pool(
 }
 
 /// The walked entries of `roots`, as pool items.
-fn walked(roots: Vec<walk::Root>) -> Result<impl Stream<Item = DigestItem> + Unpin + Send> {
+/// The walked entries of `roots`, as pool items; `found` counts them (the progress bar's total).
+fn walked(
+    roots: Vec<walk::Root>,
+    found: Arc<AtomicU64>,
+) -> Result<impl Stream<Item = DigestItem> + Unpin + Send> {
     let (tx, rx) = mpsc::channel(ENTRY_QUEUE);
     walk::spawn_roots(roots, tx).context("cannot start the walker")?;
-    Ok(walk::EntryStream::new(rx).map(DigestItem::Walked))
+    Ok(walk::EntryStream::new(rx).map(move |entry| {
+        found.fetch_add(1, Ordering::Relaxed);
+        DigestItem::Walked(entry)
+    }))
 }
 
 /// The subtrees of a wide hash, hashed by whichever thread takes them first.
@@ -550,8 +619,11 @@ fn read_chunks(
 /// What the printer tells stderr about a file that has no digest, and how it counts.
 #[derive(Default)]
 struct Tally {
+    ok: u64,
+    skipped: u64,
     failed: u64,
     cancelled: u64,
+    bytes: u64,
 }
 
 impl Tally {
@@ -562,8 +634,15 @@ impl Tally {
         quiet: bool,
         errors: &mut Vec<String>,
     ) -> Option<(PathBuf, Digest)> {
+        if matches!(report.outcome, DigestOutcome::Skipped(_)) {
+            self.skipped += 1;
+        }
         match report.outcome {
-            DigestOutcome::Done(digest) => return Some((report.path, digest)),
+            DigestOutcome::Done(digest) => {
+                self.ok += 1;
+                self.bytes += digest.bytes;
+                return Some((report.path, digest));
+            }
             DigestOutcome::Skipped(reason) if !quiet => errors.push(format!(
                 "asyncfiles: {}: skipped: {reason}",
                 escape_path(&report.path)
@@ -589,7 +668,9 @@ async fn list(
     interrupt: &Interrupt,
     quiet: bool,
 ) -> ExitCode {
-    let items = match walked(roots) {
+    let started = std::time::Instant::now();
+    let found = Arc::new(AtomicU64::new(0));
+    let items = match walked(roots, found.clone()) {
         Ok(items) => items,
         Err(error) => {
             eprintln!("asyncfiles: {error:#}");
@@ -601,23 +682,56 @@ async fn list(
     let mut results = start_pool(config, items, &stop);
     let mut tally = Tally::default();
     let mut held: Vec<(PathBuf, Digest)> = Vec::new();
-    let mut out = Output::default();
+    let mut held_json: Vec<(PathBuf, String)> = Vec::new();
+    let mut out = Output::with_progress(config.progress.then(|| Progress::new(found)));
     while let Some(batch) = results.recv().await {
         let mut errors = Vec::new();
         let mut lines = Vec::new();
         for report in batch {
-            let Some((path, digest)) = tally.note(report, quiet, &mut errors) else {
-                continue;
-            };
-            if config.unsorted {
-                lines.extend(render(config.kind, &path, &digest));
-            } else {
-                held.push((path, digest));
+            let json = config
+                .json
+                .then(|| (report.path.clone(), json_line(&report)));
+            let digested = tally.note(report, quiet, &mut errors);
+            match json {
+                Some((_, Some(line))) if config.unsorted => {
+                    lines.extend(format!("{line}\n").into_bytes());
+                }
+                Some((path, Some(line))) => held_json.push((path, line)),
+                Some((_, None)) => {}
+                None => match digested {
+                    Some((path, digest)) if config.unsorted => {
+                        lines.extend(render(config.kind, &path, &digest));
+                    }
+                    Some(done) => held.push(done),
+                    None => {}
+                },
             }
         }
+        let processed = tally.ok + tally.skipped + tally.failed + tally.cancelled;
+        out.counts = (processed, tally.bytes);
         out.write(lines, errors).await;
     }
-    if !config.unsorted {
+    out.clear_progress().await;
+    if config.json {
+        held_json.sort_by(|(a, _), (b, _)| a.as_os_str().as_bytes().cmp(b.as_os_str().as_bytes()));
+        let mut lines: Vec<u8> = held_json
+            .into_iter()
+            .flat_map(|(_, line)| format!("{line}\n").into_bytes())
+            .collect();
+        let code = interrupt.exit_code().unwrap_or(exit_code(&tally));
+        let summary = serde_json::json!({
+            "type": "summary",
+            "ok": tally.ok,
+            "skipped": tally.skipped,
+            "failed": tally.failed,
+            "cancelled": tally.cancelled,
+            "bytes": tally.bytes,
+            "elapsed_ms": started.elapsed().as_millis() as u64,
+            "exit_code": code as u8,
+        });
+        lines.extend(format!("{summary}\n").into_bytes());
+        out.write(lines, Vec::new()).await;
+    } else if !config.unsorted {
         held.sort_by(|(a, _), (b, _)| a.as_os_str().as_bytes().cmp(b.as_os_str().as_bytes()));
         let mut lines: Vec<u8> = Vec::new();
         if let DigestKind::Stats { json: false } = config.kind {
@@ -641,6 +755,29 @@ fn exit_code(tally: &Tally) -> ExitCode {
     } else {
         ExitCode::Success
     }
+}
+
+/// `hash --json`'s object for one file (none for one abandoned by an interruption).
+fn json_line(report: &DigestReport) -> Option<String> {
+    use serde_json::json;
+    let path = report.path.to_string_lossy();
+    let object = match &report.outcome {
+        DigestOutcome::Done(digest) => json!({
+            "path": path,
+            "status": "ok",
+            "blake3": digest.hash.map(|hash| hash.to_hex().to_string()),
+            "bytes": digest.bytes,
+            "ms": digest.elapsed.as_millis() as u64,
+        }),
+        DigestOutcome::Skipped(reason) => {
+            json!({"path": path, "status": "skipped", "reason": reason.to_string()})
+        }
+        DigestOutcome::Failed(error) => {
+            json!({"path": path, "status": "failed", "error": format!("{error:#}")})
+        }
+        DigestOutcome::Cancelled => return None,
+    };
+    Some(object.to_string())
 }
 
 /// One output line for a file: b3sum's, or a JSON object for `stats --json`.
@@ -710,19 +847,33 @@ pub fn manifest_line(hash: &blake3::Hash, path: &Path) -> String {
 }
 
 /// Writes to stdout and stderr off the runtime; stops writing stdout once its reader is gone.
+/// With `--progress`, messages go above the bar, which shows the counts after each write.
 #[derive(Default)]
 struct Output {
     closed: bool,
+    progress: Option<Progress>,
+    /// Files done and bytes read so far, for the bar.
+    counts: (u64, u64),
 }
 
 impl Output {
+    fn with_progress(progress: Option<Progress>) -> Self {
+        Self {
+            progress,
+            ..Self::default()
+        }
+    }
+
     async fn write(&mut self, stdout: Vec<u8>, stderr: Vec<String>) {
-        if (stdout.is_empty() || self.closed) && stderr.is_empty() {
+        if (stdout.is_empty() || self.closed) && stderr.is_empty() && self.progress.is_none() {
             return;
         }
-        let closed = self.closed;
+        let (closed, progress, counts) = (self.closed, self.progress.clone(), self.counts);
         let written = tokio::task::spawn_blocking(move || {
-            if !stderr.is_empty() {
+            if let Some(progress) = &progress {
+                progress.above(&stderr);
+                progress.show_counts(counts.0, counts.1);
+            } else if !stderr.is_empty() {
                 let mut err = io::stderr().lock();
                 for line in stderr {
                     let _ = writeln!(err, "{line}");
@@ -736,6 +887,13 @@ impl Output {
         })
         .await;
         self.closed |= !matches!(written, Ok(true));
+    }
+
+    /// Removes the progress bar, if any, before the last lines.
+    async fn clear_progress(&mut self) {
+        if let Some(progress) = self.progress.take() {
+            let _ = tokio::task::spawn_blocking(move || progress.clear()).await;
+        }
     }
 }
 
@@ -891,9 +1049,15 @@ async fn check(
         .collect::<Vec<_>>();
     let stop = interrupt.token().child_token();
     let mut results = start_pool(config, tokio_stream::iter(items), &stop);
+    let total = Arc::new(AtomicU64::new(entries.len() as u64));
+    out.progress = config.progress.then(|| Progress::new(total));
+    let mut checked = 0;
     let mut verdicts: Vec<Option<String>> = vec![None; entries.len()];
     let mut all_ok = new.is_empty() && !walk_failed;
     while let Some(batch) = results.recv().await {
+        checked += batch.len() as u64;
+        out.counts = (checked, 0);
+        out.write(Vec::new(), Vec::new()).await;
         for report in batch {
             let Some(index) = report.entry else {
                 // Only a crashed worker reports no entry: the run cannot pass.
@@ -926,6 +1090,7 @@ async fn check(
             }
         }
     }
+    out.clear_progress().await;
     let mut lines: Vec<u8> = verdicts
         .into_iter()
         .flatten()
@@ -975,7 +1140,7 @@ async fn new_files(
             .collect()
     };
     let listed: HashSet<PathBuf> = entries.iter().map(|entry| plain(&entry.path)).collect();
-    let mut walked = walked(roots)?;
+    let mut walked = walked(roots, Arc::default())?;
     let mut found = NewFiles::default();
     loop {
         let item = tokio::select! {
@@ -1028,6 +1193,9 @@ mod tests {
         let digester = Digester {
             kind: DigestKind::Hash,
             fail_fast: false,
+            timeout: None,
+            retries: 0,
+            retry_delay: std::time::Duration::ZERO,
             decompressed: false,
             codec: CodecConfig::new(codec::Decoding::Auto, None, true, None).unwrap(),
             cancel: CancellationToken::new(),

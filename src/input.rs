@@ -235,6 +235,17 @@ pub fn is_transient(error: &anyhow::Error) -> bool {
     })
 }
 
+/// The wait before retry number `retry` (1, 2, …): `first`, doubled each time, give or take a
+/// quarter (so that files failing together do not retry in step).
+pub fn backoff(first: std::time::Duration, retry: u32) -> std::time::Duration {
+    let base = first.saturating_mul(1 << (retry - 1).min(16));
+    let noise = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |now| now.subsec_nanos());
+    let factor = 0.75 + f64::from(noise % 1000) / 2000.0; // 0.75 ..= 1.25
+    base.mul_f64(factor)
+}
+
 /// `--max-rate`: input bytes per second, across every reader of the run.
 struct RateLimit {
     bytes_per_second: u64,

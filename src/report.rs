@@ -220,14 +220,15 @@ pub fn human_bytes(bytes: u64) -> String {
 /// runs), bytes read and their rate, and an estimate of the time left. It is drawn from the
 /// blocking pool, like every stderr write, and messages are printed above it.
 #[derive(Clone)]
-struct Progress {
+pub struct Progress {
     bar: indicatif::ProgressBar,
     found: Arc<AtomicU64>,
     started: Instant,
 }
 
 impl Progress {
-    fn new(found: Arc<AtomicU64>) -> Self {
+    /// A bar whose total is read from `found` (files handed over by the walk so far).
+    pub fn new(found: Arc<AtomicU64>) -> Self {
         let target =
             indicatif::ProgressDrawTarget::term_like_with_hz(Box::new(console::Term::stderr()), 10);
         let bar = indicatif::ProgressBar::with_draw_target(Some(0), target);
@@ -246,15 +247,35 @@ impl Progress {
     /// Redraws with the run's counts. Blocking.
     fn show(&self, summary: &Summary) {
         let done = summary.done + summary.skipped + summary.failed + summary.cancelled;
+        self.show_counts(done, summary.bytes_in);
+    }
+
+    /// Redraws: `done` files, `bytes` read. Blocking.
+    pub fn show_counts(&self, done: u64, bytes: u64) {
         self.bar
             .set_length(self.found.load(Ordering::Relaxed).max(done));
         self.bar.set_position(done);
-        let rate = rate(summary.bytes_in, self.started.elapsed());
+        let rate = rate(bytes, self.started.elapsed());
         self.bar.set_message(format!(
             "{} in, {}/s",
-            human_bytes(summary.bytes_in),
+            human_bytes(bytes),
             human_bytes(rate)
         ));
+    }
+
+    /// Prints `lines` to stderr above the bar. Blocking.
+    pub fn above(&self, lines: &[String]) {
+        self.bar.suspend(|| {
+            let mut stderr = io::stderr().lock();
+            for line in lines {
+                let _ = writeln!(stderr, "{line}");
+            }
+        });
+    }
+
+    /// Removes the bar. Blocking.
+    pub fn clear(&self) {
+        self.bar.finish_and_clear();
     }
 }
 

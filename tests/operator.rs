@@ -432,3 +432,72 @@ fn the_progress_bar_shows_on_a_terminal_only() {
         .unwrap();
     assert!(String::from_utf8_lossy(&forced.stderr).contains("/20 files"));
 }
+
+#[test]
+fn hash_and_stats_take_the_same_operator_options() {
+    let env = TestEnv::new();
+    env.write("logs/a.log", "alpha\n");
+    env.write("logs/b.log", "beta\n");
+    std::os::unix::fs::symlink("a.log", env.path("logs/link.log")).unwrap();
+
+    // --json: an object per file, sorted by path, then the summary.
+    let json = env.run(&["hash", "--json", "logs"]);
+    json.assert_code(0);
+    let objects: Vec<serde_json::Value> = std::str::from_utf8(&json.stdout)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(objects.len(), 4, "{objects:?}");
+    assert_eq!(objects[0]["path"], "logs/a.log");
+    assert_eq!(objects[0]["status"], "ok");
+    assert_eq!(
+        objects[0]["blake3"],
+        blake3::hash(b"alpha\n").to_hex().as_str()
+    );
+    assert_eq!(objects[0]["bytes"], 6);
+    assert_eq!(objects[2]["status"], "skipped");
+    assert_eq!(objects[3]["type"], "summary");
+    assert_eq!(objects[3]["ok"], 2);
+    assert_eq!(objects[3]["skipped"], 1);
+    assert_eq!(objects[3]["exit_code"], 0);
+
+    // --retries with the fault seam.
+    let retried = env
+        .command(&["-v", "hash", "--retry-delay", "10ms", "logs"])
+        .env(common::FAULT_ENV, "b.log:2")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&retried.stderr);
+    assert_eq!(retried.status.code(), Some(0), "{stderr}");
+    assert_eq!(stderr.matches("logs/b.log: retry ").count(), 2, "{stderr}");
+
+    // --timeout on standard input that never ends.
+    let mut child = env.spawn_piped(&["hash", "--timeout", "200ms", "-"]);
+    let mut stdin = child.stdin.take().unwrap();
+    std::io::Write::write_all(&mut stdin, b"never ends").unwrap();
+    let output = child.wait_with_output().unwrap();
+    drop(stdin);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        "asyncfiles: -: timed out after 200ms\n"
+    );
+    assert!(output.stdout.is_empty());
+
+    // --progress: drawn under a terminal, for stats as well.
+    let command = format!(
+        "{} stats --progress auto logs",
+        env!("CARGO_BIN_EXE_asyncfiles")
+    );
+    let shown = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .current_dir(env.root())
+        .env(DELAY_ENV, "30")
+        .output()
+        .unwrap();
+    let shown = String::from_utf8_lossy(&shown.stdout);
+    assert!(shown.contains("/3 files"), "{shown:?}");
+    assert!(shown.contains(" total"), "{shown:?}");
+}
