@@ -56,14 +56,14 @@ bz2\t'bzip2'
 br\t'brotli'"
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l level -d 'Compression level on the format\'s own scale: gz 1-9 (default 6), zst 1-19 (3), xz 0-9 (6), bz2 1-9 (9), br 0-11 (11)' -r
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -s j -l jobs -d 'Process at most N files at once [default: number of CPUs]' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l manifest -d 'Write a b3sum-format manifest of the outputs to FILE (paths relative to OUT, sorted), hashed as they are written; verify it with `cd OUT && asyncfiles hash --check FILE`' -r -F
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l max-rate -d 'Read input at most RATE bytes per second across all files (e.g. 50M; K, M, G are KiB, MiB, GiB), for runs on shared disks, like rsync\'s --bwlimit' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l timeout -d 'Fail a file (standard input included) that takes longer than DURATION (e.g. 500ms, 30s, 5m, 1h); its temp output is removed and the run goes on' -r
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l retries -d 'Retry a file up to N times after a transient I/O error (interrupted, would block, timed out, stale NFS handle); never after a permanent one' -r
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l retry-delay -d 'First wait before a retry; it doubles with each retry, with some jitter' -r
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l progress -d 'Show a progress bar on stderr: auto (only when stderr is a terminal), always, never' -r -f -a "auto\t'Only when stderr is a terminal (never in pipes, logs or CI)'
 always\t'Always, even when stderr is not a terminal'
 never\t'Never'"
-complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l timeout -d 'Fail a file (standard input included) that takes longer than DURATION (e.g. 500ms, 30s, 5m, 1h); its temp output is removed and the run goes on' -r
-complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l manifest -d 'Write a b3sum-format manifest of the outputs to FILE (paths relative to OUT, sorted), hashed as they are written; verify it with `cd OUT && asyncfiles hash --check FILE`' -r -F
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l grep -d 'Keep only lines matching RE (regex::bytes syntax, Unicode off unless (?u); repeatable)' -r
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l grep-v -d 'Drop lines matching RE (repeatable)' -r
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l replace -d 'Replace every match of RE in each line by REPL ($1, ${name} and $$ expand; repeatable)' -r
@@ -80,8 +80,8 @@ complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l fsync 
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -s n -l dry-run -d 'Print what would be written (IN -> OUT, on stdout) and what skipped, and why; write nothing, create no directory'
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l incremental -d 'Skip a file whose output exists with the input\'s modification time (a finished output has it), so that a rerun after an interruption does only what is left'
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l force -d 'Convert every file, even with --incremental'
-complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l fail-fast -d 'Stop taking new files after the first failure (files in flight are abandoned cleanly)'
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l json -d 'Write one JSON object per file to stdout ({"path","output","status","bytes_in",…}) and a final {"type":"summary",…}; human messages stay on stderr'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l fail-fast -d 'Stop taking new files after the first failure (files in flight are abandoned cleanly)'
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l trim -d 'Remove spaces and tabs at the end of each line'
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l drop-empty -d 'Drop lines that are empty (after the transforms before this one)'
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -s q -l quiet -d 'Print nothing but errors (no skip notes, no summary)'
@@ -90,8 +90,8 @@ complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -s h -l h
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -s V -l version -d 'Print version'
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -s c -l check -d 'Check the hashes listed in MANIFEST (b3sum format; - for standard input) instead; files under the PATHs given that MANIFEST does not list are reported as NEW' -r -F
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -l max-rate -d 'Read input at most RATE bytes per second across all files (e.g. 50M; K, M, G are KiB, MiB, GiB), for runs on shared disks, like rsync\'s --bwlimit' -r
-complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -l timeout -d 'Fail a file (standard input included) that takes longer than DURATION (e.g. 30s, 5m)' -r
-complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -l retries -d 'Retry a file up to N times after a transient I/O error; never after a permanent one' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -l timeout -d 'Fail a file (standard input included) that takes longer than DURATION (e.g. 500ms, 30s, 5m, 1h); its temp output is removed and the run goes on' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -l retries -d 'Retry a file up to N times after a transient I/O error (interrupted, would block, timed out, stale NFS handle); never after a permanent one' -r
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -l retry-delay -d 'First wait before a retry; it doubles with each retry, with some jitter' -r
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -l progress -d 'Show a progress bar on stderr: auto (only when stderr is a terminal), always, never' -r -f -a "auto\t'Only when stderr is a terminal (never in pipes, logs or CI)'
 always\t'Always, even when stderr is not a terminal'
@@ -103,7 +103,7 @@ complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -l files-fro
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -s j -l jobs -d 'Process at most N files at once [default: number of CPUs]' -r
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -l decompressed -d 'Hash the decoded content of compressed files (gzip, zstd, xz, bzip2 by content, brotli by a .br name), so that a.log and a.log.gz of the same text hash the same'
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -l unsorted -d 'Print each line as its file is done instead of sorted by path (for trees too large to hold their list of names in memory)'
-complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -l fail-fast -d 'Stop taking new files after the first one that cannot be read'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -l fail-fast -d 'Stop taking new files after the first failure (files in flight are abandoned cleanly)'
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -l json -d 'One JSON object per file on stdout ({"path","status","blake3","bytes","ms"}, or "reason"/"error"), then {"type":"summary",…}, instead of b3sum lines'
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -s L -l follow -d 'Follow symbolic links (by default they are skipped and reported)'
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -s 0 -l null -d 'The --files-from list is separated by NUL bytes, not newlines (as `find -print0` writes)'
@@ -112,8 +112,8 @@ complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -s v -l verb
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -s V -l version -d 'Print version'
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand stats" -l max-rate -d 'Read input at most RATE bytes per second across all files (e.g. 50M; K, M, G are KiB, MiB, GiB), for runs on shared disks, like rsync\'s --bwlimit' -r
-complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand stats" -l timeout -d 'Fail a file (standard input included) that takes longer than DURATION (e.g. 30s, 5m)' -r
-complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand stats" -l retries -d 'Retry a file up to N times after a transient I/O error; never after a permanent one' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand stats" -l timeout -d 'Fail a file (standard input included) that takes longer than DURATION (e.g. 500ms, 30s, 5m, 1h); its temp output is removed and the run goes on' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand stats" -l retries -d 'Retry a file up to N times after a transient I/O error (interrupted, would block, timed out, stale NFS handle); never after a permanent one' -r
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand stats" -l retry-delay -d 'First wait before a retry; it doubles with each retry, with some jitter' -r
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand stats" -l progress -d 'Show a progress bar on stderr: auto (only when stderr is a terminal), always, never' -r -f -a "auto\t'Only when stderr is a terminal (never in pipes, logs or CI)'
 always\t'Always, even when stderr is not a terminal'
@@ -124,7 +124,7 @@ complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand stats" -l max-dept
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand stats" -l files-from -d 'Read the files to process from FILE (- for stdin), one path relative to IN per line' -r -F
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand stats" -s j -l jobs -d 'Process at most N files at once [default: number of CPUs]' -r
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand stats" -l json -d 'One JSON object per line: {"path":…,"lines":…,"bytes":…} per file, then the total'
-complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand stats" -l fail-fast -d 'Stop taking new files after the first one that cannot be read'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand stats" -l fail-fast -d 'Stop taking new files after the first failure (files in flight are abandoned cleanly)'
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand stats" -s L -l follow -d 'Follow symbolic links (by default they are skipped and reported)'
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand stats" -s 0 -l null -d 'The --files-from list is separated by NUL bytes, not newlines (as `find -print0` writes)'
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand stats" -s q -l quiet -d 'Print nothing but errors (no skip notes, no summary)'

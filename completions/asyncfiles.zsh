@@ -58,14 +58,14 @@ br\:"brotli"))' \
 '--level=[Compression level on the format'\''s own scale\: gz 1-9 (default 6), zst 1-19 (3), xz 0-9 (6), bz2 1-9 (9), br 0-11 (11)]:N:_default' \
 '-j+[Process at most N files at once \[default\: number of CPUs\]]:N:_default' \
 '--jobs=[Process at most N files at once \[default\: number of CPUs\]]:N:_default' \
+'--manifest=[Write a b3sum-format manifest of the outputs to FILE (paths relative to OUT, sorted), hashed as they are written; verify it with \`cd OUT && asyncfiles hash --check FILE\`]:FILE:_files' \
 '--max-rate=[Read input at most RATE bytes per second across all files (e.g. 50M; K, M, G are KiB, MiB, GiB), for runs on shared disks, like rsync'\''s --bwlimit]:RATE:_default' \
+'--timeout=[Fail a file (standard input included) that takes longer than DURATION (e.g. 500ms, 30s, 5m, 1h); its temp output is removed and the run goes on]:DURATION:_default' \
 '--retries=[Retry a file up to N times after a transient I/O error (interrupted, would block, timed out, stale NFS handle); never after a permanent one]:N:_default' \
 '--retry-delay=[First wait before a retry; it doubles with each retry, with some jitter]:DURATION:_default' \
 '--progress=[Show a progress bar on stderr\: auto (only when stderr is a terminal), always, never]:WHEN:((auto\:"Only when stderr is a terminal (never in pipes, logs or CI)"
 always\:"Always, even when stderr is not a terminal"
 never\:"Never"))' \
-'--timeout=[Fail a file (standard input included) that takes longer than DURATION (e.g. 500ms, 30s, 5m, 1h); its temp output is removed and the run goes on]:DURATION:_default' \
-'--manifest=[Write a b3sum-format manifest of the outputs to FILE (paths relative to OUT, sorted), hashed as they are written; verify it with \`cd OUT && asyncfiles hash --check FILE\`]:FILE:_files' \
 '*--grep=[Keep only lines matching RE (regex\:\:bytes syntax, Unicode off unless (?u); repeatable)]:RE:_default' \
 '*--grep-v=[Drop lines matching RE (repeatable)]:RE:_default' \
 '*--replace=[Replace every match of RE in each line by REPL (\$1, \${name} and \$\$ expand; repeatable)]:RE:_default:RE:_default' \
@@ -85,8 +85,8 @@ secret\:"The value of key=value or key\: value pairs whose key names a password,
 '--dry-run[Print what would be written (IN -> OUT, on stdout) and what skipped, and why; write nothing, create no directory]' \
 '--incremental[Skip a file whose output exists with the input'\''s modification time (a finished output has it), so that a rerun after an interruption does only what is left]' \
 '--force[Convert every file, even with --incremental]' \
-'--fail-fast[Stop taking new files after the first failure (files in flight are abandoned cleanly)]' \
 '--json[Write one JSON object per file to stdout ({"path","output","status","bytes_in",…}) and a final {"type"\:"summary",…}; human messages stay on stderr]' \
+'--fail-fast[Stop taking new files after the first failure (files in flight are abandoned cleanly)]' \
 '*--trim[Remove spaces and tabs at the end of each line]' \
 '*--drop-empty[Drop lines that are empty (after the transforms before this one)]' \
 '(-v --verbose)-q[Print nothing but errors (no skip notes, no summary)]' \
@@ -106,8 +106,8 @@ _arguments "${_arguments_options[@]}" : \
 '-c+[Check the hashes listed in MANIFEST (b3sum format; - for standard input) instead; files under the PATHs given that MANIFEST does not list are reported as NEW]:MANIFEST:_files' \
 '--check=[Check the hashes listed in MANIFEST (b3sum format; - for standard input) instead; files under the PATHs given that MANIFEST does not list are reported as NEW]:MANIFEST:_files' \
 '--max-rate=[Read input at most RATE bytes per second across all files (e.g. 50M; K, M, G are KiB, MiB, GiB), for runs on shared disks, like rsync'\''s --bwlimit]:RATE:_default' \
-'--timeout=[Fail a file (standard input included) that takes longer than DURATION (e.g. 30s, 5m)]:DURATION:_default' \
-'--retries=[Retry a file up to N times after a transient I/O error; never after a permanent one]:N:_default' \
+'--timeout=[Fail a file (standard input included) that takes longer than DURATION (e.g. 500ms, 30s, 5m, 1h); its temp output is removed and the run goes on]:DURATION:_default' \
+'--retries=[Retry a file up to N times after a transient I/O error (interrupted, would block, timed out, stale NFS handle); never after a permanent one]:N:_default' \
 '--retry-delay=[First wait before a retry; it doubles with each retry, with some jitter]:DURATION:_default' \
 '--progress=[Show a progress bar on stderr\: auto (only when stderr is a terminal), always, never]:WHEN:((auto\:"Only when stderr is a terminal (never in pipes, logs or CI)"
 always\:"Always, even when stderr is not a terminal"
@@ -120,7 +120,7 @@ never\:"Never"))' \
 '--jobs=[Process at most N files at once \[default\: number of CPUs\]]:N:_default' \
 '--decompressed[Hash the decoded content of compressed files (gzip, zstd, xz, bzip2 by content, brotli by a .br name), so that a.log and a.log.gz of the same text hash the same]' \
 '(-c --check)--unsorted[Print each line as its file is done instead of sorted by path (for trees too large to hold their list of names in memory)]' \
-'--fail-fast[Stop taking new files after the first one that cannot be read]' \
+'--fail-fast[Stop taking new files after the first failure (files in flight are abandoned cleanly)]' \
 '(-c --check)--json[One JSON object per file on stdout ({"path","status","blake3","bytes","ms"}, or "reason"/"error"), then {"type"\:"summary",…}, instead of b3sum lines]' \
 '-L[Follow symbolic links (by default they are skipped and reported)]' \
 '--follow[Follow symbolic links (by default they are skipped and reported)]' \
@@ -140,8 +140,8 @@ never\:"Never"))' \
 (stats)
 _arguments "${_arguments_options[@]}" : \
 '--max-rate=[Read input at most RATE bytes per second across all files (e.g. 50M; K, M, G are KiB, MiB, GiB), for runs on shared disks, like rsync'\''s --bwlimit]:RATE:_default' \
-'--timeout=[Fail a file (standard input included) that takes longer than DURATION (e.g. 30s, 5m)]:DURATION:_default' \
-'--retries=[Retry a file up to N times after a transient I/O error; never after a permanent one]:N:_default' \
+'--timeout=[Fail a file (standard input included) that takes longer than DURATION (e.g. 500ms, 30s, 5m, 1h); its temp output is removed and the run goes on]:DURATION:_default' \
+'--retries=[Retry a file up to N times after a transient I/O error (interrupted, would block, timed out, stale NFS handle); never after a permanent one]:N:_default' \
 '--retry-delay=[First wait before a retry; it doubles with each retry, with some jitter]:DURATION:_default' \
 '--progress=[Show a progress bar on stderr\: auto (only when stderr is a terminal), always, never]:WHEN:((auto\:"Only when stderr is a terminal (never in pipes, logs or CI)"
 always\:"Always, even when stderr is not a terminal"
@@ -153,7 +153,7 @@ never\:"Never"))' \
 '-j+[Process at most N files at once \[default\: number of CPUs\]]:N:_default' \
 '--jobs=[Process at most N files at once \[default\: number of CPUs\]]:N:_default' \
 '--json[One JSON object per line\: {"path"\:…,"lines"\:…,"bytes"\:…} per file, then the total]' \
-'--fail-fast[Stop taking new files after the first one that cannot be read]' \
+'--fail-fast[Stop taking new files after the first failure (files in flight are abandoned cleanly)]' \
 '-L[Follow symbolic links (by default they are skipped and reported)]' \
 '--follow[Follow symbolic links (by default they are skipped and reported)]' \
 '-0[The --files-from list is separated by NUL bytes, not newlines (as \`find -print0\` writes)]' \

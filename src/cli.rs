@@ -149,42 +149,18 @@ pub struct ConvertArgs {
     #[arg(long)]
     pub force: bool,
 
-    /// Stop taking new files after the first failure (files in flight are abandoned cleanly)
-    #[arg(long)]
-    pub fail_fast: bool,
-
-    /// Read input at most RATE bytes per second across all files (e.g. 50M; K, M, G are KiB,
-    /// MiB, GiB), for runs on shared disks, like rsync's --bwlimit
-    #[arg(long, value_name = "RATE", value_parser = parse_size)]
-    pub max_rate: Option<u64>,
-
-    /// Retry a file up to N times after a transient I/O error (interrupted, would block, timed
-    /// out, stale NFS handle); never after a permanent one
-    #[arg(long, value_name = "N", default_value_t = 2)]
-    pub retries: u32,
-
-    /// First wait before a retry; it doubles with each retry, with some jitter
-    #[arg(long, value_name = "DURATION", default_value = "100ms", value_parser = parse_duration)]
-    pub retry_delay: std::time::Duration,
-
-    /// Show a progress bar on stderr: auto (only when stderr is a terminal), always, never
-    #[arg(long, value_enum, default_value_t = ProgressArg::Auto, value_name = "WHEN")]
-    pub progress: ProgressArg,
-
     /// Write one JSON object per file to stdout ({"path","output","status","bytes_in",…}) and a
     /// final {"type":"summary",…}; human messages stay on stderr
     #[arg(long)]
     pub json: bool,
 
-    /// Fail a file (standard input included) that takes longer than DURATION (e.g. 500ms, 30s,
-    /// 5m, 1h); its temp output is removed and the run goes on
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
-    pub timeout: Option<std::time::Duration>,
-
     /// Write a b3sum-format manifest of the outputs to FILE (paths relative to OUT, sorted),
     /// hashed as they are written; verify it with `cd OUT && asyncfiles hash --check FILE`
     #[arg(long, value_name = "FILE")]
     pub manifest: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub run: RunArgs,
 
     #[command(flatten)]
     pub lines: LineArgs,
@@ -227,10 +203,10 @@ pub struct HashArgs {
     pub pool: PoolArgs,
 }
 
-/// How `hash` and `stats` run: the operator options they share with `convert`.
+/// How a run goes: the operator options every command shares.
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// Stop taking new files after the first one that cannot be read
+    /// Stop taking new files after the first failure (files in flight are abandoned cleanly)
     #[arg(long)]
     pub fail_fast: bool,
 
@@ -239,11 +215,13 @@ pub struct RunArgs {
     #[arg(long, value_name = "RATE", value_parser = parse_size)]
     pub max_rate: Option<u64>,
 
-    /// Fail a file (standard input included) that takes longer than DURATION (e.g. 30s, 5m)
+    /// Fail a file (standard input included) that takes longer than DURATION (e.g. 500ms, 30s,
+    /// 5m, 1h); its temp output is removed and the run goes on
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub timeout: Option<std::time::Duration>,
 
-    /// Retry a file up to N times after a transient I/O error; never after a permanent one
+    /// Retry a file up to N times after a transient I/O error (interrupted, would block, timed
+    /// out, stale NFS handle); never after a permanent one
     #[arg(long, value_name = "N", default_value_t = 2)]
     pub retries: u32,
 
