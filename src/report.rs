@@ -420,6 +420,8 @@ fn describe(report: &FileReport, options: ReportOptions, verbose: bool) -> Optio
             path()
         ))),
         Outcome::Failed(error) => Some(Line::Message(format!("asyncfiles: {}: {error:#}", path()))),
+        // With --json, the plan is in the JSON objects: stdout holds nothing else.
+        Outcome::Planned if options.json => None,
         Outcome::Planned => {
             let output = report
                 .output
@@ -516,6 +518,7 @@ impl Summary {
             "skipped": self.skipped,
             "failed": self.failed,
             "cancelled": self.cancelled,
+            "planned": self.planned,
             "bytes_in": self.bytes_in,
             "bytes_out": self.bytes_out,
             "lines_in": lines.read,

@@ -197,6 +197,20 @@ fn dry_run_prints_the_plan_and_writes_nothing() {
     ]);
     assert!(!env.path("out").exists(), "no output directory");
     assert!(!env.path("m.b3").exists(), "no manifest");
+    // With --json, stdout holds only JSON: the plan is in the objects.
+    let json = env.run(&["convert", "-n", "--json", "in", "out"]);
+    json.assert_code(0);
+    let statuses: Vec<String> = std::str::from_utf8(&json.stdout)
+        .unwrap()
+        .lines()
+        .map(|line| {
+            let object: serde_json::Value = serde_json::from_str(line).unwrap();
+            object["status"].as_str().unwrap_or("summary").to_owned()
+        })
+        .collect();
+    assert_eq!(statuses.iter().filter(|s| *s == "planned").count(), 2);
+    assert_eq!(statuses.last().map(String::as_str), Some("summary"));
+    assert!(!env.path("out").exists());
 
     // With --incremental it tells what a rerun would skip.
     env.run(&["-q", "convert", "in", "done"]).assert_code(0);
