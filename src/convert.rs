@@ -246,10 +246,8 @@ fn planned_items(
             let (tx, rx) = mpsc::channel(ENTRY_QUEUE);
             let walker = walk::spawn(walk, tx).context("cannot start the walker")?;
             let config = config.clone();
-            let items = walk::EntryStream::new(rx).map(move |entry| {
-                found.fetch_add(1, Ordering::Relaxed);
-                plan(&config.dest, entry)
-            });
+            let items =
+                walk::EntryStream::counted(rx, found).map(move |entry| plan(&config.dest, entry));
             Ok((Box::pin(items), Some(walker)))
         }
         (Source::Dir(_), None) => bail!("internal error: a directory source without a walk"),
@@ -368,9 +366,13 @@ impl Work for Converter {
         let mut retried = 0;
         loop {
             let converted = job.attempt(&task, lane);
+            // Standard input cannot be read again, nor standard output taken back: no retry.
+            let retryable = task.input != Input::Stdin && task.output != Output::Stdout;
             match &converted {
                 Err(FileError::Failed(error))
-                    if retried < self.config.retries && crate::input::is_transient(error) =>
+                    if retryable
+                        && retried < self.config.retries
+                        && crate::input::is_transient(error) =>
                 {
                     retried += 1;
                     let delay = crate::input::backoff(self.config.retry_delay, retried);
@@ -500,22 +502,39 @@ impl FileJob {
             written: &mut written,
             hasher: hasher.as_mut(),
         };
-        let result = match plan.encode {
-            None => {
-                self.pump(&mut reader, &mut chain, &mut output, plan.decode)
-                    .await
-            }
-            Some((format, level)) => {
-                let size = Some(meta.len).filter(|&len| len > 0 && task.input != Input::Stdin);
-                let mut encoder = codec::encoder(format, level, size, output);
-                match self
-                    .pump(&mut reader, &mut chain, &mut encoder, plan.decode)
-                    .await
-                {
-                    // Exactly once: this writes the format's trailer.
-                    Ok(()) => self.finish_encoder(&mut encoder).await,
-                    Err(error) => Err(error),
+        let pumped = async {
+            match plan.encode {
+                None => {
+                    self.pump(&mut reader, &mut chain, &mut output, plan.decode)
+                        .await
                 }
+                Some((format, level)) => {
+                    let size = Some(meta.len).filter(|&len| len > 0 && task.input != Input::Stdin);
+                    let mut encoder = codec::encoder(format, level, size, output);
+                    match self
+                        .pump(&mut reader, &mut chain, &mut encoder, plan.decode)
+                        .await
+                    {
+                        // Exactly once: this writes the format's trailer.
+                        Ok(()) => self.finish_encoder(&mut encoder).await,
+                        Err(error) => Err(error),
+                    }
+                }
+            }
+        };
+        // --timeout counts from when the file was taken (retries included) and stops the
+        // pumping; the commit is never cut short, so an output renamed into place is reported
+        // as written.
+        let result = match self.config.timeout {
+            None => pumped.await,
+            Some(limit) => {
+                let deadline = tokio::time::Instant::from_std(self.started + limit);
+                tokio::time::timeout_at(deadline, pumped)
+                    .await
+                    .unwrap_or_else(|_| {
+                        let limit = crate::cli::format_duration(limit);
+                        Err(FileError::Failed(anyhow!("timed out after {limit}")))
+                    })
             }
         };
         drop(reader);
@@ -644,8 +663,7 @@ impl FileJob {
                 // Every read and write below completes at once (memory in, blocking file out),
                 // so the future never waits on I/O; `block_on` still lets cancellation and the
                 // test delay use the runtime's timers and wake-ups.
-                let converted =
-                    Handle::current().block_on(self.within_timeout(self.process(task, open)));
+                let converted = Handle::current().block_on(self.process(task, open));
                 Ok(Opening::Finished(converted))
             }
             (source, temp) => Ok(Opening::Stream(OpenedParts {
@@ -665,8 +683,7 @@ impl FileJob {
             Opening::Stream(opened) => {
                 // A large file may take minutes: what the lane has done is reported first.
                 lane.flush();
-                Handle::current()
-                    .block_on(self.within_timeout(self.process(task, self.streaming(opened))))
+                Handle::current().block_on(self.process(task, self.streaming(opened)))
             }
         }
     }
@@ -679,23 +696,6 @@ impl FileJob {
                 () = tokio::time::sleep(delay) => true,
             }
         })
-    }
-
-    /// Runs a file's conversion under `--timeout`, if set. A conversion cut short drops its
-    /// output, whose guard removes the temp file.
-    async fn within_timeout(
-        &self,
-        conversion: impl Future<Output = Result<Converted, FileError>>,
-    ) -> Result<Converted, FileError> {
-        let Some(limit) = self.config.timeout else {
-            return conversion.await;
-        };
-        tokio::time::timeout(limit, conversion)
-            .await
-            .unwrap_or_else(|_| {
-                let limit = crate::cli::format_duration(limit);
-                Err(FileError::Failed(anyhow!("timed out after {limit}")))
-            })
     }
 
     /// `--dry-run`: what would become of `task`, without opening it. Blocking (one `stat`, two

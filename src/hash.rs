@@ -251,9 +251,20 @@ impl Digester {
             tokio::task::spawn_blocking(move || read_chunks(file, left, &full_tx, &empty_rx));
         let mut sum = Summer::new(self.kind);
         sum.update(&first);
-        for chunk in full_rx {
+        loop {
+            // A read that hangs must not hold up cancellation (or --timeout): wait in slices.
+            let chunk = match full_rx.recv_timeout(std::time::Duration::from_millis(50)) {
+                Ok(chunk) => chunk,
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                    if self.cancel.is_cancelled() {
+                        return Err(Failure::Cancelled); // dropping the receiver stops the reader
+                    }
+                    continue;
+                }
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+            };
             if self.cancel.is_cancelled() {
-                return Err(Failure::Cancelled); // dropping the receiver stops the reader
+                return Err(Failure::Cancelled);
             }
             let chunk: Vec<u8> =
                 chunk.map_err(|error| anyhow::Error::new(error).context("read error"))?;
@@ -408,8 +419,11 @@ impl Work for Digester {
                     });
                 }
                 Err(Failure::Cancelled) => break DigestOutcome::Cancelled,
+                // Standard input cannot be read again: no retry.
                 Err(Failure::Failed(error))
-                    if retried < self.retries && crate::input::is_transient(&error) =>
+                    if path.as_os_str() != "-"
+                        && retried < self.retries
+                        && crate::input::is_transient(&error) =>
                 {
                     retried += 1;
                     let delay = crate::input::backoff(self.retry_delay, retried);
@@ -493,10 +507,7 @@ fn walked(
 ) -> Result<impl Stream<Item = DigestItem> + Unpin + Send> {
     let (tx, rx) = mpsc::channel(ENTRY_QUEUE);
     walk::spawn_roots(roots, tx).context("cannot start the walker")?;
-    Ok(walk::EntryStream::new(rx).map(move |entry| {
-        found.fetch_add(1, Ordering::Relaxed);
-        DigestItem::Walked(entry)
-    }))
+    Ok(walk::EntryStream::counted(rx, found).map(DigestItem::Walked))
 }
 
 /// The subtrees of a wide hash, hashed by whichever thread takes them first.

@@ -238,7 +238,9 @@ pub fn is_transient(error: &anyhow::Error) -> bool {
 /// The wait before retry number `retry` (1, 2, …): `first`, doubled each time, give or take a
 /// quarter (so that files failing together do not retry in step).
 pub fn backoff(first: std::time::Duration, retry: u32) -> std::time::Duration {
-    let base = first.saturating_mul(1 << (retry - 1).min(16));
+    let base = first
+        .saturating_mul(1 << (retry - 1).min(16))
+        .min(std::time::Duration::from_secs(3600));
     let noise = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |now| now.subsec_nanos());
@@ -246,36 +248,56 @@ pub fn backoff(first: std::time::Duration, retry: u32) -> std::time::Duration {
     base.mul_f64(factor)
 }
 
-/// `--max-rate`: input bytes per second, across every reader of the run.
+/// `--max-rate`: input bytes per second, across every reader of the run. A leaky bucket: each
+/// read moves the time the budget is free again forward; at most one second of unused budget
+/// is kept (no burst after an idle spell).
 struct RateLimit {
     bytes_per_second: u64,
-    started: std::time::Instant,
-    taken: AtomicU64,
+    free_at: std::sync::Mutex<std::time::Instant>,
+    /// The run's cancellation: a waiting reader gives up when it fires.
+    cancel: tokio_util::sync::CancellationToken,
 }
 
 static MAX_RATE: std::sync::OnceLock<RateLimit> = std::sync::OnceLock::new();
 
+/// Longest a throttled reader sleeps before it looks at the cancellation token again.
+const THROTTLE_SLICE: std::time::Duration = std::time::Duration::from_millis(50);
+
 /// Limits the rate at which this run reads input (`--max-rate`, like rsync's `--bwlimit`).
-pub fn set_max_rate(bytes_per_second: u64) {
+pub fn set_max_rate(bytes_per_second: u64, cancel: tokio_util::sync::CancellationToken) {
     let _ = MAX_RATE.set(RateLimit {
         bytes_per_second: bytes_per_second.max(1),
-        started: std::time::Instant::now(),
-        taken: AtomicU64::new(0),
+        free_at: std::sync::Mutex::new(std::time::Instant::now()),
+        cancel,
     });
 }
 
-/// Accounts for `bytes` just read and waits as long as it takes to stay under `--max-rate`.
-/// Blocking: called by readers on tokio's blocking pool, never on the runtime.
+/// Accounts for `bytes` just read and waits as long as it takes to stay under `--max-rate`
+/// (in slices, so that Ctrl-C is not held up). Blocking: called by readers on tokio's blocking
+/// pool, never on the runtime.
 pub fn throttle(bytes: usize) {
     let Some(limit) = MAX_RATE.get() else {
         return;
     };
-    let taken = limit.taken.fetch_add(bytes as u64, Ordering::Relaxed) + bytes as u64;
-    let due = limit.started
-        + std::time::Duration::from_secs_f64(taken as f64 / limit.bytes_per_second as f64);
     let now = std::time::Instant::now();
-    if due > now {
-        std::thread::sleep(due - now);
+    let cost = std::time::Duration::from_secs_f64(bytes as f64 / limit.bytes_per_second as f64);
+    let due = {
+        let mut free_at = limit
+            .free_at
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let floor = now
+            .checked_sub(std::time::Duration::from_secs(1))
+            .unwrap_or(now);
+        *free_at = (*free_at).max(floor) + cost;
+        *free_at
+    };
+    while !limit.cancel.is_cancelled() {
+        let now = std::time::Instant::now();
+        if due <= now {
+            break;
+        }
+        std::thread::sleep((due - now).min(THROTTLE_SLICE));
     }
 }
 

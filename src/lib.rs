@@ -77,22 +77,25 @@ fn fatal(error: &anyhow::Error) -> ExitCode {
     ExitCode::Fatal
 }
 
-fn run_digest(config: config::DigestConfig, quiet: bool) -> ExitCode {
+fn run_digest(mut config: config::DigestConfig, quiet: bool) -> ExitCode {
+    config.progress &= !quiet;
     let jobs = config.jobs;
-    if let Some(rate) = config.max_rate {
-        input::set_max_rate(rate);
-    }
+    let rate = config.max_rate;
     on_runtime(jobs, TempRegistry::default(), |interrupt| {
+        if let Some(rate) = rate {
+            input::set_max_rate(rate, interrupt.token().clone());
+        }
         Box::pin(hash::run(config, interrupt, quiet))
     })
 }
 
 fn run_convert(config: ConvertConfig, report: ReportOptions) -> ExitCode {
     let (jobs, temps) = (config.jobs, TempRegistry::default());
-    if let Some(rate) = config.max_rate {
-        input::set_max_rate(rate);
-    }
+    let rate = config.max_rate;
     on_runtime(jobs, temps.clone(), |interrupt| {
+        if let Some(rate) = rate {
+            input::set_max_rate(rate, interrupt.token().clone());
+        }
         Box::pin(convert::run(config, interrupt, temps, report))
     })
 }

@@ -160,6 +160,7 @@ fn walk_one(mut config: WalkConfig, tx: mpsc::Sender<Vec<Entry>>) -> Result<(), 
 pub struct EntryStream {
     rx: mpsc::Receiver<Vec<Entry>>,
     current: std::vec::IntoIter<Entry>,
+    found: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
 }
 
 impl EntryStream {
@@ -168,6 +169,19 @@ impl EntryStream {
         Self {
             rx,
             current: Vec::new().into_iter(),
+            found: None,
+        }
+    }
+
+    /// Also counts the entries into `found` as each batch arrives (a progress bar's total runs
+    /// ahead of the work by a batch).
+    pub fn counted(
+        rx: mpsc::Receiver<Vec<Entry>>,
+        found: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    ) -> Self {
+        Self {
+            found: Some(found),
+            ..Self::new(rx)
         }
     }
 }
@@ -184,7 +198,12 @@ impl tokio_stream::Stream for EntryStream {
                 return std::task::Poll::Ready(Some(entry));
             }
             match std::task::ready!(self.rx.poll_recv(cx)) {
-                Some(batch) => self.current = batch.into_iter(),
+                Some(batch) => {
+                    if let Some(found) = &self.found {
+                        found.fetch_add(batch.len() as u64, std::sync::atomic::Ordering::Relaxed);
+                    }
+                    self.current = batch.into_iter();
+                }
                 None => return std::task::Poll::Ready(None),
             }
         }

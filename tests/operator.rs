@@ -515,3 +515,14 @@ fn hash_and_stats_take_the_same_operator_options() {
     assert!(shown.contains("/3 files"), "{shown:?}");
     assert!(shown.contains(" total"), "{shown:?}");
 }
+
+#[test]
+fn a_slow_large_file_times_out_in_hash_too() {
+    // 3 MiB read at 1 MiB/s: the timeout comes first, whichever thread is reading.
+    let env = TestEnv::new();
+    env.write("big.log", vec![b'x'; 3 << 20]);
+    let run = env.run(&["hash", "--max-rate", "1M", "--timeout", "300ms", "big.log"]);
+    run.assert_code(1)
+        .assert_stderr(&["asyncfiles: big.log: timed out after 300ms"]);
+    assert!(run.stdout.is_empty());
+}
