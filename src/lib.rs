@@ -4,13 +4,13 @@
 //! - [`cli`]: clap definitions of the command line, nothing else.
 //! - [`config`]: options checked once into the configuration workers see.
 //! - [`walk`]: the directory walker, on its own thread, feeding a bounded channel.
-//! - [`pipeline`]: the bounded pool that runs at most `--jobs` files at once.
+//! - [`pipeline`]: the bounded pool: `--jobs` lanes on tokio's blocking pool, a file at a time.
 //! - [`convert`]: the `convert` command: per-file job and orchestration.
 //! - [`codec`]: compression formats: detection, names, decoders and encoders.
-//! - [`transform`]: the byte stages between reader and writer (line endings for now).
-//! - [`input`]: reading large inputs one chunk ahead.
+//! - [`transform`]: the byte stages between reader and writer: line transforms, line endings.
+//! - [`input`]: opening inputs, their first chunk, reading ahead, `--max-rate`, retry rules.
 //! - [`output`]: atomic output files (temp file, rename) and stdout.
-//! - [`report`]: per-file outcomes, messages, the summary and the exit code.
+//! - [`report`]: per-file outcomes, messages, `--json`, the progress bar, the summary, exit codes.
 //! - [`interrupt`]: Ctrl-C and SIGTERM handling.
 //! - [`hash`]: the `hash` and `stats` commands, and the b3sum manifest format.
 //! - [`generate`]: man pages and shell completions from the clap definitions.
