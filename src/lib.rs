@@ -157,7 +157,7 @@ fn init_tracing(quiet: bool, verbose: u8) {
         (false, _) => tracing::Level::DEBUG,
     };
     let _ = tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
+        .with_writer(report::log_writer)
         .with_max_level(level)
         .without_time()
         .with_target(false)

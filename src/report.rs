@@ -237,6 +237,9 @@ impl Progress {
         )
         .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
         bar.set_style(style);
+        *ACTIVE_BAR
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(bar.clone());
         Self {
             bar,
             found,
@@ -265,7 +268,7 @@ impl Progress {
 
     /// Prints `lines` to stderr above the bar. Blocking.
     pub fn above(&self, lines: &[String]) {
-        self.bar.suspend(|| {
+        self.suspend(|| {
             let mut stderr = io::stderr().lock();
             for line in lines {
                 let _ = writeln!(stderr, "{line}");
@@ -273,9 +276,66 @@ impl Progress {
         });
     }
 
+    /// Runs `write` with the bar taken off the screen (log lines written meanwhile go straight
+    /// to stderr: the bar is already out of the way).
+    fn suspend(&self, write: impl FnOnce()) {
+        self.bar.suspend(|| {
+            SUSPENDED.set(true);
+            write();
+            SUSPENDED.set(false);
+        });
+    }
+
     /// Removes the bar. Blocking.
     pub fn clear(&self) {
+        *ACTIVE_BAR
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = None;
         self.bar.finish_and_clear();
+    }
+}
+
+/// The bar on screen, if any, so that log lines (`-v`) print above it too.
+static ACTIVE_BAR: std::sync::Mutex<Option<indicatif::ProgressBar>> = std::sync::Mutex::new(None);
+
+thread_local! {
+    /// This thread has the bar off the screen already (suspending it again would deadlock).
+    static SUSPENDED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// The writer of log lines: each event's text is held, then written to stderr above the
+/// progress bar when there is one.
+pub struct LogWriter(Vec<u8>);
+
+/// A [`LogWriter`] for one log event (for `tracing_subscriber`'s `with_writer`).
+pub fn log_writer() -> LogWriter {
+    LogWriter(Vec::new())
+}
+
+impl io::Write for LogWriter {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.0.extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Drop for LogWriter {
+    fn drop(&mut self) {
+        let write = |text: &[u8]| {
+            let _ = io::stderr().lock().write_all(text);
+        };
+        let bar = ACTIVE_BAR
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
+        match bar {
+            Some(bar) if !SUSPENDED.get() => bar.suspend(|| write(&self.0)),
+            _ => write(&self.0),
+        }
     }
 }
 
@@ -385,7 +445,7 @@ async fn report_all(
         write_lines(std::mem::take(&mut lines), shown).await;
     }
     if let Some(progress) = progress {
-        let _ = tokio::task::spawn_blocking(move || progress.bar.finish_and_clear()).await;
+        let _ = tokio::task::spawn_blocking(move || progress.clear()).await;
     }
     summary
 }
@@ -444,7 +504,7 @@ async fn write_lines(lines: Vec<Line>, progress: Option<(Progress, Summary)>) {
             return;
         };
         // Messages go above the bar, which is redrawn after them.
-        progress.bar.suspend(|| print_lines(lines));
+        progress.suspend(|| print_lines(lines));
         progress.show(&summary);
     })
     .await;
