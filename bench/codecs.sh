@@ -65,13 +65,6 @@ cat "$CORPUS/big-gunzip.md" >>"$results"
 echo "### peak RSS, --jobs 2 (/usr/bin/time -f %M)" | tee -a "$results"
 echo "| run | peak RSS | wall |" | tee -a "$results"
 echo "|---|---|---|" | tee -a "$results"
-peak() {
-  local label=$1; shift
-  rm -rf "$CORPUS/out"
-  /usr/bin/time -f "%M %e" -o "$CORPUS/time.txt" "$@" >/dev/null
-  read -r kib secs <"$CORPUS/time.txt"
-  printf '| %s | %s MiB | %s s |\n' "$label" "$((kib / 1024))" "$secs" | tee -a "$results"
-}
 peak "--to gz tree" "$bin" -q convert --jobs 2 --to gz "$CORPUS/tree" "$CORPUS/out"
 peak "--to zst tree" "$bin" -q convert --jobs 2 --to zst "$CORPUS/tree" "$CORPUS/out"
 peak "gz -> none tree" "$bin" -q convert --jobs 2 --to none "$CORPUS/tree-gz" "$CORPUS/out"

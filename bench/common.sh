@@ -13,3 +13,15 @@ bench_setup() {
   mkdir -p "$CORPUS"
   [ -d "$CORPUS/tree" ] || "$gen" tree "$CORPUS/tree"
 }
+
+# Peak RSS and wall time of one command, as a markdown row appended to $results. The outputs
+# the benchmarks write ($CORPUS/out, $CORPUS/big.out) are removed first; stdout is discarded.
+#   peak LABEL COMMAND...
+peak() {
+  local label=$1; shift
+  rm -rf "$CORPUS/out" "$CORPUS/big.out"
+  /usr/bin/time -f "%M %e" -o "$CORPUS/time.txt" "$@" >/dev/null
+  local kib secs
+  read -r kib secs <"$CORPUS/time.txt"
+  printf '| %s | %s MiB | %s s |\n' "$label" "$((kib / 1024))" "$secs" | tee -a "$results"
+}

@@ -50,12 +50,6 @@ cat "$CORPUS/manifest.md" >>"$results"
 echo "### peak RSS (/usr/bin/time -f %M)" | tee -a "$results"
 echo "| run | peak RSS | wall |" | tee -a "$results"
 echo "|---|---|---|" | tee -a "$results"
-peak() {
-  local label=$1; shift
-  /usr/bin/time -f "%M %e" -o "$CORPUS/time.txt" "$@" >/dev/null
-  read -r kib secs <"$CORPUS/time.txt"
-  printf '| %s | %s MiB | %s s |\n' "$label" "$((kib / 1024))" "$secs" | tee -a "$results"
-}
 peak "asyncfiles hash, tree" "$bin" hash "$CORPUS/tree"
 peak "asyncfiles hash, 1 GiB" "$bin" hash "$big"
 peak "b3sum (mmap), 1 GiB (for scale)" b3sum "$big"

@@ -43,13 +43,6 @@ hyperfine --style basic --warmup 1 --runs "$RUNS" --prepare "rm -f $CORPUS/big.o
 cat "$CORPUS/big.md" >>"$results"
 
 echo "### peak RSS (/usr/bin/time -f %M)" | tee -a "$results"
-peak() { # label, command...
-  local label=$1; shift
-  rm -rf "$CORPUS/out" "$CORPUS/big.out"
-  /usr/bin/time -f "%M %e" -o "$CORPUS/time.txt" "$@"
-  read -r kib secs <"$CORPUS/time.txt"
-  printf '| %s | %s MiB | %s s |\n' "$label" "$((kib / 1024))" "$secs" | tee -a "$results"
-}
 echo "| run | peak RSS | wall |" | tee -a "$results"
 echo "|---|---|---|" | tee -a "$results"
 peak "cp -r tree" cp -r "$CORPUS/tree" "$CORPUS/out"

@@ -44,12 +44,6 @@ cat "$CORPUS/grepv.md" >>"$results"
 echo "### peak RSS (/usr/bin/time -f %M)" | tee -a "$results"
 echo "| run | peak RSS | wall |" | tee -a "$results"
 echo "|---|---|---|" | tee -a "$results"
-peak() {
-  local label=$1; shift
-  /usr/bin/time -f "%M %e" -o "$CORPUS/time.txt" "$@" >/dev/null
-  read -r kib secs <"$CORPUS/time.txt"
-  printf '| %s | %s MiB | %s s |\n' "$label" "$((kib / 1024))" "$secs" | tee -a "$results"
-}
 peak "asyncfiles --redact ipv4, 256 MiB" "$bin" -q convert --redact ipv4 "$big" -
 peak "asyncfiles --grep-v GET, 256 MiB" "$bin" -q convert --grep-v GET "$big" -
 peak "sd, 256 MiB (for scale)" bash -c "sd '$ipv4' '[IPV4]' <$big"

@@ -7,11 +7,10 @@ mod common;
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use common::{TestEnv, fixtures, tree};
+use common::{TestEnv, filter, fixtures, tree};
 
 /// A format as the tests see it: its `--to` name, extension and reference tool.
 #[derive(Debug, Clone, Copy)]
@@ -48,28 +47,6 @@ const FORMATS: [Format; 5] = [
         tool: "brotli",
     },
 ];
-
-/// Runs a reference tool as a filter: `input` on stdin, its stdout returned.
-fn filter(tool: &str, args: &[&str], input: &[u8]) -> Vec<u8> {
-    let mut child = Command::new(tool)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("{tool} is needed for these tests (.ci/run installs it): {e}"));
-    let mut stdin = child.stdin.take().unwrap();
-    let input = input.to_vec();
-    let writer = std::thread::spawn(move || stdin.write_all(&input));
-    let output = child.wait_with_output().unwrap();
-    writer.join().unwrap().unwrap();
-    assert!(
-        output.status.success(),
-        "{tool} {args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    output.stdout
-}
 
 fn compress(format: Format, bytes: &[u8]) -> Vec<u8> {
     filter(format.tool, &["-c"], bytes)

@@ -9,7 +9,7 @@ use std::fs;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use common::{TestEnv, fixtures};
+use common::{TestEnv, fixtures, tool_in};
 
 /// b3sum's line for `content` named `name` (escaping as b3sum does).
 fn line(content: &[u8], name: &str) -> String {
@@ -24,27 +24,6 @@ fn line(content: &[u8], name: &str) -> String {
 
 fn stdout(run: &common::Run) -> String {
     String::from_utf8(run.stdout.clone()).unwrap()
-}
-
-/// Runs a reference tool in `dir`, returning stdout.
-fn tool(dir: &Path, program: &str, args: &[&str], input: Option<&[u8]>) -> Vec<u8> {
-    let mut command = Command::new(program);
-    command.args(args).current_dir(dir).stdout(Stdio::piped());
-    command.stdin(if input.is_some() {
-        Stdio::piped()
-    } else {
-        Stdio::null()
-    });
-    let mut child = command.spawn().unwrap_or_else(|e| {
-        panic!("{program} is needed for these tests (.ci/run installs it): {e}")
-    });
-    if let Some(input) = input {
-        use std::io::Write;
-        child.stdin.take().unwrap().write_all(input).unwrap();
-    }
-    let output = child.wait_with_output().unwrap();
-    assert!(output.status.success(), "{program} {args:?} failed");
-    output.stdout
 }
 
 #[test]
@@ -102,7 +81,7 @@ fn lines_equal_the_system_b3sums_on_fixtures_and_odd_names() {
     names.sort_unstable();
     let mut args: Vec<&str> = vec!["--no-mmap"];
     args.extend(names.iter().map(String::as_str));
-    let theirs = tool(env.root(), "b3sum", &args, None);
+    let theirs = tool_in(env.root(), "b3sum", &args, b"");
     assert_eq!(stdout(&ours), String::from_utf8(theirs).unwrap());
 }
 
@@ -184,11 +163,11 @@ fn check_reads_manifests_b3sum_wrote_and_escaped_names() {
     env.write("d/plain.log", "p\n");
     env.write("d/back\\slash.log", "b\n");
     env.write("d/new\nline.log", "n\n");
-    let theirs = tool(
+    let theirs = tool_in(
         env.root(),
         "b3sum",
         &["d/plain.log", "d/back\\slash.log", "d/new\nline.log"],
-        None,
+        b"",
     );
     fs::write(env.path("theirs.b3"), &theirs).unwrap();
     let run = env.run(&["hash", "--check", "theirs.b3"]);
@@ -228,7 +207,7 @@ fn decompressed_hashes_agree_across_formats() {
         ("bzip2", "bz2"),
         ("brotli", "br"),
     ] {
-        let compressed = tool(env.root(), tool_name, &["-c"], Some(&text));
+        let compressed = tool_in(env.root(), tool_name, &["-c"], &text);
         env.write(&format!("d/app.log.{ext}"), compressed);
     }
     let run = env.run(&["hash", "--decompressed", "d"]);
@@ -254,7 +233,7 @@ fn standard_input_is_hashed_and_decoded() {
     let plain = env.run_with_stdin(&["hash", "-"], &text);
     plain.assert_code(0);
     assert_eq!(stdout(&plain), line(&text, "-"));
-    let gz = tool(env.root(), "gzip", &["-c"], Some(&text));
+    let gz = tool_in(env.root(), "gzip", &["-c"], &text);
     let decoded = env.run_with_stdin(&["hash", "--decompressed", "-"], &gz);
     decoded.assert_code(0);
     assert_eq!(stdout(&decoded), line(&text, "-"));
@@ -264,7 +243,7 @@ fn standard_input_is_hashed_and_decoded() {
 fn a_compressed_stdin_is_recognised_when_it_trickles_in() {
     let env = TestEnv::new();
     let text = b"slow\n".repeat(100);
-    let gz = tool(env.root(), "gzip", &["-c"], Some(&text));
+    let gz = tool_in(env.root(), "gzip", &["-c"], &text);
     let mut child = Command::new(env!("CARGO_BIN_EXE_asyncfiles"))
         .args(["hash", "--decompressed", "-"])
         .stdin(Stdio::piped())
@@ -290,7 +269,7 @@ fn convert_manifest_lists_the_outputs_and_checks_clean() {
     let env = TestEnv::new();
     env.write("in/a.log", "alpha\n");
     env.write("in/sub/b.log", "beta\n");
-    let gz = tool(env.root(), "gzip", &["-c"], Some(&b"gamma\n".repeat(100)));
+    let gz = tool_in(env.root(), "gzip", &["-c"], &b"gamma\n".repeat(100));
     env.write("in/bad.log.gz", &gz[..gz.len() / 2]); // truncated: fails
     env.run(&[
         "-q",
@@ -331,7 +310,7 @@ fn stats_count_decoded_lines_and_bytes() {
     env.write("s/empty.log", "");
     env.write(
         "s/z.log.gz",
-        tool(env.root(), "gzip", &["-c"], Some(b"1\n2\n3\n")),
+        tool_in(env.root(), "gzip", &["-c"], b"1\n2\n3\n"),
     );
     let run = env.run(&["stats", "s"]);
     run.assert_code(0);

@@ -102,22 +102,7 @@ fn an_interrupted_run_resumes_with_incremental() {
 #[test]
 fn fail_fast_stops_taking_files_after_the_first_failure() {
     let env = TestEnv::new();
-    let gz = {
-        let mut child = std::process::Command::new("gzip")
-            .arg("-c")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("gzip is needed for these tests (.ci/run installs it)");
-        use std::io::Write;
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(&b"x\n".repeat(1000))
-            .unwrap();
-        child.wait_with_output().unwrap().stdout
-    };
+    let gz = common::filter("gzip", &["-c"], &b"x\n".repeat(1000));
     env.write("in/1-bad.log.gz", &gz[..gz.len() / 2]);
     for name in ["2.log", "3.log", "4.log"] {
         env.write(&format!("in/{name}"), "fine\n");

@@ -6,10 +6,8 @@
 mod common;
 
 use std::fs;
-use std::io::Write;
-use std::process::{Command, Stdio};
 
-use common::{TestEnv, fixtures};
+use common::{TestEnv, filter, fixtures};
 use proptest::prelude::*;
 
 /// `fixtures/lines/app.log`, line by line (the fixture is this text, each line ending in `\n`).
@@ -272,23 +270,6 @@ fn every_line_dropped_leaves_an_empty_file() {
     env.run(&["-q", "convert", "--grep", "three", "in", "out"])
         .assert_code(0);
     assert_eq!(env.read("out/a.log"), b"");
-}
-
-/// Runs a reference tool as a filter.
-fn filter(tool: &str, args: &[&str], input: &[u8]) -> Vec<u8> {
-    let mut child = Command::new(tool)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("{tool} is needed for these tests (.ci/run installs it): {e}"));
-    let mut stdin = child.stdin.take().unwrap();
-    let input = input.to_vec();
-    let writer = std::thread::spawn(move || stdin.write_all(&input));
-    let output = child.wait_with_output().unwrap();
-    writer.join().unwrap().unwrap();
-    assert!(output.status.success(), "{tool} {args:?} failed");
-    output.stdout
 }
 
 #[test]

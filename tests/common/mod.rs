@@ -258,3 +258,34 @@ pub fn generated_tree(root: &Path, count: usize, size: usize) {
         fs::write(path, bytes).unwrap();
     }
 }
+
+/// Runs a reference tool (gzip, zstd, b3sum…) in `dir` as a filter: `input` on stdin, its stdout
+/// returned. The tools are installed by `.ci/run`.
+#[allow(dead_code)] // not every test file uses it
+pub fn tool_in(dir: &Path, tool: &str, args: &[&str], input: &[u8]) -> Vec<u8> {
+    let mut child = Command::new(tool)
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{tool} is needed for these tests (.ci/run installs it): {e}"));
+    let mut stdin = child.stdin.take().unwrap();
+    let input = input.to_vec();
+    let writer = std::thread::spawn(move || stdin.write_all(&input));
+    let output = child.wait_with_output().unwrap();
+    writer.join().unwrap().unwrap();
+    assert!(
+        output.status.success(),
+        "{tool} {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output.stdout
+}
+
+/// [`tool_in`] in the current directory.
+#[allow(dead_code)] // not every test file uses it
+pub fn filter(tool: &str, args: &[&str], input: &[u8]) -> Vec<u8> {
+    tool_in(Path::new("."), tool, args, input)
+}
