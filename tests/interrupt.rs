@@ -8,7 +8,9 @@ use std::path::Path;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{DELAY_ENV, STALL_ENV, TestEnv, generated_tree, send_signal, tree, wait_until};
+use common::{
+    DELAY_ENV, STALL_ENV, TestEnv, finished_outputs, generated_tree, send_signal, wait_until,
+};
 
 /// Starts `convert --jobs 2 in out` on a generated tree, with a test seam set (`variable=ms`).
 fn start_run(env: &TestEnv, files: usize, size: usize, seam: (&str, u32)) -> Child {
@@ -20,14 +22,6 @@ fn start_run(env: &TestEnv, files: usize, size: usize, seam: (&str, u32)) -> Chi
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn binary")
-}
-
-/// Complete outputs (final names only) written so far.
-fn finished_outputs(root: &Path) -> usize {
-    tree(root)
-        .keys()
-        .filter(|p| !p.to_string_lossy().ends_with(".asyncfiles-tmp"))
-        .count()
 }
 
 /// After an interruption: every output present is complete and identical to its input.

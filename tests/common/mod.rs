@@ -205,6 +205,16 @@ pub fn tree(root: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
         .collect()
 }
 
+/// Complete outputs (final names, not temp files) below `root` so far. Safe to call while a run
+/// is writing there: it reads names only.
+#[allow(dead_code)] // not every test file uses it
+pub fn finished_outputs(root: &Path) -> usize {
+    walk_files(root)
+        .iter()
+        .filter(|p| !p.to_string_lossy().ends_with(".asyncfiles-tmp"))
+        .count()
+}
+
 fn walk_files(root: &Path) -> Vec<PathBuf> {
     let mut files = Vec::new();
     let mut stack = vec![root.to_path_buf()];
