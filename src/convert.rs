@@ -32,7 +32,7 @@ use crate::config::{ConvertConfig, Dest, Source};
 use crate::input::{self, CountingReader, Opened, Prefetch, buffer_size, open_source};
 use crate::interrupt::Interrupt;
 use crate::output::{OutputOptions, Sink, SourceMeta, TempFile, TempRegistry};
-use crate::pipeline::{self, LaneHandle, Step, Work};
+use crate::pipeline::{self, LaneHandle, Work};
 use crate::report::{ExitCode, FileReport, FileStats, Outcome, ReportOptions, Reporter};
 use crate::transform::lines::LineStage;
 use crate::transform::{Chain, Eol};
@@ -349,9 +349,9 @@ impl Work for Converter {
     type Item = Planned;
     type Outcome = FileReport;
 
-    fn start(&self, item: Planned, lane: &dyn LaneHandle) -> Step<FileReport> {
+    fn start(&self, item: Planned, lane: &dyn LaneHandle) -> FileReport {
         let task = match item {
-            Planned::Report(report) => return Step::Done(report),
+            Planned::Report(report) => return report,
             Planned::Convert(task) => task,
         };
         let job = FileJob {
@@ -361,7 +361,7 @@ impl Work for Converter {
             outputs: self.outputs.clone(),
         };
         if self.config.dry_run {
-            return Step::Done(job.plan(task));
+            return job.plan(task);
         }
         let mut retried = 0;
         loop {
@@ -375,18 +375,13 @@ impl Work for Converter {
                         && crate::input::is_transient(error) =>
                 {
                     retried += 1;
-                    let delay = crate::input::backoff(self.config.retry_delay, retried);
-                    tracing::info!(
-                        "{}: retry {retried} of {} in {}: {error:#}",
-                        crate::report::escape_path(&task.display),
-                        self.config.retries,
-                        crate::cli::format_duration(delay)
-                    );
-                    if !job.wait(delay) {
-                        return Step::Done(FileJob::report(task, Err(FileError::Cancelled)));
+                    let retry = (retried, self.config.retries);
+                    let first = self.config.retry_delay;
+                    if !input::wait_before_retry(&task.display, retry, first, error, &job.cancel) {
+                        return FileJob::report(task, Err(FileError::Cancelled));
                     }
                 }
-                _ => return Step::Done(FileJob::report(task, converted)),
+                _ => return FileJob::report(task, converted),
             }
         }
     }
@@ -686,16 +681,6 @@ impl FileJob {
                 Handle::current().block_on(self.process(task, self.streaming(opened)))
             }
         }
-    }
-
-    /// Sleeps `delay` on this lane; `false` if the run was cancelled meanwhile. Blocking.
-    fn wait(&self, delay: std::time::Duration) -> bool {
-        Handle::current().block_on(async {
-            tokio::select! {
-                () = self.cancel.cancelled() => false,
-                () = tokio::time::sleep(delay) => true,
-            }
-        })
     }
 
     /// `--dry-run`: what would become of `task`, without opening it. Blocking (one `stat`, two

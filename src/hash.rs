@@ -28,7 +28,7 @@ use crate::input::{
     CountingReader, MAX_BUFFER, Opened, Prefetch, buffer_size, open_source, throttle,
 };
 use crate::interrupt::Interrupt;
-use crate::pipeline::{self, LaneHandle, Step, Work};
+use crate::pipeline::{self, LaneHandle, Work};
 use crate::report::{ExitCode, Progress, escape_path};
 use crate::walk::{self, Entry, SkipReason};
 
@@ -387,25 +387,25 @@ impl Work for Digester {
     type Item = DigestItem;
     type Outcome = DigestReport;
 
-    fn start(&self, item: DigestItem, lane: &dyn LaneHandle) -> Step<DigestReport> {
+    fn start(&self, item: DigestItem, lane: &dyn LaneHandle) -> DigestReport {
         let (path, entry) = match item {
             DigestItem::Walked(Entry::File { path, .. }) => (path, None),
             DigestItem::Listed { index, path } => (path, Some(index)),
             DigestItem::Walked(Entry::Skipped { path, reason }) => {
                 let outcome = DigestOutcome::Skipped(reason);
-                return Step::Done(DigestReport {
+                return DigestReport {
                     path,
                     entry: None,
                     outcome,
-                });
+                };
             }
             DigestItem::Walked(Entry::Failed { path, error }) => {
                 let outcome = DigestOutcome::Failed(error);
-                return Step::Done(DigestReport {
+                return DigestReport {
                     path,
                     entry: None,
                     outcome,
-                });
+                };
             }
         };
         let started = std::time::Instant::now();
@@ -426,31 +426,20 @@ impl Work for Digester {
                         && crate::input::is_transient(&error) =>
                 {
                     retried += 1;
-                    let delay = crate::input::backoff(self.retry_delay, retried);
-                    tracing::info!(
-                        "{}: retry {retried} of {} in {}: {error:#}",
-                        escape_path(&path),
-                        self.retries,
-                        crate::cli::format_duration(delay)
-                    );
-                    let waited = Handle::current().block_on(async {
-                        tokio::select! {
-                            () = self.cancel.cancelled() => false,
-                            () = tokio::time::sleep(delay) => true,
-                        }
-                    });
-                    if !waited {
+                    let retry = (retried, self.retries);
+                    let (first, cancel) = (self.retry_delay, &self.cancel);
+                    if !crate::input::wait_before_retry(&path, retry, first, &error, cancel) {
                         break DigestOutcome::Cancelled;
                     }
                 }
                 Err(Failure::Failed(error)) => break DigestOutcome::Failed(error),
             }
         };
-        Step::Done(DigestReport {
+        DigestReport {
             path,
             entry,
             outcome,
-        })
+        }
     }
 
     fn label(&self, item: &DigestItem) -> String {

@@ -237,7 +237,7 @@ pub fn is_transient(error: &anyhow::Error) -> bool {
 
 /// The wait before retry number `retry` (1, 2, …): `first`, doubled each time, give or take a
 /// quarter (so that files failing together do not retry in step).
-pub fn backoff(first: std::time::Duration, retry: u32) -> std::time::Duration {
+fn backoff(first: std::time::Duration, retry: u32) -> std::time::Duration {
     let base = first
         .saturating_mul(1 << (retry - 1).min(16))
         .min(std::time::Duration::from_secs(3600));
@@ -246,6 +246,30 @@ pub fn backoff(first: std::time::Duration, retry: u32) -> std::time::Duration {
         .map_or(0, |now| now.subsec_nanos());
     let factor = 0.75 + f64::from(noise % 1000) / 2000.0; // 0.75 ..= 1.25
     base.mul_f64(factor)
+}
+
+/// The pause before retry number `retry` of `retries` of `path` after `error`: logged (`-v`),
+/// then slept on this thread (a pool lane) unless the run is cancelled meanwhile. `false` when
+/// it was. Blocking.
+pub fn wait_before_retry(
+    path: &std::path::Path,
+    (retry, retries): (u32, u32),
+    first: std::time::Duration,
+    error: &anyhow::Error,
+    cancel: &tokio_util::sync::CancellationToken,
+) -> bool {
+    let delay = backoff(first, retry);
+    tracing::info!(
+        "{}: retry {retry} of {retries} in {}: {error:#}",
+        crate::report::escape_path(path),
+        crate::cli::format_duration(delay)
+    );
+    tokio::runtime::Handle::current().block_on(async {
+        tokio::select! {
+            () = cancel.cancelled() => false,
+            () = tokio::time::sleep(delay) => true,
+        }
+    })
 }
 
 /// `--max-rate`: input bytes per second, across every reader of the run. A leaky bucket: each

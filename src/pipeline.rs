@@ -19,9 +19,7 @@
 //! wind down themselves.
 
 use std::any::Any;
-use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -42,11 +40,11 @@ pub trait Work: Send + Sync + 'static {
     /// What the reporter receives, one per item.
     type Outcome: Send + 'static;
 
-    /// Starts one item. Runs on a lane (a blocking-pool thread), so it may block; returns the
-    /// outcome if the item finished here, or the future that completes it (streaming).
-    /// `lane` lets the work pass on what the lane has done so far before a long piece of work
-    /// (a large file), so that those outcomes are not held up behind it.
-    fn start(&self, item: Self::Item, lane: &dyn LaneHandle) -> Step<Self::Outcome>;
+    /// Runs one item to its outcome. Runs on a lane (a blocking-pool thread), so it may block,
+    /// and may drive async work with `Handle::block_on`. `lane` lets the work pass on what the
+    /// lane has done so far before a long piece of work (a large file), so that those outcomes
+    /// are not held up behind it.
+    fn start(&self, item: Self::Item, lane: &dyn LaneHandle) -> Self::Outcome;
 
     /// A short label for an item, kept while it runs so that a crashed item can still be named.
     fn label(&self, item: &Self::Item) -> String;
@@ -81,14 +79,6 @@ where
         let batch = self.pending.borrow_mut().take();
         self.lane.send(batch);
     }
-}
-
-/// Where [`Work::start`] left an item.
-pub enum Step<O> {
-    /// Finished on the lane.
-    Done(O),
-    /// To be completed by this future, which the lane drives.
-    Stream(Pin<Box<dyn Future<Output = O> + Send>>),
 }
 
 /// Runs every item of `items` through `work`, at most `jobs` at once, sending each outcome to
@@ -217,7 +207,7 @@ where
         }
     }
 
-    /// Runs one item to its outcome, on this thread or (streaming) on the runtime.
+    /// Runs one item to its outcome on this thread; a panic becomes the work's crash outcome.
     fn complete(&self, item: W::Item, pending: &mut Pending<W::Outcome>) -> W::Outcome {
         let label = self.work.label(&item);
         let held = std::cell::RefCell::new(std::mem::take(pending));
@@ -227,21 +217,7 @@ where
         };
         let started = catch_unwind(AssertUnwindSafe(|| self.work.start(item, &flusher)));
         *pending = held.into_inner();
-        match started {
-            Ok(Step::Done(outcome)) => outcome,
-            Ok(Step::Stream(future)) => {
-                // A large file may take minutes: what is already done is reported first.
-                self.send(pending.take());
-                // Driven right here: the future's reads and writes go to the blocking pool
-                // through tokio, its CPU work (decoding, encoding, hashing) stays on this lane,
-                // off the runtime's workers.
-                match catch_unwind(AssertUnwindSafe(|| self.runtime.block_on(future))) {
-                    Ok(outcome) => outcome,
-                    Err(panic) => self.work.crashed(label, panic_message(&*panic)),
-                }
-            }
-            Err(panic) => self.work.crashed(label, panic_message(&*panic)),
-        }
+        started.unwrap_or_else(|panic| self.work.crashed(label, panic_message(&*panic)))
     }
 }
 
@@ -290,8 +266,8 @@ mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::time::Duration;
 
-    /// Counts how many items run at once; odd items stream on the runtime, even ones finish on
-    /// the lane; item 13 panics on the lane and item 21 in its future.
+    /// Counts how many items run at once; odd items wait on the runtime's timer (driven from the
+    /// lane), even ones sleep; item 13 panics before its wait and item 21 after it.
     struct Probe {
         now: Arc<AtomicUsize>,
         peak: Arc<AtomicUsize>,
@@ -301,25 +277,23 @@ mod tests {
         type Item = u32;
         type Outcome = u32;
 
-        fn start(&self, item: u32, _: &dyn LaneHandle) -> Step<u32> {
+        fn start(&self, item: u32, _: &dyn LaneHandle) -> u32 {
             let running = self.now.fetch_add(1, Ordering::SeqCst) + 1;
             self.peak.fetch_max(running, Ordering::SeqCst);
+            let wait = Duration::from_millis(u64::from(item % 3));
             if item % 2 == 0 {
-                std::thread::sleep(Duration::from_millis(u64::from(item % 3)));
+                std::thread::sleep(wait);
                 self.now.fetch_sub(1, Ordering::SeqCst);
-                return Step::Done(item);
+                return item;
             }
-            let now = self.now.clone();
             if item == 13 {
-                now.fetch_sub(1, Ordering::SeqCst);
+                self.now.fetch_sub(1, Ordering::SeqCst);
                 panic!("unlucky item");
             }
-            Step::Stream(Box::pin(async move {
-                tokio::time::sleep(Duration::from_millis(u64::from(item % 3))).await;
-                now.fetch_sub(1, Ordering::SeqCst);
-                assert_ne!(item, 21, "unlucky future");
-                item
-            }))
+            Handle::current().block_on(tokio::time::sleep(wait));
+            self.now.fetch_sub(1, Ordering::SeqCst);
+            assert_ne!(item, 21, "unlucky after waiting");
+            item
         }
 
         fn label(&self, item: &u32) -> String {
