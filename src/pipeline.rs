@@ -1,19 +1,18 @@
 //! The bounded pool: at most `jobs` items in flight, whatever the size of the tree.
 //!
 //! The pool is `jobs` *lanes*. A lane is one thread of tokio's blocking pool that takes the next
-//! item from the shared stream (the walker's bounded channel), starts it, and takes another only
-//! once it is done; outcomes go to the reporter's bounded channel. Starting an item may block (open,
-//! read the first chunk, create the output), and an item small enough to be finished there is
-//! finished there: a tree of small files costs no hand-off between threads per file, which on a
-//! small VM costs more than the file itself (`BENCHMARKS.md`). An item that needs streaming comes
-//! back as a future, which its lane drives (`Handle::block_on`): its reads and writes go through
-//! tokio to the blocking pool, its CPU work (decoding, encoding, hashing) stays on the lane, off
-//! the runtime's workers. Open files, buffers and tasks stay bounded by `jobs`.
+//! item from the shared stream (the walker's bounded channel), runs it to its outcome, and only
+//! then takes another; outcomes go to the reporter's bounded channel. The work may block (open,
+//! read, create the output), so a tree of small files costs no hand-off between threads per
+//! file, which on a small VM costs more than the file itself (`BENCHMARKS.md`). Work that streams
+//! a large file drives its async readers and writers from the lane (`Handle::block_on`): their
+//! I/O goes through tokio to the blocking pool, the CPU work (decoding, encoding, hashing) stays
+//! on the lane, off the runtime's workers. Open files, buffers and tasks stay bounded by `jobs`.
 //!
 //! A lane passes outcomes on in batches (each send may wake a sleeping runtime thread, which
 //! costs more than reporting a small file): a batch goes when it is full, when its oldest outcome
-//! is `OUTCOME_DELAY` old as the next one arrives, and always before the lane waits for the
-//! walker or for a streaming file.
+//! is `OUTCOME_DELAY` old as the next one arrives, before the lane waits for the walker, and when
+//! the work asks for it before a long piece of work ([`LaneHandle::flush`]).
 //!
 //! When the run is cancelled no lane takes a new item; items in flight see the same token and
 //! wind down themselves.
