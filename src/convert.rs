@@ -228,7 +228,7 @@ type Items = Pin<Box<dyn Stream<Item = Planned> + Send>>;
 /// or one task for a file or stdin.
 fn planned_items(
     config: &Arc<ConvertConfig>,
-    walk: Option<crate::config::WalkConfig>,
+    walk: Option<crate::walk::WalkConfig>,
     found: Arc<AtomicU64>,
 ) -> anyhow::Result<(Items, Option<JoinHandle<()>>)> {
     let single = |input: Input, display: PathBuf| -> (Items, Option<JoinHandle<()>>) {

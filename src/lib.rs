@@ -3,7 +3,8 @@
 //! # Layout
 //! - [`cli`]: clap definitions of the command line, nothing else.
 //! - [`config`]: options checked once into the configuration workers see.
-//! - [`walk`]: the directory walker, on its own thread, feeding a bounded channel.
+//! - [`walk`]: the directory walker, on its own thread, feeding a bounded channel, and its
+//!   settings (`walk::WalkConfig`: filters, `--files-from`, depth, links).
 //! - [`pipeline`]: the bounded pool: `--jobs` lanes on tokio's blocking pool, a file at a time.
 //! - [`convert`]: the `convert` command: per-file job and orchestration.
 //! - [`codec`]: compression formats: detection, names, decoders and encoders.

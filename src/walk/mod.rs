@@ -9,6 +9,10 @@
 //! here as skipped (symlinks without `-L`, FIFOs, sockets, devices) or failed (a symlink loop, an
 //! unreadable directory, a missing `--files-from` entry).
 
+mod settings;
+
+pub use settings::{FileList, PathFilter, WalkConfig};
+
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::ffi::{OsStr, OsString};
@@ -23,7 +27,6 @@ use anyhow::anyhow;
 use tokio::sync::mpsc;
 use walkdir::WalkDir;
 
-use crate::config::{FileList, WalkConfig};
 use crate::output::is_temp_name;
 
 /// Longest record accepted in a `--files-from` list (well above any real path length).

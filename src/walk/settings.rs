@@ -1,0 +1,162 @@
+//! The walk's settings: which paths are visited (`--include`/`--exclude`, `--max-depth`, `-L`),
+//! an explicit `--files-from` list, and what the walker must know of the output (its root, how
+//! names change). Checked once from the command line, before anything is walked.
+
+use std::fs;
+use std::io::{self, BufRead, BufReader};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use globset::{Glob, GlobSet, GlobSetBuilder};
+
+use crate::cli::WalkArgs;
+use crate::codec::CodecConfig;
+
+/// Which paths under the source directory are visited.
+#[derive(Debug, Clone, Default)]
+pub struct PathFilter {
+    include: Option<GlobSet>,
+    exclude: Option<GlobSet>,
+}
+
+impl PathFilter {
+    /// Compiles `--include`/`--exclude` globs; a bad glob is a usage error naming it.
+    pub fn new(include: &[String], exclude: &[String]) -> Result<Self> {
+        Ok(Self {
+            include: glob_set(include, "--include")?,
+            exclude: glob_set(exclude, "--exclude")?,
+        })
+    }
+
+    /// Whether a file at `rel` (relative to the source root) is processed.
+    pub fn accepts_file(&self, rel: &Path) -> bool {
+        !self.excludes(rel) && self.include.as_ref().is_none_or(|set| set.is_match(rel))
+    }
+
+    /// Whether an excluded directory should be pruned from the walk.
+    pub fn excludes(&self, rel: &Path) -> bool {
+        self.exclude.as_ref().is_some_and(|set| set.is_match(rel))
+    }
+}
+
+fn glob_set(globs: &[String], flag: &str) -> Result<Option<GlobSet>> {
+    if globs.is_empty() {
+        return Ok(None);
+    }
+    let mut builder = GlobSetBuilder::new();
+    for glob in globs {
+        builder.add(Glob::new(glob).with_context(|| format!("{flag} {glob:?}"))?);
+    }
+    Ok(Some(builder.build()?))
+}
+
+/// An explicit list of files (`--files-from`), already opened so that a missing list is a usage
+/// error rather than a failure discovered mid-run.
+pub struct FileList {
+    /// The list's name as the user gave it, for messages.
+    pub name: PathBuf,
+    /// The opened list.
+    pub reader: Box<dyn BufRead + Send + Sync>,
+    /// `b'\n'`, or `b'\0'` with `-0`.
+    pub separator: u8,
+}
+
+impl std::fmt::Debug for FileList {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FileList")
+            .field("name", &self.name)
+            .field("separator", &self.separator)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How the walker visits a source directory.
+#[derive(Debug)]
+pub struct WalkConfig {
+    /// The source directory as the user named it (paths in messages start with it).
+    pub root: PathBuf,
+    /// Follow symbolic links (`-L`).
+    pub follow: bool,
+    /// Deepest level visited below `root` (1: only its direct children).
+    pub max_depth: Option<usize>,
+    /// `--include`/`--exclude`.
+    pub filter: PathFilter,
+    /// `--files-from`: visit exactly these files instead of walking.
+    pub list: Option<FileList>,
+    /// The output directory, canonical: with `-L` a link could lead the walk into it, and the run
+    /// would convert its own outputs (out/out/out…). Entries whose real path is in it are skipped.
+    pub output_root: Option<PathBuf>,
+    /// How names change (`--from`/`--to`): two inputs that would get the same output name are
+    /// both refused, which the walker can tell from their siblings alone.
+    pub codec: CodecConfig,
+}
+
+impl WalkConfig {
+    /// Checks walk options against a source directory (`root`).
+    pub fn from_args(
+        args: WalkArgs,
+        root: PathBuf,
+        output_root: Option<PathBuf>,
+        codec: CodecConfig,
+    ) -> Result<Self> {
+        let list = match args.files_from {
+            None => None,
+            // IN is a directory here, so standard input is free for the list.
+            Some(name) if name.as_os_str() == "-" => Some(FileList {
+                name,
+                reader: Box::new(BufReader::new(io::stdin())),
+                separator: separator(args.null),
+            }),
+            Some(name) => {
+                let context = || format!("--files-from {}", name.display());
+                let file = fs::File::open(&name).with_context(context)?;
+                if file.metadata().with_context(context)?.is_dir() {
+                    bail!(
+                        "--files-from {}: is a directory, not a list of files",
+                        name.display()
+                    );
+                }
+                Some(FileList {
+                    name,
+                    reader: Box::new(BufReader::with_capacity(64 * 1024, file)),
+                    separator: separator(args.null),
+                })
+            }
+        };
+        Ok(Self {
+            root,
+            follow: args.follow,
+            max_depth: args.max_depth.map(|depth| depth as usize),
+            filter: PathFilter::new(&args.include, &args.exclude)?,
+            list,
+            output_root,
+            codec,
+        })
+    }
+}
+
+fn separator(null: bool) -> u8 {
+    if null { b'\0' } else { b'\n' }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exclude_wins_over_include() {
+        let filter = PathFilter::new(&["*.log".into()], &["secret/*".into()]).unwrap();
+        assert!(filter.accepts_file(Path::new("a/b.log")));
+        assert!(!filter.accepts_file(Path::new("secret/b.log")));
+        assert!(!filter.accepts_file(Path::new("a/b.txt")));
+    }
+
+    #[test]
+    fn bad_glob_names_the_flag_and_glob() {
+        let err = PathFilter::new(&["a[".into()], &[]).unwrap_err();
+        assert!(
+            format!("{err:#}").starts_with("--include \"a[\": "),
+            "{err:#}"
+        );
+    }
+}
