@@ -13,7 +13,8 @@
 //! - [`output`]: atomic output files (temp file, rename) and stdout.
 //! - [`report`]: per-file outcomes, messages, `--json`, the progress bar, the summary, exit codes.
 //! - [`interrupt`]: Ctrl-C and SIGTERM handling.
-//! - [`hash`]: the `hash` and `stats` commands, and the b3sum manifest format.
+//! - [`hash`]: the `hash` and `stats` commands: per-file digests (`hash::digest`), the listing
+//!   (`hash::listing`), the b3sum manifest format (`hash::manifest`) and `--check` (`hash::check`).
 //! - [`generate`]: man pages and shell completions from the clap definitions.
 
 pub mod cli;

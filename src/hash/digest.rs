@@ -1,0 +1,568 @@
+//! Hashing or counting one file on a lane: small files in one read, large ones read ahead
+//! while hashed, wide ones (16 MiB and up) as BLAKE3 subtrees on two threads, merged.
+
+use std::io::{self, Cursor};
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use anyhow::{Context as _, Result, anyhow};
+use blake3::hazmat::{ChainingValue, HasherExt as _, Mode};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::runtime::Handle;
+use tokio_util::sync::CancellationToken;
+
+use crate::codec::{self, CodecConfig, Format, Reader};
+use crate::config::{DigestConfig, DigestKind};
+use crate::input::{
+    CountingReader, MAX_BUFFER, Opened, Prefetch, buffer_size, open_source, throttle,
+};
+use crate::pipeline::{LaneHandle, Work};
+use crate::walk::Entry;
+
+use super::{Digest, DigestItem, DigestOutcome, DigestReport};
+
+/// Files from this size on are hashed on two threads ([`Digester::digest_wide`]).
+pub(super) const WIDE_HASH: u64 = 16 << 20;
+/// Largest subtree one thread hashes in one go.
+pub(super) const LEAF: u64 = 4 << 20;
+/// Chunk size for large files (fits in a core's cache).
+pub(super) const LARGE_CHUNK: usize = 64 << 10;
+/// Chunks read ahead of the hashing.
+pub(super) const CHUNKS_AHEAD: usize = 4;
+
+/// Sums up what a file's bytes are as they stream by.
+pub(super) struct Summer {
+    hasher: Option<blake3::Hasher>,
+    lines: bool,
+    digest: Digest,
+    last: Option<u8>,
+}
+
+impl Summer {
+    fn new(kind: DigestKind) -> Self {
+        Self {
+            hasher: (kind == DigestKind::Hash).then(blake3::Hasher::new),
+            lines: kind != DigestKind::Hash,
+            digest: Digest::default(),
+            last: None,
+        }
+    }
+
+    fn update(&mut self, bytes: &[u8]) {
+        if let Some(hasher) = &mut self.hasher {
+            hasher.update(bytes);
+        }
+        if self.lines {
+            self.digest.lines += memchr::memchr_iter(b'\n', bytes).count() as u64;
+        }
+        self.digest.bytes += bytes.len() as u64;
+        self.last = bytes.last().copied().or(self.last);
+    }
+
+    fn finish(mut self) -> Digest {
+        self.digest.hash = self.hasher.map(|hasher| hasher.finalize());
+        if self.lines && self.last.is_some_and(|last| last != b'\n') {
+            self.digest.lines += 1;
+        }
+        self.digest
+    }
+}
+
+/// Why a file has no digest.
+pub(super) enum Failure {
+    Cancelled,
+    Failed(anyhow::Error),
+}
+
+impl From<anyhow::Error> for Failure {
+    fn from(error: anyhow::Error) -> Self {
+        Failure::Failed(error)
+    }
+}
+
+/// The per-file job of `hash` and `stats`.
+#[derive(Clone)]
+pub(super) struct Digester {
+    kind: DigestKind,
+    fail_fast: bool,
+    timeout: Option<std::time::Duration>,
+    retries: u32,
+    retry_delay: std::time::Duration,
+    decompressed: bool,
+    codec: CodecConfig,
+    cancel: CancellationToken,
+}
+
+impl Digester {
+    /// The per-file job of a run of `config`; `cancel` stops it (Ctrl-C, `--fail-fast`).
+    pub(super) fn new(config: &DigestConfig, cancel: &CancellationToken) -> Self {
+        Self {
+            kind: config.kind,
+            fail_fast: config.fail_fast,
+            timeout: config.timeout,
+            retries: config.retries,
+            retry_delay: config.retry_delay,
+            decompressed: config.decompressed,
+            codec: config.codec,
+            cancel: cancel.clone(),
+        }
+    }
+
+    /// [`Digester::digest`] under `--timeout`: a timer cancels this file's own token (a child of
+    /// the run's), and a file cut short that way fails as timed out. Runs on a lane.
+    fn digest_within_timeout(&self, path: &Path, lane: &dyn LaneHandle) -> Result<Digest, Failure> {
+        let Some(limit) = self.timeout else {
+            return self.digest(path, lane);
+        };
+        let mut job = self.clone();
+        job.cancel = self.cancel.child_token();
+        let token = job.cancel.clone();
+        let timer = Handle::current().spawn(async move {
+            tokio::time::sleep(limit).await;
+            token.cancel();
+        });
+        let digested = job.digest(path, lane);
+        timer.abort();
+        match digested {
+            Err(Failure::Cancelled) if !self.cancel.is_cancelled() => Err(Failure::Failed(
+                anyhow!("timed out after {}", crate::cli::format_duration(limit)),
+            )),
+            digested => digested,
+        }
+    }
+
+    /// Reads `path` (`-`: standard input) and sums it up. Runs on a lane.
+    fn digest(&self, path: &Path, lane: &dyn LaneHandle) -> Result<Digest, Failure> {
+        if self.cancel.is_cancelled() {
+            return Err(Failure::Cancelled);
+        }
+        if path.as_os_str() == "-" {
+            let stdin = BufReader::with_capacity(MAX_BUFFER, tokio::io::stdin());
+            return Handle::current().block_on(self.digest_stdin(Box::new(stdin)));
+        }
+        let (file, meta) = open_source(path)?;
+        let opened = Opened::read_first_chunk(file, meta.len)?;
+        let format = self
+            .decompressed
+            .then(|| self.codec.detect(opened.prefix(), path.file_name()))
+            .flatten();
+        if matches!(opened, Opened::Partial(..)) {
+            // A large file may take a while: what the lane has done is reported first.
+            lane.flush();
+        }
+        let raw: Reader = match opened {
+            Opened::Whole(chunk) if format.is_none() => {
+                // All of a small file is here: no reader needed.
+                let mut sum = Summer::new(self.kind);
+                sum.update(&chunk);
+                return Ok(sum.finish());
+            }
+            Opened::Whole(chunk) => Box::new(Cursor::new(chunk)),
+            Opened::Partial(_, file) if format.is_none() && self.wide(meta.len) => {
+                return self.digest_wide(file, meta.len);
+            }
+            Opened::Partial(chunk, file) if format.is_none() => {
+                return self.digest_large(chunk, file, meta.len);
+            }
+            Opened::Partial(chunk, file) => {
+                let limit = (meta.len > 0).then(|| meta.len - chunk.len() as u64);
+                let rest = Prefetch::new(file, buffer_size(Some(meta.len)), limit);
+                Box::new(tokio::io::AsyncReadExt::chain(Cursor::new(chunk), rest))
+            }
+            Opened::Stdin => unreachable!("standard input is read above"),
+        };
+        let size = (meta.len > 0).then_some(meta.len);
+        Handle::current().block_on(self.digest_reader(raw, format, size))
+    }
+
+    /// A large file, not decoded: a blocking-pool task reads it in chunks small enough to stay
+    /// in cache, a couple ahead, while this lane hashes them. (Handing each chunk to the
+    /// blocking pool in turn costs a thread hop per chunk, and 1 MiB chunks are slower to copy
+    /// while another core reads them.) Blocking.
+    fn digest_large(
+        &self,
+        first: Vec<u8>,
+        file: std::fs::File,
+        len: u64,
+    ) -> Result<Digest, Failure> {
+        let (full_tx, full_rx) = std::sync::mpsc::sync_channel(CHUNKS_AHEAD);
+        let (empty_tx, empty_rx) = std::sync::mpsc::sync_channel(CHUNKS_AHEAD + 1);
+        // Read up to the size seen at open (0: unknown, read to the end).
+        let left = (len > 0).then(|| len - first.len() as u64);
+        let _reader =
+            tokio::task::spawn_blocking(move || read_chunks(file, left, &full_tx, &empty_rx));
+        let mut sum = Summer::new(self.kind);
+        sum.update(&first);
+        loop {
+            // A read that hangs must not hold up cancellation (or --timeout): wait in slices.
+            let chunk = match full_rx.recv_timeout(std::time::Duration::from_millis(50)) {
+                Ok(chunk) => chunk,
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                    if self.cancel.is_cancelled() {
+                        return Err(Failure::Cancelled); // dropping the receiver stops the reader
+                    }
+                    continue;
+                }
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+            };
+            if self.cancel.is_cancelled() {
+                return Err(Failure::Cancelled);
+            }
+            let chunk: Vec<u8> =
+                chunk.map_err(|error| anyhow::Error::new(error).context("read error"))?;
+            sum.update(&chunk);
+            let _ = empty_tx.try_send(chunk); // the reader reuses it
+        }
+        Ok(sum.finish())
+    }
+
+    /// Whether a file of `len` bytes is hashed by [`Digester::digest_wide`].
+    fn wide(&self, len: u64) -> bool {
+        self.kind == DigestKind::Hash && len >= WIDE_HASH
+    }
+
+    /// A large file hashed on two threads (this lane and a helper on the blocking pool): BLAKE3
+    /// is a tree, so the file is cut into whole subtrees of at most [`LEAF`] bytes, each hashed
+    /// on its own (read with `pread` into a buffer that stays in its core's cache), and their
+    /// chaining values merged back up the tree. The file is read up to its size at open; one
+    /// that shrinks meanwhile fails. Blocking.
+    fn digest_wide(&self, file: std::fs::File, len: u64) -> Result<Digest, Failure> {
+        let mut leaves = Vec::new();
+        subtrees(0, len, &mut leaves);
+        let work = Arc::new(Leaves {
+            file,
+            leaves,
+            next: std::sync::atomic::AtomicUsize::new(0),
+            cancel: self.cancel.clone(),
+        });
+        let helper = {
+            let work = work.clone();
+            tokio::task::spawn_blocking(move || work.hash_some())
+        };
+        let mine = work.hash_some();
+        let theirs = Handle::current()
+            .block_on(helper)
+            .map_err(|error| anyhow!("internal error: the hashing helper failed: {error}"))?;
+        let mut values = vec![None; work.leaves.len()];
+        for (index, value) in mine?.into_iter().chain(theirs?) {
+            values[index] = Some(value);
+        }
+        let values: Option<Vec<ChainingValue>> = values.into_iter().collect();
+        let values = values.ok_or_else(|| anyhow!("internal error: a subtree was not hashed"))?;
+        let mut values = values.into_iter();
+        let left = blake3::hazmat::left_subtree_len(len);
+        let left_value = merge(left, &mut values);
+        let right_value = merge(len - left, &mut values);
+        let hash = blake3::hazmat::merge_subtrees_root(&left_value, &right_value, Mode::Hash);
+        Ok(Digest {
+            hash: Some(hash),
+            bytes: len,
+            ..Digest::default()
+        })
+    }
+
+    /// Standard input: decoded when its first bytes say so.
+    async fn digest_stdin(&self, raw: Reader) -> Result<Digest, Failure> {
+        if !self.decompressed {
+            return self.digest_reader(raw, None, None).await;
+        }
+        let peeked = crate::input::peek_magic(raw, &self.cancel)
+            .await
+            .context("read error")?;
+        let Some((raw, prefix)) = peeked else {
+            return Err(Failure::Cancelled);
+        };
+        let format = self.codec.detect(&prefix, None);
+        self.digest_reader(raw, format, None).await
+    }
+
+    /// Streams `raw` (decoded as `format`, if any) through a [`Summer`]; with a known `size`, a
+    /// decoder that stops before the end of the file is an error (trailing data).
+    async fn digest_reader(
+        &self,
+        raw: Reader,
+        format: Option<Format>,
+        size: Option<u64>,
+    ) -> Result<Digest, Failure> {
+        let consumed = Arc::new(AtomicU64::new(0));
+        let raw: Reader = Box::new(CountingReader {
+            inner: raw,
+            count: consumed.clone(),
+        });
+        let mut reader = match format {
+            Some(format) => codec::decoder(format, raw, size),
+            None => raw,
+        };
+        let mut sum = Summer::new(self.kind);
+        let mut decoded = 0;
+        loop {
+            let chunk = tokio::select! {
+                biased;
+                () = self.cancel.cancelled() => return Err(Failure::Cancelled),
+                chunk = reader.fill_buf() => chunk
+                    .map_err(|error| codec::describe_read_error(format, error, decoded))?,
+            };
+            if chunk.is_empty() {
+                break;
+            }
+            let read = chunk.len();
+            sum.update(chunk);
+            decoded += read as u64;
+            reader.consume(read);
+        }
+        drop(reader);
+        if let (Some(format), Some(size)) = (format, size) {
+            let consumed = consumed.load(Ordering::Relaxed);
+            if consumed < size {
+                return Err(Failure::Failed(anyhow!(
+                    "trailing data after the {} stream ({} bytes)",
+                    format.name(),
+                    size - consumed
+                )));
+            }
+        }
+        Ok(sum.finish())
+    }
+}
+
+impl Work for Digester {
+    type Item = DigestItem;
+    type Outcome = DigestReport;
+
+    fn start(&self, item: DigestItem, lane: &dyn LaneHandle) -> DigestReport {
+        let (path, entry) = match item {
+            DigestItem::Walked(Entry::File { path, .. }) => (path, None),
+            DigestItem::Listed { index, path } => (path, Some(index)),
+            DigestItem::Walked(Entry::Skipped { path, reason }) => {
+                let outcome = DigestOutcome::Skipped(reason);
+                return DigestReport {
+                    path,
+                    entry: None,
+                    outcome,
+                };
+            }
+            DigestItem::Walked(Entry::Failed { path, error }) => {
+                let outcome = DigestOutcome::Failed(error);
+                return DigestReport {
+                    path,
+                    entry: None,
+                    outcome,
+                };
+            }
+        };
+        let started = std::time::Instant::now();
+        let mut retried = 0;
+        let outcome = loop {
+            match self.digest_within_timeout(&path, lane) {
+                Ok(digest) => {
+                    break DigestOutcome::Done(Digest {
+                        elapsed: started.elapsed(),
+                        ..digest
+                    });
+                }
+                Err(Failure::Cancelled) => break DigestOutcome::Cancelled,
+                // Standard input cannot be read again: no retry.
+                Err(Failure::Failed(error))
+                    if path.as_os_str() != "-"
+                        && retried < self.retries
+                        && crate::input::is_transient(&error) =>
+                {
+                    retried += 1;
+                    let retry = (retried, self.retries);
+                    let (first, cancel) = (self.retry_delay, &self.cancel);
+                    if !crate::input::wait_before_retry(&path, retry, first, &error, cancel) {
+                        break DigestOutcome::Cancelled;
+                    }
+                }
+                Err(Failure::Failed(error)) => break DigestOutcome::Failed(error),
+            }
+        };
+        DigestReport {
+            path,
+            entry,
+            outcome,
+        }
+    }
+
+    fn label(&self, item: &DigestItem) -> String {
+        match item {
+            DigestItem::Walked(
+                Entry::File { path, .. } | Entry::Skipped { path, .. } | Entry::Failed { path, .. },
+            )
+            | DigestItem::Listed { path, .. } => path.display().to_string(),
+        }
+    }
+
+    fn halts(&self, outcome: &DigestReport) -> bool {
+        self.fail_fast && matches!(outcome.outcome, DigestOutcome::Failed(_))
+    }
+
+    fn crashed(&self, label: String, cause: &str) -> DigestReport {
+        DigestReport {
+            path: label.into(),
+            entry: None,
+            outcome: DigestOutcome::Failed(anyhow!("internal error: the worker crashed: {cause}")),
+        }
+    }
+}
+
+/// The subtrees of a wide hash, hashed by whichever thread takes them first.
+pub(super) struct Leaves {
+    file: std::fs::File,
+    /// Byte ranges of whole BLAKE3 subtrees, in order.
+    leaves: Vec<std::ops::Range<u64>>,
+    next: std::sync::atomic::AtomicUsize,
+    cancel: CancellationToken,
+}
+
+impl Leaves {
+    /// Hashes subtrees until none is left; returns each one's index and chaining value.
+    /// Blocking.
+    fn hash_some(&self) -> Result<Vec<(usize, ChainingValue)>, Failure> {
+        let mut buffer = vec![0; LARGE_CHUNK];
+        let mut done = Vec::new();
+        loop {
+            let index = self.next.fetch_add(1, Ordering::Relaxed);
+            let Some(range) = self.leaves.get(index) else {
+                return Ok(done);
+            };
+            let mut hasher = blake3::Hasher::new();
+            hasher.set_input_offset(range.start);
+            let mut at = range.start;
+            while at < range.end {
+                if self.cancel.is_cancelled() {
+                    return Err(Failure::Cancelled);
+                }
+                let want = (range.end - at).min(LARGE_CHUNK as u64) as usize;
+                let read = match std::os::unix::fs::FileExt::read_at(
+                    &self.file,
+                    &mut buffer[..want],
+                    at,
+                ) {
+                    Ok(0) => return Err(anyhow!("the file shrank while it was read").into()),
+                    Ok(read) => read,
+                    Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(error) => {
+                        return Err(anyhow::Error::new(error).context("read error").into());
+                    }
+                };
+                throttle(read);
+                hasher.update(&buffer[..read]);
+                at += read as u64;
+            }
+            done.push((index, hasher.finalize_non_root()));
+        }
+    }
+}
+
+/// Cuts `start..start + len` into whole BLAKE3 subtrees of at most [`LEAF`] bytes, in order.
+pub(super) fn subtrees(start: u64, len: u64, out: &mut Vec<std::ops::Range<u64>>) {
+    if len <= LEAF {
+        out.push(start..start + len);
+        return;
+    }
+    let left = blake3::hazmat::left_subtree_len(len);
+    subtrees(start, left, out);
+    subtrees(start + left, len - left, out);
+}
+
+/// The chaining value of a subtree of `len` bytes, from its leaves' values (taken in order).
+pub(super) fn merge(len: u64, values: &mut impl Iterator<Item = ChainingValue>) -> ChainingValue {
+    if len <= LEAF {
+        return values.next().expect("one value per subtree");
+    }
+    let left = blake3::hazmat::left_subtree_len(len);
+    let left_value = merge(left, values);
+    let right_value = merge(len - left, values);
+    blake3::hazmat::merge_subtrees_non_root(&left_value, &right_value, Mode::Hash)
+}
+
+/// The reading side of [`Digester::digest_large`]: reads `file` (at most `left` bytes) in
+/// chunks, sending each to `full`, reusing the buffers that come back on `empty`. Stops at the
+/// end, on an error (which it sends), or when the hashing side hangs up. Blocking.
+pub(super) fn read_chunks(
+    mut file: std::fs::File,
+    mut left: Option<u64>,
+    full: &std::sync::mpsc::SyncSender<io::Result<Vec<u8>>>,
+    empty: &std::sync::mpsc::Receiver<Vec<u8>>,
+) {
+    loop {
+        let want = left.map_or(LARGE_CHUNK, |left| left.min(LARGE_CHUNK as u64) as usize);
+        if want == 0 {
+            return;
+        }
+        let mut buffer = empty.try_recv().unwrap_or_default();
+        buffer.resize(want, 0);
+        let read = loop {
+            match io::Read::read(&mut file, &mut buffer) {
+                Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+                read => break read,
+            }
+        };
+        match read {
+            Ok(0) if left.is_some() => {
+                let _ = full.send(Err(crate::input::shrank()));
+                return;
+            }
+            Ok(0) => return,
+            Ok(read) => {
+                throttle(read);
+                buffer.truncate(read);
+                if let Some(left) = &mut left {
+                    *left -= read as u64;
+                }
+                if full.send(Ok(buffer)).is_err() {
+                    return;
+                }
+            }
+            Err(error) => {
+                let _ = full.send(Err(error));
+                return;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct NoLane;
+
+    impl LaneHandle for NoLane {
+        fn flush(&self) {}
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn wide_hashes_equal_blake3_whatever_the_size() {
+        let dir = tempfile::tempdir().unwrap();
+        let digester = Digester {
+            kind: DigestKind::Hash,
+            fail_fast: false,
+            timeout: None,
+            retries: 0,
+            retry_delay: std::time::Duration::ZERO,
+            decompressed: false,
+            codec: CodecConfig::new(codec::Decoding::Auto, None, true, None).unwrap(),
+            cancel: CancellationToken::new(),
+        };
+        let digester = Arc::new(digester);
+        for len in [WIDE_HASH, WIDE_HASH + 1, 20_000_000, (33 << 20) + 1023] {
+            let data: Vec<u8> = (0..len)
+                .map(|i| (i % 251) as u8 ^ (i >> 16) as u8)
+                .collect();
+            let path = dir.path().join(format!("f{len}"));
+            std::fs::write(&path, &data).unwrap();
+            let digester = digester.clone();
+            let digest = tokio::task::spawn_blocking(move || digester.digest(&path, &NoLane))
+                .await
+                .unwrap();
+            let Ok(digest) = digest else {
+                panic!("{len}: failed")
+            };
+            assert_eq!(digest.hash, Some(blake3::hash(&data)), "{len} bytes");
+            assert_eq!(digest.bytes, len);
+        }
+    }
+}

@@ -1,0 +1,57 @@
+//! The writer of `hash` and `stats` output, shared by listing and `--check`: stdout and stderr
+//! written off the runtime, messages above the progress bar.
+
+use std::io::{self, Write as _};
+
+use crate::report::Progress;
+
+/// Writes to stdout and stderr off the runtime; stops writing stdout once its reader is gone.
+/// With `--progress`, messages go above the bar, which shows the counts after each write.
+#[derive(Default)]
+pub(super) struct Output {
+    pub(super) closed: bool,
+    pub(super) progress: Option<Progress>,
+    /// Files done and bytes read so far, for the bar.
+    pub(super) counts: (u64, u64),
+}
+
+impl Output {
+    pub(super) fn with_progress(progress: Option<Progress>) -> Self {
+        Self {
+            progress,
+            ..Self::default()
+        }
+    }
+
+    pub(super) async fn write(&mut self, stdout: Vec<u8>, stderr: Vec<String>) {
+        if (stdout.is_empty() || self.closed) && stderr.is_empty() && self.progress.is_none() {
+            return;
+        }
+        let (closed, progress, counts) = (self.closed, self.progress.clone(), self.counts);
+        let written = tokio::task::spawn_blocking(move || {
+            if let Some(progress) = &progress {
+                progress.above(&stderr);
+                progress.show_counts(counts.0, counts.1);
+            } else if !stderr.is_empty() {
+                let mut err = io::stderr().lock();
+                for line in stderr {
+                    let _ = writeln!(err, "{line}");
+                }
+            }
+            if closed || stdout.is_empty() {
+                return true;
+            }
+            let mut out = io::stdout().lock();
+            out.write_all(&stdout).and_then(|()| out.flush()).is_ok()
+        })
+        .await;
+        self.closed |= !matches!(written, Ok(true));
+    }
+
+    /// Removes the progress bar, if any, before the last lines.
+    pub(super) async fn clear_progress(&mut self) {
+        if let Some(progress) = self.progress.take() {
+            let _ = tokio::task::spawn_blocking(move || progress.clear()).await;
+        }
+    }
+}
