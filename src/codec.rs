@@ -1,7 +1,9 @@
 //! Compression formats: detection, output names, decoders, encoders and what their errors mean.
 //!
 //! Input formats are found by magic bytes (gzip, zstd, xz, bzip2), whatever the file is called;
-//! brotli has no magic, so only a `.br` name makes a file brotli. Decoders read every member or
+//! brotli has no magic, so only a `.br` name makes a file brotli; a name that claims a format the
+//! content does not have makes a damaged file, which fails when decoded ([`framing`] checks the
+//! magic bytes the decoders would take on trust). Decoders read every member or
 //! frame (`multiple_members(true)`: concatenated gzip and multi-frame zstd are common in log
 //! archives). Encoders write through [`KeepOpen`], so their shutdown writes the trailer but leaves
 //! finishing the file to the atomic commit. Everything here streams: memory is bounded by buffer
@@ -9,6 +11,7 @@
 
 use std::ffi::{OsStr, OsString};
 use std::io;
+use std::ops::RangeInclusive;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -17,6 +20,8 @@ use anyhow::{Result, anyhow, bail};
 use async_compression::Level;
 use async_compression::tokio::{bufread, write};
 use tokio::io::{AsyncBufRead, AsyncWrite, BufReader};
+
+mod framing;
 
 /// Bytes of an input needed to recognise its format (bzip2 needs its block signature too).
 pub const MAGIC_LEN: usize = 10;
@@ -102,44 +107,78 @@ impl Format {
         }
     }
 
-    /// The format whose magic bytes start `prefix`, if any (brotli has none).
-    pub fn sniff(prefix: &[u8]) -> Option<Format> {
-        match prefix {
-            [0x1f, 0x8b, ..] => Some(Format::Gzip),
-            [0x28, 0xb5, 0x2f, 0xfd, ..] => Some(Format::Zstd),
-            // A skippable frame first, as pzstd writes.
-            [0x50..=0x5f, 0x2a, 0x4d, 0x18, ..] => Some(Format::Zstd),
-            [0xfd, b'7', b'z', b'X', b'Z', 0x00, ..] => Some(Format::Xz),
+    /// The byte patterns a stream of this format starts with (none for brotli): any one of
+    /// them, each byte within its range.
+    fn signatures(self) -> &'static [&'static [RangeInclusive<u8>]] {
+        match self {
+            Format::Gzip => &[&[0x1f..=0x1f, 0x8b..=0x8b]],
+            Format::Zstd => &[
+                &[0x28..=0x28, 0xb5..=0xb5, 0x2f..=0x2f, 0xfd..=0xfd],
+                // A skippable frame first, as pzstd writes.
+                &[0x50..=0x5f, 0x2a..=0x2a, 0x4d..=0x4d, 0x18..=0x18],
+            ],
+            Format::Xz => &[&[
+                0xfd..=0xfd,
+                b'7'..=b'7',
+                b'z'..=b'z',
+                b'X'..=b'X',
+                b'Z'..=b'Z',
+                0x00..=0x00,
+            ]],
             // "BZh" and a block size, then a block or the end-of-stream signature: "BZh9" alone
             // is just text.
-            [
-                b'B',
-                b'Z',
-                b'h',
-                b'1'..=b'9',
-                0x31,
-                0x41,
-                0x59,
-                0x26,
-                0x53,
-                0x59,
-                ..,
-            ]
-            | [
-                b'B',
-                b'Z',
-                b'h',
-                b'1'..=b'9',
-                0x17,
-                0x72,
-                0x45,
-                0x38,
-                0x50,
-                0x90,
-                ..,
-            ] => Some(Format::Bzip2),
-            _ => None,
+            Format::Bzip2 => &[
+                &[
+                    b'B'..=b'B',
+                    b'Z'..=b'Z',
+                    b'h'..=b'h',
+                    b'1'..=b'9',
+                    0x31..=0x31,
+                    0x41..=0x41,
+                    0x59..=0x59,
+                    0x26..=0x26,
+                    0x53..=0x53,
+                    0x59..=0x59,
+                ],
+                &[
+                    b'B'..=b'B',
+                    b'Z'..=b'Z',
+                    b'h'..=b'h',
+                    b'1'..=b'9',
+                    0x17..=0x17,
+                    0x72..=0x72,
+                    0x45..=0x45,
+                    0x38..=0x38,
+                    0x50..=0x50,
+                    0x90..=0x90,
+                ],
+            ],
+            Format::Brotli => &[],
         }
+    }
+
+    /// Whether `head` (the first bytes of a stream, possibly fewer than a signature) agrees
+    /// with one of this format's signatures as far as it goes (any does, for a format without
+    /// one). `complete` asks for a whole signature (never there for a format without one).
+    fn signature_matches(self, head: &[u8], complete: bool) -> bool {
+        let signatures = self.signatures();
+        if signatures.is_empty() {
+            return !complete;
+        }
+        signatures.iter().any(|signature| {
+            (!complete || head.len() >= signature.len())
+                && head
+                    .iter()
+                    .zip(signature.iter())
+                    .all(|(byte, range)| range.contains(byte))
+        })
+    }
+
+    /// The format whose magic bytes start `prefix`, if any (brotli has none).
+    pub fn sniff(prefix: &[u8]) -> Option<Format> {
+        ALL_FORMATS
+            .into_iter()
+            .find(|format| format.signature_matches(prefix, true))
     }
 
     /// The format a file name's extension names (`app.log.gz` → gzip; `x.tgz` → gzip).
@@ -290,17 +329,15 @@ impl CodecConfig {
         Ok(Self { decoding, encoding })
     }
 
-    /// The format an input is in: by magic bytes (`prefix`), or for brotli by `name`.
+    /// The format an input is in: by magic bytes (`prefix`), else by its `name`.
     pub fn detect(&self, prefix: &[u8], name: Option<&OsStr>) -> Option<Format> {
         match self.decoding {
             Decoding::None => None,
             Decoding::Format(format) => Some(format),
-            // Brotli is known by name only; an empty file is empty whatever its name (as an
-            // empty `.gz` is, having no magic), so it is copied rather than failing to decode.
-            Decoding::Auto => Format::sniff(prefix).or_else(|| {
-                name.and_then(Format::from_name)
-                    .filter(|&format| format == Format::Brotli && !prefix.is_empty())
-            }),
+            // Content first (a misnamed file is what it is), then the name: brotli is known by
+            // name only, and a `.gz` without gzip's magic is damaged gzip, which fails when
+            // decoded (as it does for `gzip -d`) rather than pass for plain text.
+            Decoding::Auto => Format::sniff(prefix).or_else(|| name.and_then(Format::from_name)),
         }
     }
 
@@ -330,7 +367,7 @@ impl CodecConfig {
 
     /// The output name of an input called `name`: decoding removes its compression extension,
     /// encoding appends the output format's. It depends on the name alone, never on what is
-    /// inside (a plain `a.gz` decoded `--to none` is still written as `a`), so that the walker
+    /// inside (zstd in an `a.gz` decoded `--to none` is still written as `a`), so that the walker
     /// can see every conflict from names and the setup check can see an output that would
     /// replace its input.
     pub fn output_name(&self, name: &OsStr) -> OsString {
@@ -407,6 +444,7 @@ pub fn decoder(format: Format, input: Reader, input_len: Option<u64>) -> Reader 
         usize::try_from(len.saturating_mul(4)).unwrap_or(DECODED_BUFFER)
     });
     let capacity = capacity.clamp(MIN_DECODED_BUFFER, DECODED_BUFFER);
+    let input = framing::HeadCheck::new(input, format);
     macro_rules! buffered {
         ($decoder:expr, $members:expr) => {{
             let mut decoder = $decoder;
@@ -488,6 +526,9 @@ pub fn describe_read_error(
     let Some(format) = format.filter(|_| error.raw_os_error().is_none()) else {
         return anyhow::Error::new(error).context("read error");
     };
+    if let Some(message) = framing::Rejected::message(&error) {
+        return anyhow!("{message}");
+    }
     let name = format.name();
     match error.kind() {
         io::ErrorKind::UnexpectedEof => anyhow!("truncated {name} stream"),
