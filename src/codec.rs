@@ -453,7 +453,10 @@ pub fn decoder(format: Format, input: Reader, input_len: Option<u64>) -> Reader 
         }};
     }
     match format {
-        Format::Gzip => buffered!(bufread::GzipDecoder::new(input), true),
+        Format::Gzip => Box::new(BufReader::with_capacity(
+            capacity,
+            framing::GzipMembers::new(input),
+        )),
         Format::Zstd => {
             let limit = [async_compression::zstd::DParameter::window_log_max(
                 ZSTD_WINDOW_LOG_MAX,

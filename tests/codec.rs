@@ -712,3 +712,45 @@ fn an_empty_input_is_not_data_of_the_format_it_is_decoded_as() {
     env.run(&["-q", "convert", "in", "kept"]).assert_code(0);
     assert_eq!(env.tree("kept"), env.tree("in"));
 }
+
+#[test]
+fn gzip_reserved_flags_fail_and_trailing_zero_bytes_are_padding() {
+    // GNU gzip's tests: hdr-reserved-flag.gz fails; trailing-nul and trailing-zeros pass.
+    let env = TestEnv::new();
+    let gzip = FORMATS[0];
+    let one = compress(gzip, b"one\n");
+    let two = compress(gzip, b"two\n");
+    let mut reserved = one.clone();
+    reserved[3] |= 0x20;
+    let mut second_reserved = two.clone();
+    second_reserved[3] |= 0x80;
+    env.write("bad/reserved.gz", &reserved);
+    env.write("bad/second.gz", [one.clone(), second_reserved].concat());
+    env.write("bad/garbage.gz", [one.clone(), vec![0, 0, b'x']].concat());
+    env.write("good/nul.gz", [one.clone(), vec![0]].concat());
+    env.write(
+        "good/zeros.gz",
+        [one.clone(), two.clone(), vec![0; 4099]].concat(),
+    );
+    for name in ["bad/reserved.gz", "bad/second.gz", "bad/garbage.gz"] {
+        assert!(!passes_tool_test(gzip, &env.path(name)), "{name}");
+    }
+    for name in ["good/nul.gz", "good/zeros.gz"] {
+        assert!(passes_tool_test(gzip, &env.path(name)), "{name}");
+    }
+    assert_eq!(
+        failures(&env, &["convert", "--to", "none", "bad", "bad-out"]),
+        [
+            "asyncfiles: bad/garbage.gz: invalid gzip data after 4 decoded bytes: non-zero bytes after zero padding",
+            "asyncfiles: bad/reserved.gz: invalid gzip data: reserved header flags set (0x20)",
+            "asyncfiles: bad/second.gz: invalid gzip data after 4 decoded bytes: reserved header flags set (0x80)",
+        ]
+    );
+    env.run(&["-q", "convert", "--to", "none", "good", "good-out"])
+        .assert_code(0);
+    assert_eq!(env.read("good-out/nul"), b"one\n");
+    assert_eq!(env.read("good-out/zeros"), b"one\ntwo\n");
+    env.run(&["stats", "good/zeros.gz"])
+        .assert_code(0)
+        .assert_stdout(b"2 8 good/zeros.gz\n2 8 total\n");
+}
