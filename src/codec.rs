@@ -18,6 +18,8 @@ use std::task::{Context, Poll};
 
 use anyhow::{Result, anyhow, bail};
 use async_compression::Level;
+use async_compression::codecs;
+use async_compression::codecs::lzma::params::LzmaDecoderParams;
 use async_compression::tokio::{bufread, write};
 use tokio::io::{AsyncBufRead, AsyncWrite, BufReader};
 
@@ -463,13 +465,29 @@ pub fn decoder(format: Format, input: Reader, input_len: Option<u64>) -> Reader 
             )];
             buffered!(bufread::ZstdDecoder::with_params(input, &limit), true)
         }
-        Format::Xz => buffered!(
-            bufread::XzDecoder::with_mem_limit(input, XZ_MEMORY_LIMIT),
-            true
-        ),
+        // liblzma's own stream decoder with LZMA_CONCATENATED, as `xz -d` decodes: streams and
+        // their padding checked by liblzma (the crate's XzDecoder uses the auto decoder, which
+        // takes an LZMA_Alone stream after an xz one, and its own padding loop accepts padding
+        // of any length at the end).
+        Format::Xz => match liblzma_decoder(LzmaDecoderParams::Stream {
+            mem_limit: XZ_MEMORY_LIMIT,
+            flags: LZMA_CONCATENATED,
+        }) {
+            Ok(codec) => buffered!(bufread::LzmaDecoder::with_codec(input, codec), false),
+            Err(error) => Box::new(framing::Failed::new(error)),
+        },
         Format::Bzip2 => buffered!(bufread::BzDecoder::new(input), true),
         Format::Brotli => buffered!(bufread::BrotliDecoder::new(input), false),
     }
+}
+
+/// liblzma's `LZMA_CONCATENATED` decoder flag (`lzma/container.h`; part of its stable ABI).
+const LZMA_CONCATENATED: u32 = 0x08;
+
+/// A liblzma decoder set up as `params` say, in the crate's pass-through LZMA codec.
+fn liblzma_decoder(params: LzmaDecoderParams) -> io::Result<codecs::LzmaDecoder> {
+    let codec = codecs::Xz2Decoder::try_from(params).map_err(io::Error::other)?;
+    Ok(codecs::LzmaDecoder::from(codec))
 }
 
 /// A writer that compresses into `output` as `format` at `level`; `size`, when known, lets a

@@ -754,3 +754,35 @@ fn gzip_reserved_flags_fail_and_trailing_zero_bytes_are_padding() {
         .assert_code(0)
         .assert_stdout(b"2 8 good/zeros.gz\n2 8 total\n");
 }
+
+#[test]
+fn xz_padding_and_concatenation_are_as_strict_as_xz() {
+    // XZ Utils' tests: bad-0pad-empty.xz (padding not a multiple of four) and bad-0cat-alone.xz
+    // (an LZMA_Alone stream after an xz stream) fail `xz -t`; four bytes of padding pass.
+    let env = TestEnv::new();
+    let xz = FORMATS[2];
+    let empty_stream = compress(xz, b"");
+    let first = compress(xz, b"xz\n");
+    let alone = filter("xz", &["--format=lzma", "-c"], b"alone\n");
+    env.write("bad/pad5.xz", [empty_stream.clone(), vec![0; 5]].concat());
+    env.write("bad/alone.xz", [first.clone(), alone].concat());
+    env.write("good/pad4.xz", [first.clone(), vec![0; 4]].concat());
+    env.write("good/two.xz", [first.clone(), vec![0; 8], first].concat());
+    for name in ["bad/pad5.xz", "bad/alone.xz"] {
+        assert!(!passes_tool_test(xz, &env.path(name)), "{name}");
+    }
+    for name in ["good/pad4.xz", "good/two.xz"] {
+        assert!(passes_tool_test(xz, &env.path(name)), "{name}");
+    }
+    assert_eq!(
+        failures(&env, &["convert", "--to", "none", "bad", "bad-out"]),
+        [
+            "asyncfiles: bad/alone.xz: invalid xz data: lzma data error",
+            "asyncfiles: bad/pad5.xz: invalid xz data: lzma data error",
+        ]
+    );
+    env.run(&["-q", "convert", "--to", "none", "good", "good-out"])
+        .assert_code(0);
+    assert_eq!(env.read("good-out/pad4"), b"xz\n");
+    assert_eq!(env.read("good-out/two"), b"xz\nxz\n");
+}

@@ -275,6 +275,37 @@ impl AsyncRead for GzipMembers {
     }
 }
 
+/// A reader whose first read fails with the error a decoder could not be set up with.
+pub struct Failed(Option<io::Error>);
+
+impl Failed {
+    /// Fails with `error`, then ends.
+    pub fn new(error: io::Error) -> Self {
+        Self(Some(error))
+    }
+}
+
+impl AsyncBufRead for Failed {
+    fn poll_fill_buf(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<&[u8]>> {
+        Poll::Ready(match self.get_mut().0.take() {
+            Some(error) => Err(error),
+            None => Ok(&[]),
+        })
+    }
+
+    fn consume(self: Pin<&mut Self>, _: usize) {}
+}
+
+impl AsyncRead for Failed {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+        _: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        Poll::Ready(self.get_mut().0.take().map_or(Ok(()), Err))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
