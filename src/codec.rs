@@ -1,7 +1,7 @@
 //! Compression formats: detection, output names, decoders, encoders and what their errors mean.
 //!
 //! Input formats are found by magic bytes (gzip, zstd, xz, bzip2), whatever the file is called;
-//! brotli has no magic, so only a `.br` name makes a file brotli; a name that claims a format the
+//! brotli and lzma have no magic, so only a `.br` or `.lzma` name makes a file one; a name that claims a format the
 //! content does not have makes a damaged file, which fails when decoded ([`framing`] checks the
 //! magic bytes the decoders would take on trust). Decoders read every member or
 //! frame (`multiple_members(true)`: concatenated gzip and multi-frame zstd are common in log
@@ -54,15 +54,18 @@ pub enum Format {
     Bzip2,
     /// brotli, `.br`
     Brotli,
+    /// LZMA_Alone, `.lzma` (xz's predecessor, `xz --format=lzma`)
+    Lzma,
 }
 
 /// Every format, for tables and tests.
-pub const ALL_FORMATS: [Format; 5] = [
+pub const ALL_FORMATS: [Format; 6] = [
     Format::Gzip,
     Format::Zstd,
     Format::Xz,
     Format::Bzip2,
     Format::Brotli,
+    Format::Lzma,
 ];
 
 impl Format {
@@ -74,6 +77,7 @@ impl Format {
             Format::Xz => "xz",
             Format::Bzip2 => "bzip2",
             Format::Brotli => "brotli",
+            Format::Lzma => "lzma",
         }
     }
 
@@ -85,6 +89,7 @@ impl Format {
             Format::Xz => "xz",
             Format::Bzip2 => "bz2",
             Format::Brotli => "br",
+            Format::Lzma => "lzma",
         }
     }
 
@@ -94,7 +99,7 @@ impl Format {
             Format::Gzip | Format::Bzip2 => 1..=9,
             // 20-22 need zstd's --ultra and hundreds of MiB per file in flight: not offered.
             Format::Zstd => 1..=19,
-            Format::Xz => 0..=9,
+            Format::Xz | Format::Lzma => 0..=9,
             Format::Brotli => 0..=11,
         }
     }
@@ -102,7 +107,7 @@ impl Format {
     /// The level the reference tool uses when none is given.
     pub fn default_level(self) -> i32 {
         match self {
-            Format::Gzip | Format::Xz => 6,
+            Format::Gzip | Format::Xz | Format::Lzma => 6,
             Format::Zstd => 3,
             Format::Bzip2 => 9,
             Format::Brotli => 11,
@@ -155,7 +160,7 @@ impl Format {
                     0x90..=0x90,
                 ],
             ],
-            Format::Brotli => &[],
+            Format::Brotli | Format::Lzma => &[],
         }
     }
 
@@ -196,7 +201,7 @@ struct Extension {
     replacement: &'static [u8],
 }
 
-const EXTENSIONS: [Extension; 6] = [
+const EXTENSIONS: [Extension; 7] = [
     Extension {
         suffix: b".gz",
         format: Format::Gzip,
@@ -225,6 +230,11 @@ const EXTENSIONS: [Extension; 6] = [
     Extension {
         suffix: b".br",
         format: Format::Brotli,
+        replacement: b"",
+    },
+    Extension {
+        suffix: b".lzma",
+        format: Format::Lzma,
         replacement: b"",
     },
 ];
@@ -324,7 +334,7 @@ impl CodecConfig {
                 }
                 Encoding::Format(format, level)
             }
-            (None, _, Some(_)) => bail!("--level needs --to gz, zst, xz, bz2 or br"),
+            (None, _, Some(_)) => bail!("--level needs --to gz, zst, xz, bz2, br or lzma"),
             (None, true, None) => Encoding::Keep,
             (None, false, None) => Encoding::None,
         };
@@ -438,8 +448,8 @@ impl CodecConfig {
 pub type Reader = Box<dyn AsyncBufRead + Unpin + Send>;
 
 /// Wraps `input` in a streaming decoder for `format`. gzip, zstd, xz and bzip2 read every member
-/// or frame; brotli has no members, so anything after its stream is left unread (and reported
-/// by the caller as trailing data). Window and memory limits bound what one file may demand.
+/// or frame; brotli and lzma have no members, so anything after their stream is left unread (and
+/// reported by the caller as trailing data). Window and memory limits bound what one file may demand.
 pub fn decoder(format: Format, input: Reader, input_len: Option<u64>) -> Reader {
     // Logs compress about 4:1 or better; a buffer much larger than the decoded file is waste.
     let capacity = input_len.map_or(DECODED_BUFFER, |len| {
@@ -469,25 +479,44 @@ pub fn decoder(format: Format, input: Reader, input_len: Option<u64>) -> Reader 
         // their padding checked by liblzma (the crate's XzDecoder uses the auto decoder, which
         // takes an LZMA_Alone stream after an xz one, and its own padding loop accepts padding
         // of any length at the end).
-        Format::Xz => match liblzma_decoder(LzmaDecoderParams::Stream {
-            mem_limit: XZ_MEMORY_LIMIT,
-            flags: LZMA_CONCATENATED,
-        }) {
-            Ok(codec) => buffered!(bufread::LzmaDecoder::with_codec(input, codec), false),
-            Err(error) => Box::new(framing::Failed::new(error)),
-        },
+        Format::Xz => {
+            let params = LzmaDecoderParams::Stream {
+                mem_limit: XZ_MEMORY_LIMIT,
+                flags: LZMA_CONCATENATED,
+            };
+            liblzma_decoder(input, params, capacity)
+        }
         Format::Bzip2 => buffered!(bufread::BzDecoder::new(input), true),
         Format::Brotli => buffered!(bufread::BrotliDecoder::new(input), false),
+        // One stream, no members (`xz --format=lzma -d` reads no more either).
+        Format::Lzma => {
+            let params = LzmaDecoderParams::Lzma {
+                mem_limit: XZ_MEMORY_LIMIT,
+            };
+            liblzma_decoder(input, params, capacity)
+        }
     }
 }
 
 /// liblzma's `LZMA_CONCATENATED` decoder flag (`lzma/container.h`; part of its stable ABI).
 const LZMA_CONCATENATED: u32 = 0x08;
 
-/// A liblzma decoder set up as `params` say, in the crate's pass-through LZMA codec.
-fn liblzma_decoder(params: LzmaDecoderParams) -> io::Result<codecs::LzmaDecoder> {
-    let codec = codecs::Xz2Decoder::try_from(params).map_err(io::Error::other)?;
-    Ok(codecs::LzmaDecoder::from(codec))
+/// A liblzma decoder set up as `params` say (in the crate's pass-through LZMA codec), which
+/// stops where liblzma says its input ends. A decoder liblzma cannot set up fails the first read.
+fn liblzma_decoder(
+    input: framing::HeadCheck,
+    params: LzmaDecoderParams,
+    capacity: usize,
+) -> Reader {
+    match codecs::Xz2Decoder::try_from(params) {
+        Ok(codec) => {
+            let codec = codecs::LzmaDecoder::from(codec);
+            let mut decoder = bufread::LzmaDecoder::with_codec(input, codec);
+            decoder.multiple_members(false);
+            Box::new(BufReader::with_capacity(capacity, decoder))
+        }
+        Err(error) => Box::new(framing::Failed::new(io::Error::other(error))),
+    }
 }
 
 /// A writer that compresses into `output` as `format` at `level`; `size`, when known, lets a
@@ -524,6 +553,7 @@ pub fn encoder<'a, W: AsyncWrite + Unpin + Send + 'a>(
         Format::Xz => Box::new(write::XzEncoder::with_quality(output, quality)),
         Format::Bzip2 => Box::new(write::BzEncoder::with_quality(output, quality)),
         Format::Brotli => Box::new(write::BrotliEncoder::with_quality(output, quality)),
+        Format::Lzma => Box::new(write::LzmaEncoder::with_quality(output, quality)),
     }
 }
 
@@ -666,11 +696,25 @@ mod tests {
         let to_none = CodecConfig::new(Decoding::Auto, None, false, None).unwrap();
         assert_eq!(
             to_none.rivals(OsStr::new("a.log")),
-            names(&["a.log.gz", "a.log.zst", "a.log.xz", "a.log.bz2", "a.log.br"])
+            names(&[
+                "a.log.gz",
+                "a.log.zst",
+                "a.log.xz",
+                "a.log.bz2",
+                "a.log.br",
+                "a.log.lzma"
+            ])
         );
         assert_eq!(
             to_none.rivals(OsStr::new("a.log.gz")),
-            names(&["a.log", "a.log.zst", "a.log.xz", "a.log.bz2", "a.log.br"])
+            names(&[
+                "a.log",
+                "a.log.zst",
+                "a.log.xz",
+                "a.log.bz2",
+                "a.log.br",
+                "a.log.lzma"
+            ])
         );
         assert!(
             to_none
@@ -714,7 +758,7 @@ mod tests {
         let error = CodecConfig::new(Decoding::Auto, None, true, Some(3)).unwrap_err();
         assert_eq!(
             error.to_string(),
-            "--level needs --to gz, zst, xz, bz2 or br"
+            "--level needs --to gz, zst, xz, bz2, br or lzma"
         );
     }
 

@@ -354,7 +354,7 @@ fn levels_are_checked_against_each_formats_scale() {
     }
     env.run(&["convert", "--level", "3", "in", "out"])
         .assert_code(2)
-        .assert_stderr(&["asyncfiles: --level needs --to gz, zst, xz, bz2 or br"]);
+        .assert_stderr(&["asyncfiles: --level needs --to gz, zst, xz, bz2, br or lzma"]);
     assert!(!env.path("out").exists());
     env.run(&["-q", "convert", "--to", "zst", "--level", "19", "in", "out"])
         .assert_code(0);
@@ -785,4 +785,52 @@ fn xz_padding_and_concatenation_are_as_strict_as_xz() {
         .assert_code(0);
     assert_eq!(env.read("good-out/pad4"), b"xz\n");
     assert_eq!(env.read("good-out/two"), b"xz\nxz\n");
+}
+
+#[test]
+fn lzma_is_a_format_of_its_own_known_by_name() {
+    // LZMA_Alone has no magic bytes: like brotli, only a .lzma name (or --from lzma) makes a file
+    // lzma; --from xz rejects it (see forcing_a_format_checks_its_magic_bytes_too).
+    let env = TestEnv::new();
+    let text = b"lzma line\n".repeat(100);
+    let lzma = filter("lzma", &["-c"], &text);
+    env.write("in/a.log.lzma", &lzma);
+    env.write("in/b.log", &lzma);
+    env.run(&["-q", "convert", "--to", "none", "in", "out"])
+        .assert_code(0);
+    assert_eq!(env.read("out/a.log"), text);
+    assert_eq!(env.read("out/b.log"), lzma);
+    env.run(&[
+        "-q", "convert", "--from", "lzma", "--to", "none", "in/b.log", "b",
+    ])
+    .assert_code(0);
+    assert_eq!(env.read("b"), text);
+    env.run(&["-q", "convert", "--to", "lzma", "--level", "9", "out", "re"])
+        .assert_code(0);
+    let encoded = env.path("re/a.log.lzma");
+    assert!(
+        Command::new("lzma")
+            .arg("-t")
+            .arg(&encoded)
+            .status()
+            .unwrap()
+            .success()
+    );
+    assert_eq!(
+        filter("lzma", &["-d", "-c"], &env.read("re/a.log.lzma")),
+        text
+    );
+    // An LZMA_Alone stream has no members: anything after it is trailing data, as for `xz`.
+    env.write("bad/two.lzma", [lzma.clone(), lzma].concat());
+    env.write("bad/empty.lzma", b"");
+    let lines = failures(&env, &["convert", "--to", "none", "bad", "bad-out"]);
+    assert_eq!(
+        lines[0],
+        "asyncfiles: bad/empty.lzma: not lzma data (empty file)"
+    );
+    assert!(
+        lines[1].starts_with("asyncfiles: bad/two.lzma: trailing data after the lzma stream ("),
+        "{}",
+        lines[1]
+    );
 }
