@@ -118,11 +118,11 @@ _asyncfiles() {
                     return 0
                     ;;
                 --from)
-                    COMPREPLY=($(compgen -W "auto none gz zst xz bz2 br" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto none gz zst xz bz2 br lzma" -- "${cur}"))
                     return 0
                     ;;
                 --to)
-                    COMPREPLY=($(compgen -W "keep none gz zst xz bz2 br" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "keep none gz zst xz bz2 br lzma" -- "${cur}"))
                     return 0
                     ;;
                 --level)

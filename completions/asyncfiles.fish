@@ -40,21 +40,23 @@ complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l files-
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l eol -d 'Line endings of the output: keep them, or normalise to LF or CRLF' -r -f -a "keep\t'Leave line endings as they are'
 lf\t'Turn CRLF line endings into LF'
 crlf\t'Turn LF line endings into CRLF'"
-complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l from -d 'Decode inputs: auto finds gzip, zstd, xz and bzip2 by their content and brotli by a .br name; none reads bytes as they are; a format decodes every input as that format' -r -f -a "auto\t'Detect by content (brotli by a .br name); anything else is plain'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l from -d 'Decode inputs: auto finds gzip, zstd, xz and bzip2 by their content, else by their name, and brotli and lzma by a .br or .lzma name; none reads bytes as they are; a format decodes every input as that format' -r -f -a "auto\t'Detect by content, else by name (brotli by .br, lzma by .lzma); anything else is plain'
 none\t'Read bytes as they are'
 gz\t'gzip'
 zst\t'Zstandard'
 xz\t'xz'
 bz2\t'bzip2'
-br\t'brotli'"
+br\t'brotli'
+lzma\t'LZMA_Alone (.lzma)'"
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l to -d 'Encode outputs: keep each file\'s own format (and name), none for plain text, or a format; a decoded file loses its compression extension, an encoded one gains its own' -r -f -a "keep\t'Each file in the format it came in'
 none\t'Plain, decoded'
 gz\t'gzip'
 zst\t'Zstandard'
 xz\t'xz'
 bz2\t'bzip2'
-br\t'brotli'"
-complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l level -d 'Compression level on the format\'s own scale: gz 1-9 (default 6), zst 1-19 (3), xz 0-9 (6), bz2 1-9 (9), br 0-11 (11)' -r
+br\t'brotli'
+lzma\t'LZMA_Alone (.lzma)'"
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l level -d 'Compression level on the format\'s own scale: gz 1-9 (default 6), zst 1-19 (3), xz 0-9 (6), bz2 1-9 (9), br 0-11 (11), lzma 0-9 (6)' -r
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -s j -l jobs -d 'Process at most N files at once [default: number of CPUs]' -r
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l manifest -d 'Write a b3sum-format manifest of the outputs to FILE (paths relative to OUT, sorted), hashed as they are written; verify it with `cd OUT && asyncfiles hash --check FILE`' -r -F
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l max-rate -d 'Read input at most RATE bytes per second across all files (e.g. 50M; K, M, G are KiB, MiB, GiB), for runs on shared disks, like rsync\'s --bwlimit' -r
@@ -101,7 +103,7 @@ complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -l exclude -
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -l max-depth -d 'Descend at most N directory levels below IN (1: only the files directly in IN)' -r
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -l files-from -d 'Read the files to process from FILE (- for stdin), one path relative to IN per line' -r -F
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -s j -l jobs -d 'Process at most N files at once [default: number of CPUs]' -r
-complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -l decompressed -d 'Hash the decoded content of compressed files (gzip, zstd, xz, bzip2 by content, brotli by a .br name), so that a.log and a.log.gz of the same text hash the same'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -l decompressed -d 'Hash the decoded content of compressed files (gzip, zstd, xz, bzip2 by content, brotli and lzma by name), so that a.log and a.log.gz of the same text hash the same'
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -l unsorted -d 'Print each line as its file is done instead of sorted by path (for trees too large to hold their list of names in memory)'
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -l fail-fast -d 'Stop taking new files after the first failure (files in flight are abandoned cleanly)'
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -l json -d 'One JSON object per file on stdout ({"path","status","blake3","bytes","ms"}, or "reason"/"error"), then {"type":"summary",…}, instead of b3sum lines'

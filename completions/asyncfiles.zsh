@@ -41,21 +41,23 @@ _arguments "${_arguments_options[@]}" : \
 '--eol=[Line endings of the output\: keep them, or normalise to LF or CRLF]:MODE:((keep\:"Leave line endings as they are"
 lf\:"Turn CRLF line endings into LF"
 crlf\:"Turn LF line endings into CRLF"))' \
-'--from=[Decode inputs\: auto finds gzip, zstd, xz and bzip2 by their content and brotli by a .br name; none reads bytes as they are; a format decodes every input as that format]:FORMAT:((auto\:"Detect by content (brotli by a .br name); anything else is plain"
+'--from=[Decode inputs\: auto finds gzip, zstd, xz and bzip2 by their content, else by their name, and brotli and lzma by a .br or .lzma name; none reads bytes as they are; a format decodes every input as that format]:FORMAT:((auto\:"Detect by content, else by name (brotli by .br, lzma by .lzma); anything else is plain"
 none\:"Read bytes as they are"
 gz\:"gzip"
 zst\:"Zstandard"
 xz\:"xz"
 bz2\:"bzip2"
-br\:"brotli"))' \
+br\:"brotli"
+lzma\:"LZMA_Alone (.lzma)"))' \
 '--to=[Encode outputs\: keep each file'\''s own format (and name), none for plain text, or a format; a decoded file loses its compression extension, an encoded one gains its own]:FORMAT:((keep\:"Each file in the format it came in"
 none\:"Plain, decoded"
 gz\:"gzip"
 zst\:"Zstandard"
 xz\:"xz"
 bz2\:"bzip2"
-br\:"brotli"))' \
-'--level=[Compression level on the format'\''s own scale\: gz 1-9 (default 6), zst 1-19 (3), xz 0-9 (6), bz2 1-9 (9), br 0-11 (11)]:N:_default' \
+br\:"brotli"
+lzma\:"LZMA_Alone (.lzma)"))' \
+'--level=[Compression level on the format'\''s own scale\: gz 1-9 (default 6), zst 1-19 (3), xz 0-9 (6), bz2 1-9 (9), br 0-11 (11), lzma 0-9 (6)]:N:_default' \
 '-j+[Process at most N files at once \[default\: number of CPUs\]]:N:_default' \
 '--jobs=[Process at most N files at once \[default\: number of CPUs\]]:N:_default' \
 '--manifest=[Write a b3sum-format manifest of the outputs to FILE (paths relative to OUT, sorted), hashed as they are written; verify it with \`cd OUT && asyncfiles hash --check FILE\`]:FILE:_files' \
@@ -118,7 +120,7 @@ never\:"Never"))' \
 '--files-from=[Read the files to process from FILE (- for stdin), one path relative to IN per line]:FILE:_files' \
 '-j+[Process at most N files at once \[default\: number of CPUs\]]:N:_default' \
 '--jobs=[Process at most N files at once \[default\: number of CPUs\]]:N:_default' \
-'--decompressed[Hash the decoded content of compressed files (gzip, zstd, xz, bzip2 by content, brotli by a .br name), so that a.log and a.log.gz of the same text hash the same]' \
+'--decompressed[Hash the decoded content of compressed files (gzip, zstd, xz, bzip2 by content, brotli and lzma by name), so that a.log and a.log.gz of the same text hash the same]' \
 '(-c --check)--unsorted[Print each line as its file is done instead of sorted by path (for trees too large to hold their list of names in memory)]' \
 '--fail-fast[Stop taking new files after the first failure (files in flight are abandoned cleanly)]' \
 '(-c --check)--json[One JSON object per file on stdout ({"path","status","blake3","bytes","ms"}, or "reason"/"error"), then {"type"\:"summary",…}, instead of b3sum lines]' \

@@ -48,7 +48,7 @@ pub enum Command {
         the same relative layout; a file given with an existing directory (or a path ending in /) \
         as OUT is written to OUT/<file name>. Files in OUT that the run does not write are left \
         alone; existing outputs are replaced atomically.\n\n\
-        Compressed inputs (gzip, zstd, xz, bzip2 by content; brotli by name) are decoded \
+        Compressed inputs (gzip, zstd, xz, bzip2 by content; brotli, lzma by name) are decoded \
         transparently when an output format or a transform needs it; --to re-encodes.\n\n\
         Examples:\n  \
         asyncfiles convert /var/log/app /backup/app\n  \
@@ -81,7 +81,7 @@ pub enum Command {
     /// Count lines and bytes of files and trees, decoded (wc -lc for compressed logs)
     #[command(
         long_about = "Print lines and bytes of every file, decoded as convert would decode it \
-        (gzip, zstd, xz, bzip2 by content, brotli by a .br name), sorted by path, and a total \
+        (gzip, zstd, xz, bzip2 by content, brotli and lzma by name), sorted by path, and a total \
         line. An unterminated last line counts as a line. --json prints one JSON object per \
         file and one for the total.\n\n\
         Examples:\n  \
@@ -113,8 +113,9 @@ pub struct ConvertArgs {
     #[arg(long, value_enum, default_value_t = EolArg::Keep, value_name = "MODE")]
     pub eol: EolArg,
 
-    /// Decode inputs: auto finds gzip, zstd, xz and bzip2 by their content and brotli by a .br
-    /// name; none reads bytes as they are; a format decodes every input as that format
+    /// Decode inputs: auto finds gzip, zstd, xz and bzip2 by their content, else by their name,
+    /// and brotli and lzma by a .br or .lzma name; none reads bytes as they are; a format decodes
+    /// every input as that format
     #[arg(long, value_enum, default_value_t = FromArg::Auto, value_name = "FORMAT")]
     pub from: FromArg,
 
@@ -124,7 +125,7 @@ pub struct ConvertArgs {
     pub to: ToArg,
 
     /// Compression level on the format's own scale: gz 1-9 (default 6), zst 1-19 (3),
-    /// xz 0-9 (6), bz2 1-9 (9), br 0-11 (11)
+    /// xz 0-9 (6), bz2 1-9 (9), br 0-11 (11), lzma 0-9 (6)
     #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub level: Option<i32>,
 
@@ -179,7 +180,7 @@ pub struct HashArgs {
     pub check: Option<PathBuf>,
 
     /// Hash the decoded content of compressed files (gzip, zstd, xz, bzip2 by content, brotli
-    /// by a .br name), so that a.log and a.log.gz of the same text hash the same
+    /// and lzma by name), so that a.log and a.log.gz of the same text hash the same
     #[arg(long)]
     pub decompressed: bool,
 
@@ -510,7 +511,7 @@ pub enum EolArg {
 /// Input formats for `--from`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum FromArg {
-    /// Detect by content (brotli by a .br name); anything else is plain
+    /// Detect by content, else by name (brotli by .br, lzma by .lzma); anything else is plain
     Auto,
     /// Read bytes as they are
     None,
@@ -524,6 +525,8 @@ pub enum FromArg {
     Bz2,
     /// brotli
     Br,
+    /// LZMA_Alone (.lzma)
+    Lzma,
 }
 
 /// Output formats for `--to`.
@@ -543,6 +546,8 @@ pub enum ToArg {
     Bz2,
     /// brotli
     Br,
+    /// LZMA_Alone (.lzma)
+    Lzma,
 }
 
 /// Options of the hidden `generate` command.

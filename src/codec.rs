@@ -1,7 +1,9 @@
 //! Compression formats: detection, output names, decoders, encoders and what their errors mean.
 //!
 //! Input formats are found by magic bytes (gzip, zstd, xz, bzip2), whatever the file is called;
-//! brotli has no magic, so only a `.br` name makes a file brotli. Decoders read every member or
+//! brotli and lzma have no magic, so only a `.br` or `.lzma` name makes a file one; a name that claims a format the
+//! content does not have makes a damaged file, which fails when decoded ([`framing`] checks the
+//! magic bytes the decoders would take on trust). Decoders read every member or
 //! frame (`multiple_members(true)`: concatenated gzip and multi-frame zstd are common in log
 //! archives). Encoders write through [`KeepOpen`], so their shutdown writes the trailer but leaves
 //! finishing the file to the atomic commit. Everything here streams: memory is bounded by buffer
@@ -9,14 +11,19 @@
 
 use std::ffi::{OsStr, OsString};
 use std::io;
+use std::ops::RangeInclusive;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use anyhow::{Result, anyhow, bail};
 use async_compression::Level;
+use async_compression::codecs;
+use async_compression::codecs::lzma::params::LzmaDecoderParams;
 use async_compression::tokio::{bufread, write};
 use tokio::io::{AsyncBufRead, AsyncWrite, BufReader};
+
+mod framing;
 
 /// Bytes of an input needed to recognise its format (bzip2 needs its block signature too).
 pub const MAGIC_LEN: usize = 10;
@@ -47,15 +54,18 @@ pub enum Format {
     Bzip2,
     /// brotli, `.br`
     Brotli,
+    /// LZMA_Alone, `.lzma` (xz's predecessor, `xz --format=lzma`)
+    Lzma,
 }
 
 /// Every format, for tables and tests.
-pub const ALL_FORMATS: [Format; 5] = [
+pub const ALL_FORMATS: [Format; 6] = [
     Format::Gzip,
     Format::Zstd,
     Format::Xz,
     Format::Bzip2,
     Format::Brotli,
+    Format::Lzma,
 ];
 
 impl Format {
@@ -67,6 +77,7 @@ impl Format {
             Format::Xz => "xz",
             Format::Bzip2 => "bzip2",
             Format::Brotli => "brotli",
+            Format::Lzma => "lzma",
         }
     }
 
@@ -78,6 +89,7 @@ impl Format {
             Format::Xz => "xz",
             Format::Bzip2 => "bz2",
             Format::Brotli => "br",
+            Format::Lzma => "lzma",
         }
     }
 
@@ -87,7 +99,7 @@ impl Format {
             Format::Gzip | Format::Bzip2 => 1..=9,
             // 20-22 need zstd's --ultra and hundreds of MiB per file in flight: not offered.
             Format::Zstd => 1..=19,
-            Format::Xz => 0..=9,
+            Format::Xz | Format::Lzma => 0..=9,
             Format::Brotli => 0..=11,
         }
     }
@@ -95,51 +107,85 @@ impl Format {
     /// The level the reference tool uses when none is given.
     pub fn default_level(self) -> i32 {
         match self {
-            Format::Gzip | Format::Xz => 6,
+            Format::Gzip | Format::Xz | Format::Lzma => 6,
             Format::Zstd => 3,
             Format::Bzip2 => 9,
             Format::Brotli => 11,
         }
     }
 
-    /// The format whose magic bytes start `prefix`, if any (brotli has none).
-    pub fn sniff(prefix: &[u8]) -> Option<Format> {
-        match prefix {
-            [0x1f, 0x8b, ..] => Some(Format::Gzip),
-            [0x28, 0xb5, 0x2f, 0xfd, ..] => Some(Format::Zstd),
-            // A skippable frame first, as pzstd writes.
-            [0x50..=0x5f, 0x2a, 0x4d, 0x18, ..] => Some(Format::Zstd),
-            [0xfd, b'7', b'z', b'X', b'Z', 0x00, ..] => Some(Format::Xz),
+    /// The byte patterns a stream of this format starts with (none for brotli): any one of
+    /// them, each byte within its range.
+    fn signatures(self) -> &'static [&'static [RangeInclusive<u8>]] {
+        match self {
+            Format::Gzip => &[&[0x1f..=0x1f, 0x8b..=0x8b]],
+            Format::Zstd => &[
+                &[0x28..=0x28, 0xb5..=0xb5, 0x2f..=0x2f, 0xfd..=0xfd],
+                // A skippable frame first, as pzstd writes.
+                &[0x50..=0x5f, 0x2a..=0x2a, 0x4d..=0x4d, 0x18..=0x18],
+            ],
+            Format::Xz => &[&[
+                0xfd..=0xfd,
+                b'7'..=b'7',
+                b'z'..=b'z',
+                b'X'..=b'X',
+                b'Z'..=b'Z',
+                0x00..=0x00,
+            ]],
             // "BZh" and a block size, then a block or the end-of-stream signature: "BZh9" alone
             // is just text.
-            [
-                b'B',
-                b'Z',
-                b'h',
-                b'1'..=b'9',
-                0x31,
-                0x41,
-                0x59,
-                0x26,
-                0x53,
-                0x59,
-                ..,
-            ]
-            | [
-                b'B',
-                b'Z',
-                b'h',
-                b'1'..=b'9',
-                0x17,
-                0x72,
-                0x45,
-                0x38,
-                0x50,
-                0x90,
-                ..,
-            ] => Some(Format::Bzip2),
-            _ => None,
+            Format::Bzip2 => &[
+                &[
+                    b'B'..=b'B',
+                    b'Z'..=b'Z',
+                    b'h'..=b'h',
+                    b'1'..=b'9',
+                    0x31..=0x31,
+                    0x41..=0x41,
+                    0x59..=0x59,
+                    0x26..=0x26,
+                    0x53..=0x53,
+                    0x59..=0x59,
+                ],
+                &[
+                    b'B'..=b'B',
+                    b'Z'..=b'Z',
+                    b'h'..=b'h',
+                    b'1'..=b'9',
+                    0x17..=0x17,
+                    0x72..=0x72,
+                    0x45..=0x45,
+                    0x38..=0x38,
+                    0x50..=0x50,
+                    0x90..=0x90,
+                ],
+            ],
+            Format::Brotli | Format::Lzma => &[],
         }
+    }
+
+    /// Whether `head` (the first bytes of a stream, possibly fewer than a signature) agrees
+    /// with one of this format's signatures as far as it goes (any does, for a format without
+    /// one). `complete` asks for a whole signature (never there for a format without one).
+    fn signature_matches(self, head: &[u8], complete: bool) -> bool {
+        let signatures = self.signatures();
+        if signatures.is_empty() {
+            return !complete;
+        }
+        signatures.iter().any(|signature| {
+            (!complete || head.len() >= signature.len())
+                && head
+                    .iter()
+                    .zip(signature.iter())
+                    .all(|(byte, range)| range.contains(byte))
+        })
+    }
+
+    /// The format whose magic bytes start `prefix`, if any (brotli has none).
+    pub fn sniff(prefix: &[u8]) -> Option<Format> {
+        ALL_FORMATS
+            .into_iter()
+            .find(|format| format.signature_matches(prefix, true))
     }
 
     /// The format a file name's extension names (`app.log.gz` → gzip; `x.tgz` → gzip).
@@ -155,7 +201,7 @@ struct Extension {
     replacement: &'static [u8],
 }
 
-const EXTENSIONS: [Extension; 6] = [
+const EXTENSIONS: [Extension; 7] = [
     Extension {
         suffix: b".gz",
         format: Format::Gzip,
@@ -184,6 +230,11 @@ const EXTENSIONS: [Extension; 6] = [
     Extension {
         suffix: b".br",
         format: Format::Brotli,
+        replacement: b"",
+    },
+    Extension {
+        suffix: b".lzma",
+        format: Format::Lzma,
         replacement: b"",
     },
 ];
@@ -283,24 +334,22 @@ impl CodecConfig {
                 }
                 Encoding::Format(format, level)
             }
-            (None, _, Some(_)) => bail!("--level needs --to gz, zst, xz, bz2 or br"),
+            (None, _, Some(_)) => bail!("--level needs --to gz, zst, xz, bz2, br or lzma"),
             (None, true, None) => Encoding::Keep,
             (None, false, None) => Encoding::None,
         };
         Ok(Self { decoding, encoding })
     }
 
-    /// The format an input is in: by magic bytes (`prefix`), or for brotli by `name`.
+    /// The format an input is in: by magic bytes (`prefix`), else by its `name`.
     pub fn detect(&self, prefix: &[u8], name: Option<&OsStr>) -> Option<Format> {
         match self.decoding {
             Decoding::None => None,
             Decoding::Format(format) => Some(format),
-            // Brotli is known by name only; an empty file is empty whatever its name (as an
-            // empty `.gz` is, having no magic), so it is copied rather than failing to decode.
-            Decoding::Auto => Format::sniff(prefix).or_else(|| {
-                name.and_then(Format::from_name)
-                    .filter(|&format| format == Format::Brotli && !prefix.is_empty())
-            }),
+            // Content first (a misnamed file is what it is), then the name: brotli is known by
+            // name only, and a `.gz` without gzip's magic is damaged gzip, which fails when
+            // decoded (as it does for `gzip -d`) rather than pass for plain text.
+            Decoding::Auto => Format::sniff(prefix).or_else(|| name.and_then(Format::from_name)),
         }
     }
 
@@ -330,7 +379,7 @@ impl CodecConfig {
 
     /// The output name of an input called `name`: decoding removes its compression extension,
     /// encoding appends the output format's. It depends on the name alone, never on what is
-    /// inside (a plain `a.gz` decoded `--to none` is still written as `a`), so that the walker
+    /// inside (zstd in an `a.gz` decoded `--to none` is still written as `a`), so that the walker
     /// can see every conflict from names and the setup check can see an output that would
     /// replace its input.
     pub fn output_name(&self, name: &OsStr) -> OsString {
@@ -399,14 +448,15 @@ impl CodecConfig {
 pub type Reader = Box<dyn AsyncBufRead + Unpin + Send>;
 
 /// Wraps `input` in a streaming decoder for `format`. gzip, zstd, xz and bzip2 read every member
-/// or frame; brotli has no members, so anything after its stream is left unread (and reported
-/// by the caller as trailing data). Window and memory limits bound what one file may demand.
+/// or frame; brotli and lzma have no members, so anything after their stream is left unread (and
+/// reported by the caller as trailing data). Window and memory limits bound what one file may demand.
 pub fn decoder(format: Format, input: Reader, input_len: Option<u64>) -> Reader {
     // Logs compress about 4:1 or better; a buffer much larger than the decoded file is waste.
     let capacity = input_len.map_or(DECODED_BUFFER, |len| {
         usize::try_from(len.saturating_mul(4)).unwrap_or(DECODED_BUFFER)
     });
     let capacity = capacity.clamp(MIN_DECODED_BUFFER, DECODED_BUFFER);
+    let input = framing::HeadCheck::new(input, format);
     macro_rules! buffered {
         ($decoder:expr, $members:expr) => {{
             let mut decoder = $decoder;
@@ -415,19 +465,57 @@ pub fn decoder(format: Format, input: Reader, input_len: Option<u64>) -> Reader 
         }};
     }
     match format {
-        Format::Gzip => buffered!(bufread::GzipDecoder::new(input), true),
+        Format::Gzip => Box::new(BufReader::with_capacity(
+            capacity,
+            framing::GzipMembers::new(input),
+        )),
         Format::Zstd => {
             let limit = [async_compression::zstd::DParameter::window_log_max(
                 ZSTD_WINDOW_LOG_MAX,
             )];
             buffered!(bufread::ZstdDecoder::with_params(input, &limit), true)
         }
-        Format::Xz => buffered!(
-            bufread::XzDecoder::with_mem_limit(input, XZ_MEMORY_LIMIT),
-            true
-        ),
+        // liblzma's own stream decoder with LZMA_CONCATENATED, as `xz -d` decodes: streams and
+        // their padding checked by liblzma (the crate's XzDecoder uses the auto decoder, which
+        // takes an LZMA_Alone stream after an xz one, and its own padding loop accepts padding
+        // of any length at the end).
+        Format::Xz => {
+            let params = LzmaDecoderParams::Stream {
+                mem_limit: XZ_MEMORY_LIMIT,
+                flags: LZMA_CONCATENATED,
+            };
+            liblzma_decoder(input, params, capacity)
+        }
         Format::Bzip2 => buffered!(bufread::BzDecoder::new(input), true),
         Format::Brotli => buffered!(bufread::BrotliDecoder::new(input), false),
+        // One stream, no members (`xz --format=lzma -d` reads no more either).
+        Format::Lzma => {
+            let params = LzmaDecoderParams::Lzma {
+                mem_limit: XZ_MEMORY_LIMIT,
+            };
+            liblzma_decoder(input, params, capacity)
+        }
+    }
+}
+
+/// liblzma's `LZMA_CONCATENATED` decoder flag (`lzma/container.h`; part of its stable ABI).
+const LZMA_CONCATENATED: u32 = 0x08;
+
+/// A liblzma decoder set up as `params` say (in the crate's pass-through LZMA codec), which
+/// stops where liblzma says its input ends. A decoder liblzma cannot set up fails the first read.
+fn liblzma_decoder(
+    input: framing::HeadCheck,
+    params: LzmaDecoderParams,
+    capacity: usize,
+) -> Reader {
+    match codecs::Xz2Decoder::try_from(params) {
+        Ok(codec) => {
+            let codec = codecs::LzmaDecoder::from(codec);
+            let mut decoder = bufread::LzmaDecoder::with_codec(input, codec);
+            decoder.multiple_members(false);
+            Box::new(BufReader::with_capacity(capacity, decoder))
+        }
+        Err(error) => Box::new(framing::Failed::new(io::Error::other(error))),
     }
 }
 
@@ -465,6 +553,7 @@ pub fn encoder<'a, W: AsyncWrite + Unpin + Send + 'a>(
         Format::Xz => Box::new(write::XzEncoder::with_quality(output, quality)),
         Format::Bzip2 => Box::new(write::BzEncoder::with_quality(output, quality)),
         Format::Brotli => Box::new(write::BrotliEncoder::with_quality(output, quality)),
+        Format::Lzma => Box::new(write::LzmaEncoder::with_quality(output, quality)),
     }
 }
 
@@ -488,6 +577,9 @@ pub fn describe_read_error(
     let Some(format) = format.filter(|_| error.raw_os_error().is_none()) else {
         return anyhow::Error::new(error).context("read error");
     };
+    if let Some(message) = framing::Rejected::message(&error) {
+        return anyhow!("{message}");
+    }
     let name = format.name();
     match error.kind() {
         io::ErrorKind::UnexpectedEof => anyhow!("truncated {name} stream"),
@@ -604,11 +696,25 @@ mod tests {
         let to_none = CodecConfig::new(Decoding::Auto, None, false, None).unwrap();
         assert_eq!(
             to_none.rivals(OsStr::new("a.log")),
-            names(&["a.log.gz", "a.log.zst", "a.log.xz", "a.log.bz2", "a.log.br"])
+            names(&[
+                "a.log.gz",
+                "a.log.zst",
+                "a.log.xz",
+                "a.log.bz2",
+                "a.log.br",
+                "a.log.lzma"
+            ])
         );
         assert_eq!(
             to_none.rivals(OsStr::new("a.log.gz")),
-            names(&["a.log", "a.log.zst", "a.log.xz", "a.log.bz2", "a.log.br"])
+            names(&[
+                "a.log",
+                "a.log.zst",
+                "a.log.xz",
+                "a.log.bz2",
+                "a.log.br",
+                "a.log.lzma"
+            ])
         );
         assert!(
             to_none
@@ -652,7 +758,7 @@ mod tests {
         let error = CodecConfig::new(Decoding::Auto, None, true, Some(3)).unwrap_err();
         assert_eq!(
             error.to_string(),
-            "--level needs --to gz, zst, xz, bz2 or br"
+            "--level needs --to gz, zst, xz, bz2, br or lzma"
         );
     }
 

@@ -181,7 +181,7 @@ pub struct DigestConfig {
     pub check: Option<PathBuf>,
     /// Directories given with `--check`, walked for files the manifest does not list.
     pub check_dirs: bool,
-    /// How inputs are recognised (gzip, zstd, xz, bzip2 by content; brotli by name).
+    /// How inputs are recognised (gzip, zstd, xz, bzip2 by content; brotli, lzma by name).
     pub codec: CodecConfig,
     /// Files in flight at once.
     pub jobs: usize,
@@ -404,6 +404,7 @@ fn codec_config(from: FromArg, to: ToArg, level: Option<i32>) -> Result<CodecCon
         FromArg::Xz => Decoding::Format(Format::Xz),
         FromArg::Bz2 => Decoding::Format(Format::Bzip2),
         FromArg::Br => Decoding::Format(Format::Brotli),
+        FromArg::Lzma => Decoding::Format(Format::Lzma),
     };
     let format = match to {
         ToArg::Keep | ToArg::None => None,
@@ -412,6 +413,7 @@ fn codec_config(from: FromArg, to: ToArg, level: Option<i32>) -> Result<CodecCon
         ToArg::Xz => Some(Format::Xz),
         ToArg::Bz2 => Some(Format::Bzip2),
         ToArg::Br => Some(Format::Brotli),
+        ToArg::Lzma => Some(Format::Lzma),
     };
     CodecConfig::new(decoding, format, to == ToArg::Keep, level)
 }

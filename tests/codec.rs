@@ -169,17 +169,11 @@ fn misnamed_files_are_detected_by_their_content() {
     env.write("in/data.bin", compress(FORMATS[1], text));
     env.write("in/messages", compress(FORMATS[2], text));
     env.write("in/old", compress(FORMATS[3], text));
-    env.write("in/plain.gz", b"plain text with a misleading name\n");
     env.run(&["-q", "convert", "--to", "none", "in", "out"])
         .assert_code(0);
     for name in ["access.log.1", "data.bin", "messages", "old"] {
         assert_eq!(env.read(&format!("out/{name}")), text, "{name}");
     }
-    // No magic: plain content. Names follow names alone, so it still loses its `.gz`.
-    assert_eq!(
-        env.read("out/plain"),
-        b"plain text with a misleading name\n"
-    );
 }
 
 #[test]
@@ -360,7 +354,7 @@ fn levels_are_checked_against_each_formats_scale() {
     }
     env.run(&["convert", "--level", "3", "in", "out"])
         .assert_code(2)
-        .assert_stderr(&["asyncfiles: --level needs --to gz, zst, xz, bz2 or br"]);
+        .assert_stderr(&["asyncfiles: --level needs --to gz, zst, xz, bz2, br or lzma"]);
     assert!(!env.path("out").exists());
     env.run(&["-q", "convert", "--to", "zst", "--level", "19", "in", "out"])
         .assert_code(0);
@@ -459,12 +453,12 @@ fn names_never_depend_on_content_so_conflicts_are_exact() {
     assert_eq!(env.read("upper-out/a.log.Zst"), b"zst\n");
     assert_eq!(env.read("upper-out/a.log"), b"plain\n");
 
-    // A plain a.xz is written as a; a real a.xz.gz as a.xz: two names, no conflict.
-    env.write("mixed/a.xz", b"plain named xz\n");
+    // gzip misnamed a.xz is written as a; a real a.xz.gz as a.xz: two names, no conflict.
+    env.write("mixed/a.xz", compress(gzip, b"gzip named xz\n"));
     env.write("mixed/a.xz.gz", compress(gzip, b"gzip inside\n"));
     env.run(&["-q", "convert", "--to", "none", "mixed", "mixed-out"])
         .assert_code(0);
-    assert_eq!(env.read("mixed-out/a"), b"plain named xz\n");
+    assert_eq!(env.read("mixed-out/a"), b"gzip named xz\n");
     assert_eq!(env.read("mixed-out/a.xz"), b"gzip inside\n");
 
     // A plain a.gz and a: both would be a: both refused.
@@ -482,12 +476,13 @@ fn names_never_depend_on_content_so_conflicts_are_exact() {
 #[test]
 fn an_input_is_never_replaced_by_its_own_output() {
     let env = TestEnv::new();
-    env.write("dir/p.gz", b"a\r\nb\r\n");
+    let gzip = compress(FORMATS[0], b"a\r\nb\r\n");
+    env.write("dir/p.gz", &gzip);
     env.run(&[
         "-q", "convert", "--to", "none", "--eol", "lf", "dir/p.gz", "dir/",
     ])
     .assert_code(0);
-    assert_eq!(env.read("dir/p.gz"), b"a\r\nb\r\n");
+    assert_eq!(env.read("dir/p.gz"), gzip);
     assert_eq!(env.read("dir/p"), b"a\nb\n");
     env.write("dir/q.log.gz", b"plain text\n");
     env.run(&["convert", "--to", "gz", "dir/q.log.gz", "dir"])
@@ -578,13 +573,265 @@ fn a_high_zstd_level_on_tiny_files_stays_small() {
     );
 }
 
+/// Runs `args` expecting exit 1 and returns the per-file error lines, sorted (the summary,
+/// last, is left out).
+fn failures(env: &TestEnv, args: &[&str]) -> Vec<String> {
+    let run = env.run(args);
+    run.assert_code(1);
+    let mut lines: Vec<String> = run.stderr.lines().map(str::to_owned).collect();
+    if args.contains(&"convert") {
+        lines.pop();
+    }
+    lines.sort_unstable();
+    lines
+}
+
 #[test]
-fn empty_compressed_looking_files_become_empty_outputs() {
+fn a_name_that_claims_a_format_the_content_lacks_fails_when_decoded() {
+    let env = TestEnv::new();
+    let mut damaged = compress(FORMATS[0], b"one\n");
+    damaged[0] = 0x1e;
+    env.write("in/a.log.gz", &damaged);
+    for name in ["b.log.zst", "c.log.xz", "d.log.bz2", "e.tgz"] {
+        env.write(&format!("in/{name}"), b"plain text\n");
+    }
+    env.write("in/f.log", b"plain\n");
+    assert_eq!(
+        failures(&env, &["convert", "--to", "none", "in", "out"]),
+        [
+            "asyncfiles: in/a.log.gz: not gzip data (bad magic bytes)",
+            "asyncfiles: in/b.log.zst: not zstd data (bad magic bytes)",
+            "asyncfiles: in/c.log.xz: not xz data (bad magic bytes)",
+            "asyncfiles: in/d.log.bz2: not bzip2 data (bad magic bytes)",
+            "asyncfiles: in/e.tgz: not gzip data (bad magic bytes)",
+        ]
+    );
+    assert_eq!(
+        env.tree("out").into_keys().collect::<Vec<_>>(),
+        [PathBuf::from("f.log")]
+    );
+    // Nothing decoded, nothing checked: --from none, and --to keep without transforms.
+    env.run(&[
+        "-q", "convert", "--from", "none", "--to", "none", "in", "raw",
+    ])
+    .assert_code(0);
+    assert_eq!(env.tree("raw"), env.tree("in"));
+    env.run(&["-q", "convert", "in", "kept"]).assert_code(0);
+    assert_eq!(env.tree("kept"), env.tree("in"));
+    // The same decoding serves hash --decompressed and stats.
+    assert_eq!(
+        failures(&env, &["hash", "--decompressed", "in/a.log.gz"]),
+        ["asyncfiles: in/a.log.gz: not gzip data (bad magic bytes)"]
+    );
+    // Content that is another format is decoded as what it is.
+    env.write("in/zst-inside.gz", compress(FORMATS[1], b"zstd\n"));
+    env.run(&[
+        "-q",
+        "convert",
+        "--to",
+        "none",
+        "in/zst-inside.gz",
+        "zst-inside",
+    ])
+    .assert_code(0);
+    assert_eq!(env.read("zst-inside"), b"zstd\n");
+}
+
+#[test]
+fn forcing_a_format_checks_its_magic_bytes_too() {
+    let env = TestEnv::new();
+    env.write("in/app.log", compress(FORMATS[1], b"zstd, not gzip\n"));
+    env.write(
+        "in/alone.xz",
+        filter("xz", &["--format=lzma", "-c"], b"lzma\n"),
+    );
+    assert_eq!(
+        failures(
+            &env,
+            &["convert", "--from", "gz", "--to", "none", "in/app.log", "x"]
+        ),
+        ["asyncfiles: in/app.log: not gzip data (bad magic bytes)"]
+    );
+    assert_eq!(
+        failures(
+            &env,
+            &[
+                "convert",
+                "--from",
+                "xz",
+                "--to",
+                "none",
+                "in/alone.xz",
+                "y"
+            ]
+        ),
+        ["asyncfiles: in/alone.xz: not xz data (bad magic bytes)"]
+    );
+}
+
+#[test]
+fn an_empty_input_is_not_data_of_the_format_it_is_decoded_as() {
+    // As for every reference tool (`gzip -t`, `xz -t`, `brotli -t` … of an empty file fail),
+    // whether the format comes from the name or from --from.
     let env = TestEnv::new();
     env.write("in/x.log.gz", b"");
     env.write("in/y.log.br", b"");
+    env.write("in/z.log", b"");
+    assert_eq!(
+        failures(&env, &["convert", "--to", "none", "in", "out"]),
+        [
+            "asyncfiles: in/x.log.gz: not gzip data (empty file)",
+            "asyncfiles: in/y.log.br: not brotli data (empty file)",
+        ]
+    );
+    assert_eq!(env.read("out/z.log"), b"");
+    for (flag, name) in [
+        ("gz", "gzip"),
+        ("zst", "zstd"),
+        ("xz", "xz"),
+        ("bz2", "bzip2"),
+        ("br", "brotli"),
+    ] {
+        assert_eq!(
+            failures(
+                &env,
+                &["convert", "--from", flag, "--to", "none", "in/z.log", "z"]
+            ),
+            [format!(
+                "asyncfiles: in/z.log: not {name} data (empty file)"
+            )]
+        );
+    }
+    let run = env.run_with_stdin(&["convert", "--from", "xz", "--to", "none", "-", "-"], b"");
+    run.assert_code(1);
+    assert_eq!(
+        run.stderr.lines().next(),
+        Some("asyncfiles: -: not xz data (empty file)")
+    );
+    // Copied as they are when nothing is decoded.
+    env.run(&["-q", "convert", "in", "kept"]).assert_code(0);
+    assert_eq!(env.tree("kept"), env.tree("in"));
+}
+
+/// The reference tool's own test fails every file under `bad/` and passes every one under
+/// `good/`: the expectations below are the tool's, not ours.
+fn assert_tool_agrees(env: &TestEnv, format: Format) {
+    for (dir, pass) in [("bad", false), ("good", true)] {
+        for name in env.tree(dir).into_keys() {
+            let path = env.path(dir).join(&name);
+            assert_eq!(passes_tool_test(format, &path), pass, "{}", path.display());
+        }
+    }
+}
+
+#[test]
+fn gzip_reserved_flags_fail_and_trailing_zero_bytes_are_padding() {
+    // GNU gzip's tests: hdr-reserved-flag.gz fails; trailing-nul and trailing-zeros pass.
+    let env = TestEnv::new();
+    let gzip = FORMATS[0];
+    let one = compress(gzip, b"one\n");
+    let two = compress(gzip, b"two\n");
+    let mut reserved = one.clone();
+    reserved[3] |= 0x20;
+    let mut second_reserved = two.clone();
+    second_reserved[3] |= 0x80;
+    env.write("bad/reserved.gz", &reserved);
+    env.write("bad/second.gz", [one.clone(), second_reserved].concat());
+    env.write("bad/garbage.gz", [one.clone(), vec![0, 0, b'x']].concat());
+    env.write("good/nul.gz", [one.clone(), vec![0]].concat());
+    env.write(
+        "good/zeros.gz",
+        [one.clone(), two.clone(), vec![0; 4099]].concat(),
+    );
+    assert_tool_agrees(&env, gzip);
+    assert_eq!(
+        failures(&env, &["convert", "--to", "none", "bad", "bad-out"]),
+        [
+            "asyncfiles: bad/garbage.gz: invalid gzip data after 4 decoded bytes: non-zero bytes after zero padding",
+            "asyncfiles: bad/reserved.gz: invalid gzip data: reserved header flags set (0x20)",
+            "asyncfiles: bad/second.gz: invalid gzip data after 4 decoded bytes: reserved header flags set (0x80)",
+        ]
+    );
+    env.run(&["-q", "convert", "--to", "none", "good", "good-out"])
+        .assert_code(0);
+    assert_eq!(env.read("good-out/nul"), b"one\n");
+    assert_eq!(env.read("good-out/zeros"), b"one\ntwo\n");
+    env.run(&["stats", "good/zeros.gz"])
+        .assert_code(0)
+        .assert_stdout(b"2 8 good/zeros.gz\n2 8 total\n");
+}
+
+#[test]
+fn xz_padding_and_concatenation_are_as_strict_as_xz() {
+    // XZ Utils' tests: bad-0pad-empty.xz (padding not a multiple of four) and bad-0cat-alone.xz
+    // (an LZMA_Alone stream after an xz stream) fail `xz -t`; four bytes of padding pass.
+    let env = TestEnv::new();
+    let xz = FORMATS[2];
+    let empty_stream = compress(xz, b"");
+    let first = compress(xz, b"xz\n");
+    let alone = filter("xz", &["--format=lzma", "-c"], b"alone\n");
+    env.write("bad/pad5.xz", [empty_stream.clone(), vec![0; 5]].concat());
+    env.write("bad/alone.xz", [first.clone(), alone].concat());
+    env.write("good/pad4.xz", [first.clone(), vec![0; 4]].concat());
+    env.write("good/two.xz", [first.clone(), vec![0; 8], first].concat());
+    assert_tool_agrees(&env, xz);
+    assert_eq!(
+        failures(&env, &["convert", "--to", "none", "bad", "bad-out"]),
+        [
+            "asyncfiles: bad/alone.xz: invalid xz data: lzma data error",
+            "asyncfiles: bad/pad5.xz: invalid xz data: lzma data error",
+        ]
+    );
+    env.run(&["-q", "convert", "--to", "none", "good", "good-out"])
+        .assert_code(0);
+    assert_eq!(env.read("good-out/pad4"), b"xz\n");
+    assert_eq!(env.read("good-out/two"), b"xz\nxz\n");
+}
+
+#[test]
+fn lzma_is_a_format_of_its_own_known_by_name() {
+    // LZMA_Alone has no magic bytes: like brotli, only a .lzma name (or --from lzma) makes a file
+    // lzma; --from xz rejects it (see forcing_a_format_checks_its_magic_bytes_too).
+    let env = TestEnv::new();
+    let text = b"lzma line\n".repeat(100);
+    let lzma = filter("lzma", &["-c"], &text);
+    env.write("in/a.log.lzma", &lzma);
+    env.write("in/b.log", &lzma);
     env.run(&["-q", "convert", "--to", "none", "in", "out"])
         .assert_code(0);
-    assert_eq!(env.read("out/x.log"), b"");
-    assert_eq!(env.read("out/y.log"), b"");
+    assert_eq!(env.read("out/a.log"), text);
+    assert_eq!(env.read("out/b.log"), lzma);
+    env.run(&[
+        "-q", "convert", "--from", "lzma", "--to", "none", "in/b.log", "b",
+    ])
+    .assert_code(0);
+    assert_eq!(env.read("b"), text);
+    env.run(&["-q", "convert", "--to", "lzma", "--level", "9", "out", "re"])
+        .assert_code(0);
+    let encoded = env.path("re/a.log.lzma");
+    assert!(
+        Command::new("lzma")
+            .arg("-t")
+            .arg(&encoded)
+            .status()
+            .unwrap()
+            .success()
+    );
+    assert_eq!(
+        filter("lzma", &["-d", "-c"], &env.read("re/a.log.lzma")),
+        text
+    );
+    // An LZMA_Alone stream has no members: anything after it is trailing data, as for `xz`.
+    env.write("bad/two.lzma", [lzma.clone(), lzma].concat());
+    env.write("bad/empty.lzma", b"");
+    let lines = failures(&env, &["convert", "--to", "none", "bad", "bad-out"]);
+    assert_eq!(
+        lines[0],
+        "asyncfiles: bad/empty.lzma: not lzma data (empty file)"
+    );
+    assert!(
+        lines[1].starts_with("asyncfiles: bad/two.lzma: trailing data after the lzma stream ("),
+        "{}",
+        lines[1]
+    );
 }
