@@ -510,22 +510,27 @@ async fn write_lines(lines: Vec<Line>, progress: Option<(Progress, Summary)>) {
     .await;
 }
 
-/// Writes lines to stderr (and `--dry-run`'s plan to stdout). Blocking.
+/// Writes lines to stderr (and `--json` objects and `--dry-run`'s plan to stdout). Blocking.
 fn print_lines(lines: Vec<Line>) {
-    let mut stderr = io::stderr().lock();
-    let mut stdout = io::stdout().lock();
-    for line in lines {
-        match line {
-            Line::Message(text) => {
-                let _ = writeln!(stderr, "{text}");
-            }
-            Line::Info(text) => tracing::info!("{text}"),
-            Line::Stdout(text) => {
-                let _ = writeln!(stdout, "{text}");
+    let mut stdout = Vec::new();
+    {
+        let mut stderr = io::stderr().lock();
+        for line in lines {
+            match line {
+                Line::Message(text) => {
+                    let _ = writeln!(stderr, "{text}");
+                }
+                Line::Info(text) => tracing::info!("{text}"),
+                Line::Stdout(text) => {
+                    stdout.extend_from_slice(text.as_bytes());
+                    stdout.push(b'\n');
+                }
             }
         }
     }
-    let _ = stdout.flush();
+    if !stdout.is_empty() {
+        crate::stdout::write(&stdout);
+    }
 }
 
 /// The `--json` object of one file (none for a file abandoned by an interruption).
@@ -590,14 +595,41 @@ impl Summary {
     }
 }
 
-/// Writes one line to stdout (blocking I/O, off the runtime).
-pub async fn print_stdout(line: String) {
-    let _ = tokio::task::spawn_blocking(move || {
-        let mut stdout = io::stdout().lock();
-        let _ = writeln!(stdout, "{line}");
-        let _ = stdout.flush();
-    })
-    .await;
+/// Writes one line to stdout (blocking I/O, off the runtime; see [`crate::stdout`]).
+pub async fn print_stdout(mut line: String) {
+    line.push('\n');
+    let _ = tokio::task::spawn_blocking(move || crate::stdout::write(line.as_bytes())).await;
+}
+
+/// An error and its causes, `: `-separated as anyhow's `{:#}` prints them, but with each
+/// system error in coreutils' words: `No such file or directory`, not `… (os error 2)`.
+pub fn error_chain(error: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for (depth, cause) in error.chain().enumerate() {
+        if depth > 0 {
+            text.push_str(": ");
+        }
+        text.push_str(without_os_error(&cause.to_string()));
+    }
+    text
+}
+
+/// A system error as coreutils print it (`strerror`'s text alone).
+pub fn io_error_text(error: &io::Error) -> String {
+    without_os_error(&error.to_string()).to_owned()
+}
+
+/// `text` without the ` (os error N)` that std's `io::Error` appends to `strerror`'s text.
+fn without_os_error(text: &str) -> &str {
+    let Some(head) = text.strip_suffix(')') else {
+        return text;
+    };
+    match head.rsplit_once(" (os error ") {
+        Some((message, code)) if !code.is_empty() && code.bytes().all(|b| b.is_ascii_digit()) => {
+            message
+        }
+        _ => text,
+    }
 }
 
 /// A path for a one-line message: lossy UTF-8, with control characters escaped so that a file
