@@ -33,7 +33,9 @@ use crate::input::{self, CountingReader, Opened, Prefetch, buffer_size, open_sou
 use crate::interrupt::Interrupt;
 use crate::output::{OutputOptions, Sink, SourceMeta, TempFile, TempRegistry};
 use crate::pipeline::{self, LaneHandle, Work};
-use crate::report::{ExitCode, FileReport, FileStats, Outcome, ReportOptions, Reporter};
+use crate::report::{
+    ExitCode, FileReport, FileStats, Outcome, ReportOptions, Reporter, error_chain, io_error_text,
+};
 use crate::transform::lines::LineStage;
 use crate::transform::{Chain, Eol};
 use crate::walk::{self, Entry, Input};
@@ -54,7 +56,7 @@ pub async fn run(
     let started = std::time::Instant::now();
     if let (Dest::Dir(dir), false) = (&config.dest, config.dry_run) {
         if let Err(error) = tokio::fs::create_dir_all(dir).await {
-            eprintln!("asyncfiles: {}: {error}", dir.display());
+            eprintln!("asyncfiles: {}: {}", dir.display(), io_error_text(&error));
             return ExitCode::Fatal;
         }
     }
@@ -65,7 +67,7 @@ pub async fn run(
     let (items, walker) = match planned_items(&config, walk, found.clone()) {
         Ok(planned) => planned,
         Err(error) => {
-            eprintln!("asyncfiles: {error:#}");
+            eprintln!("asyncfiles: {}", error_chain(&error));
             return ExitCode::Fatal;
         }
     };
@@ -106,7 +108,7 @@ pub async fn run(
             match written {
                 Ok(()) => code,
                 Err(error) => {
-                    eprintln!("asyncfiles: {}: {error:#}", manifest.display());
+                    eprintln!("asyncfiles: {}: {}", manifest.display(), error_chain(&error));
                     // The files are written; the run did not do all it was asked.
                     match code {
                         ExitCode::Success => ExitCode::Failure,

@@ -260,9 +260,10 @@ pub fn wait_before_retry(
 ) -> bool {
     let delay = backoff(first, retry);
     tracing::info!(
-        "{}: retry {retry} of {retries} in {}: {error:#}",
+        "{}: retry {retry} of {retries} in {}: {}",
         crate::report::escape_path(path),
-        crate::cli::format_duration(delay)
+        crate::cli::format_duration(delay),
+        crate::report::error_chain(error)
     );
     tokio::runtime::Handle::current().block_on(async {
         tokio::select! {

@@ -82,7 +82,7 @@ fn run_command(cli: Cli) -> ExitCode {
 }
 
 fn fatal(error: &anyhow::Error) -> ExitCode {
-    eprintln!("asyncfiles: {error:#}");
+    eprintln!("asyncfiles: {}", report::error_chain(error));
     ExitCode::Fatal
 }
 

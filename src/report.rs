@@ -479,7 +479,11 @@ fn describe(report: &FileReport, options: ReportOptions, verbose: bool) -> Optio
             "asyncfiles: {}: skipped: {reason}",
             path()
         ))),
-        Outcome::Failed(error) => Some(Line::Message(format!("asyncfiles: {}: {error:#}", path()))),
+        Outcome::Failed(error) => Some(Line::Message(format!(
+            "asyncfiles: {}: {}",
+            path(),
+            error_chain(error)
+        ))),
         // With --json, the plan is in the JSON objects: stdout holds nothing else.
         Outcome::Planned if options.json => None,
         Outcome::Planned => {
@@ -565,7 +569,7 @@ fn json_line(report: &FileReport) -> Option<String> {
         }
         Outcome::Failed(error) => {
             set("status", json!("failed"));
-            set("error", json!(format!("{error:#}")));
+            set("error", json!(error_chain(error)));
         }
         Outcome::Planned => set("status", json!("planned")),
         Outcome::Cancelled | Outcome::BrokenPipe => return None,
@@ -633,15 +637,17 @@ fn without_os_error(text: &str) -> &str {
 }
 
 /// A path for a one-line message: lossy UTF-8, with control characters escaped so that a file
-/// name holding a newline cannot split or forge a line.
+/// name holding a newline cannot split or forge a line, and backslashes doubled (as b3sum does)
+/// so that a name holding `\n` as two characters does not read like one holding a newline.
 pub fn escape_path(path: &Path) -> String {
     let text = path.to_string_lossy();
-    if !text.chars().any(char::is_control) {
+    if !text.chars().any(|c| c.is_control() || c == '\\') {
         return text.into_owned();
     }
     let mut escaped = String::with_capacity(text.len() + 8);
     for c in text.chars() {
         match c {
+            '\\' => escaped.push_str("\\\\"),
             '\n' => escaped.push_str("\\n"),
             '\r' => escaped.push_str("\\r"),
             '\t' => escaped.push_str("\\t"),
@@ -665,6 +671,17 @@ mod tests {
             "in/a\\nb\\r\\t\\x1b.log"
         );
         assert_eq!(escape_path(Path::new("in/plain é.log")), "in/plain é.log");
+        assert_eq!(escape_path(Path::new("in/a\\nb")), "in/a\\\\nb");
+    }
+
+    #[test]
+    fn system_errors_read_as_coreutils_print_them() {
+        let missing = io::Error::from_raw_os_error(libc::ENOENT);
+        assert_eq!(io_error_text(&missing), "No such file or directory");
+        let chain = anyhow::Error::new(missing).context("cannot open");
+        assert_eq!(error_chain(&chain), "cannot open: No such file or directory");
+        let custom = io::Error::other("odd (os error x)");
+        assert_eq!(io_error_text(&custom), "odd (os error x)");
     }
 
     #[test]
