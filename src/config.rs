@@ -504,6 +504,12 @@ fn check_no_overlap(source: &Source, dest: &Dest, codec: &CodecConfig) -> Result
     match (source, dest) {
         (Source::Dir(input), Dest::Dir(output)) => {
             let (input_abs, output_abs) = (canonical(input)?, canonical_lenient(output)?);
+            if output_abs == input_abs {
+                bail!(
+                    "output directory {} is the input directory itself; choose an output outside it",
+                    output.display()
+                );
+            }
             if output_abs.starts_with(&input_abs) {
                 bail!(
                     "output directory {} is inside the input directory {}; choose an output outside it",

@@ -145,3 +145,54 @@ fn a_backslash_and_a_newline_in_names_print_apart() {
     theirs.sort();
     assert_eq!(ours, theirs);
 }
+
+#[test]
+fn a_manifest_of_one_empty_line_is_malformed() {
+    let env = TestEnv::new();
+    env.write("one.b3", "\n");
+    env.run(&["hash", "--check", "one.b3"])
+        .assert_code(2)
+        .assert_stderr(&["asyncfiles: one.b3:1: expected 64 hex digits, two spaces and a path"])
+        .assert_stdout(b"");
+    // An empty file lists nothing, as b3sum takes it.
+    env.write("empty.b3", "");
+    env.run(&["hash", "--check", "empty.b3"])
+        .assert_code(0)
+        .assert_stdout(b"");
+}
+
+#[test]
+fn stats_of_a_missing_path_names_it_and_prints_no_total() {
+    let env = TestEnv::new();
+    env.run(&["stats", "nosuch"])
+        .assert_code(1)
+        .assert_stderr(&["asyncfiles: nosuch: cannot open: No such file or directory"])
+        .assert_stdout(b"");
+    // With something counted, the total is there, as wc prints it.
+    env.write("a.log", "x\n");
+    env.run(&["stats", "a.log", "nosuch"])
+        .assert_code(1)
+        .assert_stderr(&["asyncfiles: nosuch: cannot open: No such file or directory"])
+        .assert_stdout(b"1 2 a.log\n1 2 total\n");
+}
+
+#[test]
+fn a_failed_create_names_the_output_not_the_temp_file() {
+    let env = TestEnv::new();
+    env.write("a.log", "x\n");
+    // /sys refuses new files, even to root.
+    env.run(&["-q", "convert", "a.log", "/sys/a.log"])
+        .assert_code(1)
+        .assert_stderr(&["asyncfiles: a.log: cannot create /sys/a.log: Permission denied"]);
+}
+
+#[test]
+fn out_equal_to_in_is_named_as_such() {
+    let env = TestEnv::new();
+    env.write("in/a.log", "x\n");
+    for out in ["in", "in/", "./in"] {
+        env.run(&["convert", "in", out]).assert_code(2).assert_stderr(&[&format!(
+            "asyncfiles: output directory {out} is the input directory itself; choose an output outside it"
+        )]);
+    }
+}

@@ -135,7 +135,10 @@ pub(super) async fn list(
         held.sort_by(|(a, _), (b, _)| a.as_os_str().as_bytes().cmp(b.as_os_str().as_bytes()));
         let mut lines: Vec<u8> = Vec::new();
         if let DigestKind::Stats { json: false } = config.kind {
-            lines = stats_table(&held);
+            // `0 0 total` would read as an empty input when nothing could be read at all.
+            if !(held.is_empty() && tally.failed > 0) {
+                lines = stats_table(&held);
+            }
         } else {
             for (path, digest) in &held {
                 lines.extend(render(config.kind, path, digest));

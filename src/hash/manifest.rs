@@ -108,10 +108,11 @@ pub(super) fn read_manifest(name: &Path) -> Result<Vec<ManifestEntry>, Vec<Strin
     let bytes = bytes.map_err(|error| vec![format!("asyncfiles: {shown}: {}", io_error_text(&error))])?;
     let mut entries = Vec::new();
     let mut errors = Vec::new();
-    let body = bytes.strip_suffix(b"\n").unwrap_or(&bytes);
-    if body.is_empty() {
+    // An empty file lists nothing (as b3sum takes it); a lone newline is an empty line.
+    if bytes.is_empty() {
         return Ok(entries);
     }
+    let body = bytes.strip_suffix(b"\n").unwrap_or(&bytes);
     for (number, line) in body.split(|&byte| byte == b'\n').enumerate() {
         match parse_manifest_line(line) {
             Ok(entry) => entries.push(entry),
