@@ -108,7 +108,11 @@ pub async fn run(
             match written {
                 Ok(()) => code,
                 Err(error) => {
-                    eprintln!("asyncfiles: {}: {}", manifest.display(), error_chain(&error));
+                    eprintln!(
+                        "asyncfiles: {}: {}",
+                        manifest.display(),
+                        error_chain(&error)
+                    );
                     // The files are written; the run did not do all it was asked.
                     match code {
                         ExitCode::Success => ExitCode::Failure,

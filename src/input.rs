@@ -114,11 +114,15 @@ pub fn open_source(path: &std::path::Path) -> anyhow::Result<(File, SourceMeta)>
 pub fn open_stream(path: &std::path::Path) -> anyhow::Result<Reader> {
     if path.as_os_str() == "-" {
         let stdin = tokio::io::stdin();
-        return Ok(Box::new(tokio::io::BufReader::with_capacity(MAX_BUFFER, stdin)));
+        return Ok(Box::new(tokio::io::BufReader::with_capacity(
+            MAX_BUFFER, stdin,
+        )));
     }
     let mut pipe = tokio::fs::File::from_std(File::open(path).context("cannot open")?);
     pipe.set_max_buf_size(MAX_BUFFER);
-    Ok(Box::new(tokio::io::BufReader::with_capacity(MAX_BUFFER, pipe)))
+    Ok(Box::new(tokio::io::BufReader::with_capacity(
+        MAX_BUFFER, pipe,
+    )))
 }
 
 /// A buffer as large as the file (plus one byte, so one read also sees the end), within bounds.

@@ -679,7 +679,10 @@ mod tests {
         let missing = io::Error::from_raw_os_error(libc::ENOENT);
         assert_eq!(io_error_text(&missing), "No such file or directory");
         let chain = anyhow::Error::new(missing).context("cannot open");
-        assert_eq!(error_chain(&chain), "cannot open: No such file or directory");
+        assert_eq!(
+            error_chain(&chain),
+            "cannot open: No such file or directory"
+        );
         let custom = io::Error::other("odd (os error x)");
         assert_eq!(io_error_text(&custom), "odd (os error x)");
     }

@@ -346,9 +346,7 @@ fn setup_errors_exit_2_and_write_nothing() {
     ]);
     env.run(&["convert", "--files-from", "no-such-list", "in", "out"])
         .assert_code(2)
-        .assert_stderr(&[
-            "asyncfiles: --files-from no-such-list: No such file or directory",
-        ]);
+        .assert_stderr(&["asyncfiles: --files-from no-such-list: No such file or directory"]);
     env.run(&["convert", "--include", "a[", "in", "out"])
         .assert_code(2);
     env.run(&["convert", "--jobs", "0", "in", "out"])

@@ -132,7 +132,9 @@ fn a_backslash_and_a_newline_in_names_print_apart() {
     ]);
     // stats names files as messages do; hash's own lines stay byte-identical to b3sum's.
     let stats = env.run(&["stats", "-L", "links"]);
-    stats.assert_code(0).assert_stdout(b"1 2 links/a\\nb\n1 2 links/a\\\\nb\n2 4 total\n");
+    stats
+        .assert_code(0)
+        .assert_stdout(b"1 2 links/a\\nb\n1 2 links/a\\\\nb\n2 4 total\n");
     let hash = env.run(&["hash", "-L", "links"]);
     let b3sum = std::process::Command::new("b3sum")
         .args(["links/a\nb", "links/a\\nb"])

@@ -39,7 +39,10 @@ fn feed(path: &Path, bytes: &[u8]) {
     });
     let mut writer = writer.unwrap();
     // SAFETY: fcntl(2) on a descriptor we own; clears O_NONBLOCK so writes wait for the reader.
-    assert_eq!(unsafe { libc::fcntl(writer.as_raw_fd(), libc::F_SETFL, 0) }, 0);
+    assert_eq!(
+        unsafe { libc::fcntl(writer.as_raw_fd(), libc::F_SETFL, 0) },
+        0
+    );
     writer.write_all(bytes).unwrap();
 }
 
@@ -96,7 +99,10 @@ fn process_substitution_is_named_as_given() {
     let env = TestEnv::new();
     let bin = PathBuf::from(env!("CARGO_BIN_EXE_asyncfiles"));
     let output = Command::new("bash")
-        .args(["-c", r#""$0" hash <(printf hi) && "$0" -q convert <(printf 'a\n') out.log"#])
+        .args([
+            "-c",
+            r#""$0" hash <(printf hi) && "$0" -q convert <(printf 'a\n') out.log"#,
+        ])
         .arg(&bin)
         .current_dir(env.root())
         .output()

@@ -97,7 +97,9 @@ pub(super) async fn check(
                 DigestOutcome::Failed(error) if is_missing(&error) => {
                     (false, "FAILED (missing)".to_owned())
                 }
-                DigestOutcome::Failed(error) => (false, format!("FAILED ({})", error_chain(&error))),
+                DigestOutcome::Failed(error) => {
+                    (false, format!("FAILED ({})", error_chain(&error)))
+                }
                 DigestOutcome::Skipped(reason) => (false, format!("FAILED ({reason})")),
                 DigestOutcome::Cancelled => continue,
             };
@@ -177,7 +179,11 @@ pub(super) async fn new_files(
             }
             // A part of the tree that cannot be read may hold new files: say so, and fail.
             Some(DigestItem::Walked(Entry::Failed { path, error })) => {
-                let message = format!("asyncfiles: {}: {}", escape_path(&path), error_chain(&error));
+                let message = format!(
+                    "asyncfiles: {}: {}",
+                    escape_path(&path),
+                    error_chain(&error)
+                );
                 found.errors.push(message);
             }
             Some(_) => {}

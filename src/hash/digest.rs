@@ -14,9 +14,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::codec::{self, CodecConfig, Format, Reader};
 use crate::config::{DigestConfig, DigestKind};
-use crate::input::{
-    CountingReader, Opened, Prefetch, buffer_size, open_source, throttle,
-};
+use crate::input::{CountingReader, Opened, Prefetch, buffer_size, open_source, throttle};
 use crate::pipeline::{LaneHandle, Work};
 use crate::walk::Entry;
 

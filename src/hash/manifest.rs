@@ -105,7 +105,8 @@ pub(super) fn read_manifest(name: &Path) -> Result<Vec<ManifestEntry>, Vec<Strin
         std::fs::read(name)
     };
     let shown = escape_path(name);
-    let bytes = bytes.map_err(|error| vec![format!("asyncfiles: {shown}: {}", io_error_text(&error))])?;
+    let bytes =
+        bytes.map_err(|error| vec![format!("asyncfiles: {shown}: {}", io_error_text(&error))])?;
     let mut entries = Vec::new();
     let mut errors = Vec::new();
     // An empty file lists nothing (as b3sum takes it); a lone newline is an empty line.
