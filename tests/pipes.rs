@@ -16,12 +16,18 @@ use common::{TestEnv, filter};
 
 /// Makes a FIFO at `rel` and a thread that writes `bytes` into it once a reader opens it.
 fn fifo(env: &TestEnv, rel: &str, bytes: &[u8]) -> JoinHandle<()> {
+    let path = mkfifo(env, rel);
+    let bytes = bytes.to_vec();
+    std::thread::spawn(move || feed(&path, &bytes))
+}
+
+/// Makes a FIFO at `rel`.
+fn mkfifo(env: &TestEnv, rel: &str) -> PathBuf {
     let path = env.path(rel);
     let name = std::ffi::CString::new(path.to_str().unwrap()).unwrap();
     // SAFETY: mkfifo(3) with a valid NUL-terminated path.
     assert_eq!(unsafe { libc::mkfifo(name.as_ptr(), 0o644) }, 0);
-    let bytes = bytes.to_vec();
-    std::thread::spawn(move || feed(&path, &bytes))
+    path
 }
 
 /// Writes `bytes` into the FIFO at `path` once a reader has opened it (giving up, so that a
@@ -121,9 +127,7 @@ fn process_substitution_is_named_as_given() {
 fn fifos_inside_a_walked_tree_stay_skipped() {
     let env = TestEnv::new();
     env.write("logs/a.log", "a\n");
-    let name = std::ffi::CString::new(env.path("logs/p.fifo").to_str().unwrap()).unwrap();
-    // SAFETY: mkfifo(3) with a valid NUL-terminated path.
-    assert_eq!(unsafe { libc::mkfifo(name.as_ptr(), 0o644) }, 0);
+    mkfifo(&env, "logs/p.fifo");
     env.run(&["hash", "logs"])
         .assert_code(0)
         .assert_stderr(&["asyncfiles: logs/p.fifo: skipped: named pipe"])
