@@ -5,6 +5,7 @@
 //! half-made output tree behind. Workers receive an `Arc<ConvertConfig>` and never see clap types.
 
 use std::fs;
+use std::os::unix::fs::FileTypeExt as _;
 use std::path::{Component, Path, PathBuf};
 use std::time::Duration;
 
@@ -39,8 +40,9 @@ pub enum Source {
     Dir(PathBuf),
     /// One regular file.
     File(PathBuf),
-    /// Standard input (`-`).
-    Stdin,
+    /// A stream, read once as it comes: standard input (`-`), or a named pipe given as IN
+    /// (`convert <(zcat x.gz) out.log`).
+    Stream(PathBuf),
 }
 
 /// Where the bytes go.
@@ -199,6 +201,8 @@ pub struct DigestConfig {
     pub progress: bool,
     /// `hash --json`: JSON lines instead of b3sum lines.
     pub json: bool,
+    /// The PATHs read as streams, as they come: `-` and named pipes (`hash <(zcat x.gz)`).
+    pub streams: Vec<PathBuf>,
 }
 
 /// `--progress`, resolved against whether stderr is a terminal.
@@ -285,12 +289,13 @@ impl DigestConfig {
         }
         let mut list = walk.files_from.clone();
         let mut roots = Vec::with_capacity(paths.len());
-        let mut stdin_seen = false;
+        let mut streams: Vec<PathBuf> = Vec::new();
         for path in paths {
-            if is_dash(&path) {
-                if std::mem::replace(&mut stdin_seen, true) {
+            if is_dash(&path) || is_fifo(&path) {
+                if is_dash(&path) && streams.iter().any(|stream| is_dash(stream)) {
                     bail!("- (standard input) can be given once");
                 }
+                streams.push(path.clone());
                 roots.push(crate::walk::Root::Path(path));
             } else if path.is_dir() {
                 // Walk options apply to every directory (there is one when a list is given).
@@ -320,6 +325,7 @@ impl DigestConfig {
             retry_delay: Duration::ZERO,
             progress: false,
             json: false,
+            streams,
         })
     }
 }
@@ -439,18 +445,26 @@ fn is_dash(path: &Path) -> bool {
     path.as_os_str() == "-"
 }
 
+/// A named pipe given on the command line is read like standard input (as b3sum, wc and zcat
+/// read `<(…)`); inside a walked tree, the walker skips FIFOs.
+fn is_fifo(path: &Path) -> bool {
+    fs::metadata(path).is_ok_and(|meta| meta.file_type().is_fifo())
+}
+
 fn resolve_source(input: &Path) -> Result<Source> {
     if is_dash(input) {
-        return Ok(Source::Stdin);
+        return Ok(Source::Stream(input.to_path_buf()));
     }
     let meta = fs::metadata(input).with_context(|| input.display().to_string())?;
     if meta.is_dir() {
         Ok(Source::Dir(input.to_path_buf()))
     } else if meta.is_file() {
         Ok(Source::File(input.to_path_buf()))
+    } else if meta.file_type().is_fifo() {
+        Ok(Source::Stream(input.to_path_buf()))
     } else {
         bail!(
-            "{}: not a regular file or directory (use - to read standard input)",
+            "{}: not a regular file, directory or named pipe (use - to read standard input)",
             input.display()
         )
     }
@@ -482,11 +496,16 @@ fn resolve_dest(output: &Path, source: &Source) -> Result<Dest> {
         }
         // The output is named after the input (and its format), inside that directory.
         Source::File(_) if names_directory(output) => Ok(Dest::Dir(output.to_path_buf())),
-        Source::Stdin if names_directory(output) => bail!(
-            "{}: is a directory; standard input needs an output file name or -",
-            output.display()
+        Source::Stream(input) if names_directory(output) => bail!(
+            "{}: is a directory; {} needs an output file name or -",
+            output.display(),
+            if is_dash(input) {
+                "standard input"
+            } else {
+                "a named pipe"
+            }
         ),
-        Source::File(_) | Source::Stdin => {
+        Source::File(_) | Source::Stream(_) => {
             let parent = output
                 .parent()
                 .filter(|parent| !parent.as_os_str().is_empty());
@@ -506,6 +525,12 @@ fn check_no_overlap(source: &Source, dest: &Dest, codec: &CodecConfig) -> Result
     match (source, dest) {
         (Source::Dir(input), Dest::Dir(output)) => {
             let (input_abs, output_abs) = (canonical(input)?, canonical_lenient(output)?);
+            if output_abs == input_abs {
+                bail!(
+                    "output directory {} is the input directory itself; choose an output outside it",
+                    output.display()
+                );
+            }
             if output_abs.starts_with(&input_abs) {
                 bail!(
                     "output directory {} is inside the input directory {}; choose an output outside it",

@@ -21,7 +21,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::thread::JoinHandle;
 
 use anyhow::{Context, anyhow, bail};
-use tokio::io::{AsyncBufReadExt, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::runtime::Handle;
 use tokio::sync::mpsc;
 use tokio_stream::{Stream, StreamExt};
@@ -33,7 +33,9 @@ use crate::input::{self, CountingReader, Opened, Prefetch, buffer_size, open_sou
 use crate::interrupt::Interrupt;
 use crate::output::{OutputOptions, Sink, SourceMeta, TempFile, TempRegistry};
 use crate::pipeline::{self, LaneHandle, Work};
-use crate::report::{ExitCode, FileReport, FileStats, Outcome, ReportOptions, Reporter};
+use crate::report::{
+    ExitCode, FileReport, FileStats, Outcome, ReportOptions, Reporter, error_chain, io_error_text,
+};
 use crate::transform::lines::LineStage;
 use crate::transform::{Chain, Eol};
 use crate::walk::{self, Entry, Input};
@@ -54,7 +56,7 @@ pub async fn run(
     let started = std::time::Instant::now();
     if let (Dest::Dir(dir), false) = (&config.dest, config.dry_run) {
         if let Err(error) = tokio::fs::create_dir_all(dir).await {
-            eprintln!("asyncfiles: {}: {error}", dir.display());
+            eprintln!("asyncfiles: {}: {}", dir.display(), io_error_text(&error));
             return ExitCode::Fatal;
         }
     }
@@ -65,7 +67,7 @@ pub async fn run(
     let (items, walker) = match planned_items(&config, walk, found.clone()) {
         Ok(planned) => planned,
         Err(error) => {
-            eprintln!("asyncfiles: {error:#}");
+            eprintln!("asyncfiles: {}", error_chain(&error));
             return ExitCode::Fatal;
         }
     };
@@ -84,7 +86,7 @@ pub async fn run(
     // One input needs one lane.
     let lanes = match config.source {
         Source::Dir(_) => config.jobs,
-        Source::File(_) | Source::Stdin => 1,
+        Source::File(_) | Source::Stream(_) => 1,
     };
     pipeline::run(Arc::new(converter), items, lanes, &stop, &report_tx).await;
     if let Some(failure) = walker.and_then(|walker| walker_failure(walker, &config.source)) {
@@ -106,7 +108,11 @@ pub async fn run(
             match written {
                 Ok(()) => code,
                 Err(error) => {
-                    eprintln!("asyncfiles: {}: {error:#}", manifest.display());
+                    eprintln!(
+                        "asyncfiles: {}: {}",
+                        manifest.display(),
+                        error_chain(&error)
+                    );
                     // The files are written; the run did not do all it was asked.
                     match code {
                         ExitCode::Success => ExitCode::Failure,
@@ -252,7 +258,7 @@ fn planned_items(
         }
         (Source::Dir(_), None) => bail!("internal error: a directory source without a walk"),
         (Source::File(path), _) => Ok(single(Input::Path(path.clone()), path.clone())),
-        (Source::Stdin, _) => Ok(single(Input::Stdin, PathBuf::from("-"))),
+        (Source::Stream(path), _) => Ok(single(Input::Stream(path.clone()), path.clone())),
     }
 }
 
@@ -367,7 +373,7 @@ impl Work for Converter {
         loop {
             let converted = job.attempt(&task, lane);
             // Standard input cannot be read again, nor standard output taken back: no retry.
-            let retryable = task.input != Input::Stdin && task.output != Output::Stdout;
+            let retryable = !task.input.is_stream() && task.output != Output::Stdout;
             match &converted {
                 Err(FileError::Failed(error))
                     if retryable
@@ -504,7 +510,7 @@ impl FileJob {
                         .await
                 }
                 Some((format, level)) => {
-                    let size = Some(meta.len).filter(|&len| len > 0 && task.input != Input::Stdin);
+                    let size = Some(meta.len).filter(|&len| len > 0 && !task.input.is_stream());
                     let mut encoder = codec::encoder(format, level, size, output);
                     match self
                         .pump(&mut reader, &mut chain, &mut encoder, plan.decode)
@@ -538,7 +544,7 @@ impl FileJob {
             match plan.decode {
                 // A decoder that stopped before the end of the file left data it does not
                 // understand: trailing garbage is an error, never dropped silently.
-                Some(format) if task.input != Input::Stdin && consumed < meta.len => {
+                Some(format) if !task.input.is_stream() && consumed < meta.len => {
                     Err(FileError::Failed(anyhow!(
                         "trailing data after the {} stream ({} bytes)",
                         format.name(),
@@ -638,7 +644,10 @@ impl FileJob {
                 let detected = codec.detect(source.prefix(), path.file_name());
                 (source, meta, Some(codec.plan(detected, self.transforms())))
             }
-            Input::Stdin => (Opened::Stdin, SourceMeta::for_stdin(), None),
+            Input::Stream(path) => {
+                let stream = input::open_stream(path)?;
+                (Opened::Stream(stream), SourceMeta::for_stdin(), None)
+            }
         };
         let temp = match self.destination(task) {
             Some(dest) => Some(TempFile::create(&dest, meta.mode, &self.outputs)?),
@@ -699,7 +708,7 @@ impl FileJob {
                 }
                 Ok(_) => Outcome::Planned,
             },
-            Input::Stdin => Outcome::Planned,
+            Input::Stream(_) => Outcome::Planned,
         };
         FileReport {
             path: task.display,
@@ -732,7 +741,7 @@ impl FileJob {
             temp,
         } = opened;
         let buffer = buffer_size(match source {
-            Opened::Stdin => None,
+            Opened::Stream(_) => None,
             _ => Some(meta.len),
         });
         let raw: Reader = match source {
@@ -746,7 +755,7 @@ impl FileJob {
                 let rest = Prefetch::new(file, buffer, limit);
                 Box::new(tokio::io::AsyncReadExt::chain(Cursor::new(chunk), rest))
             }
-            Opened::Stdin => Box::new(BufReader::with_capacity(buffer, tokio::io::stdin())),
+            Opened::Stream(stream) => stream,
         };
         let sink = match temp {
             Some(temp) => Sink::File(temp.into_async(buffer)),

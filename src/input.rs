@@ -36,16 +36,16 @@ pub enum Opened {
     Whole(Vec<u8>),
     /// Its first chunk, and the open file for the rest.
     Partial(Vec<u8>, File),
-    /// Standard input: nothing read yet.
-    Stdin,
+    /// A stream (standard input or a named pipe, see [`open_stream`]): nothing read yet.
+    Stream(Reader),
 }
 
 impl Opened {
-    /// The first bytes, for magic detection (empty for stdin, which is peeked at later).
+    /// The first bytes, for magic detection (empty for a stream, which is peeked at later).
     pub fn prefix(&self) -> &[u8] {
         let chunk = match self {
             Opened::Whole(chunk) | Opened::Partial(chunk, _) => chunk.as_slice(),
-            Opened::Stdin => &[],
+            Opened::Stream(_) => &[],
         };
         &chunk[..chunk.len().min(codec::MAGIC_LEN)]
     }
@@ -106,6 +106,23 @@ pub fn open_source(path: &std::path::Path) -> anyhow::Result<(File, SourceMeta)>
         bail!("not a regular file");
     }
     Ok((file, SourceMeta::from_metadata(&meta)))
+}
+
+/// Opens a stream, read once and as it comes like standard input (no size known ahead, no retry,
+/// its format found by peeking at its first bytes): standard input for `-`, else the named pipe
+/// given on the command line at `path` (waiting, as `cat` does, for a writer). Blocking.
+pub fn open_stream(path: &std::path::Path) -> anyhow::Result<Reader> {
+    if path.as_os_str() == "-" {
+        let stdin = tokio::io::stdin();
+        return Ok(Box::new(tokio::io::BufReader::with_capacity(
+            MAX_BUFFER, stdin,
+        )));
+    }
+    let mut pipe = tokio::fs::File::from_std(File::open(path).context("cannot open")?);
+    pipe.set_max_buf_size(MAX_BUFFER);
+    Ok(Box::new(tokio::io::BufReader::with_capacity(
+        MAX_BUFFER, pipe,
+    )))
 }
 
 /// A buffer as large as the file (plus one byte, so one read also sees the end), within bounds.
@@ -260,9 +277,10 @@ pub fn wait_before_retry(
 ) -> bool {
     let delay = backoff(first, retry);
     tracing::info!(
-        "{}: retry {retry} of {retries} in {}: {error:#}",
+        "{}: retry {retry} of {retries} in {}: {}",
         crate::report::escape_path(path),
-        crate::cli::format_duration(delay)
+        crate::cli::format_duration(delay),
+        crate::report::error_chain(error)
     );
     tokio::runtime::Handle::current().block_on(async {
         tokio::select! {

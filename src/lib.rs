@@ -12,6 +12,7 @@
 //! - [`input`]: opening inputs, their first chunk, reading ahead, `--max-rate`, retry rules.
 //! - [`output`]: atomic output files (temp file, rename) and stdout.
 //! - [`report`]: per-file outcomes, messages, `--json`, the progress bar, the summary, exit codes.
+//! - [`stdout`]: the writer of standard output: a closed pipe is quiet, a write error fails the run.
 //! - [`interrupt`]: Ctrl-C and SIGTERM handling.
 //! - [`hash`]: the `hash` and `stats` commands: per-file digests (`hash::digest`), the listing
 //!   (`hash::listing`), the b3sum manifest format (`hash::manifest`) and `--check` (`hash::check`).
@@ -28,6 +29,7 @@ pub mod interrupt;
 pub mod output;
 pub mod pipeline;
 pub mod report;
+pub mod stdout;
 pub mod transform;
 pub mod walk;
 
@@ -37,9 +39,14 @@ use interrupt::Interrupt;
 use output::TempRegistry;
 use report::{ExitCode, ReportOptions};
 
-/// Runs the parsed command line and returns the process exit code.
+/// Runs the parsed command line and returns the process exit code: the command's, unless
+/// writing standard output failed (then at least 1).
 pub fn run(cli: Cli) -> ExitCode {
     init_tracing(cli.quiet, cli.verbose);
+    stdout::exit_code(run_command(cli))
+}
+
+fn run_command(cli: Cli) -> ExitCode {
     let report = |command, json, progress| ReportOptions {
         quiet: cli.quiet,
         json,
@@ -75,7 +82,7 @@ pub fn run(cli: Cli) -> ExitCode {
 }
 
 fn fatal(error: &anyhow::Error) -> ExitCode {
-    eprintln!("asyncfiles: {error:#}");
+    eprintln!("asyncfiles: {}", report::error_chain(error));
     ExitCode::Fatal
 }
 

@@ -236,15 +236,10 @@ impl TempFile {
                     create_parent(dest)?;
                     match Self::create_at(&temp, dest, mode, options) {
                         Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
-                        created => {
-                            return created
-                                .with_context(|| format!("cannot create {}", temp.display()));
-                        }
+                        created => return created.with_context(|| cannot_create(dest)),
                     }
                 }
-                created => {
-                    return created.with_context(|| format!("cannot create {}", temp.display()));
-                }
+                created => return created.with_context(|| cannot_create(dest)),
             }
         }
     }
@@ -411,6 +406,11 @@ impl<W: io::Write + Unpin> AsyncWrite for BlockingWriter<W> {
     fn poll_shutdown(mut self: Pin<&mut Self>, _: &mut TaskContext<'_>) -> Poll<io::Result<()>> {
         Poll::Ready(self.0.flush())
     }
+}
+
+/// The context of a failed create: it names the output the user asked for, not our temp name.
+fn cannot_create(dest: &Path) -> String {
+    format!("cannot create {}", dest.display())
 }
 
 /// Creates the directory an output goes in, naming a file that stands in the way.

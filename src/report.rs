@@ -479,7 +479,11 @@ fn describe(report: &FileReport, options: ReportOptions, verbose: bool) -> Optio
             "asyncfiles: {}: skipped: {reason}",
             path()
         ))),
-        Outcome::Failed(error) => Some(Line::Message(format!("asyncfiles: {}: {error:#}", path()))),
+        Outcome::Failed(error) => Some(Line::Message(format!(
+            "asyncfiles: {}: {}",
+            path(),
+            error_chain(error)
+        ))),
         // With --json, the plan is in the JSON objects: stdout holds nothing else.
         Outcome::Planned if options.json => None,
         Outcome::Planned => {
@@ -510,22 +514,27 @@ async fn write_lines(lines: Vec<Line>, progress: Option<(Progress, Summary)>) {
     .await;
 }
 
-/// Writes lines to stderr (and `--dry-run`'s plan to stdout). Blocking.
+/// Writes lines to stderr (and `--json` objects and `--dry-run`'s plan to stdout). Blocking.
 fn print_lines(lines: Vec<Line>) {
-    let mut stderr = io::stderr().lock();
-    let mut stdout = io::stdout().lock();
-    for line in lines {
-        match line {
-            Line::Message(text) => {
-                let _ = writeln!(stderr, "{text}");
-            }
-            Line::Info(text) => tracing::info!("{text}"),
-            Line::Stdout(text) => {
-                let _ = writeln!(stdout, "{text}");
+    let mut stdout = Vec::new();
+    {
+        let mut stderr = io::stderr().lock();
+        for line in lines {
+            match line {
+                Line::Message(text) => {
+                    let _ = writeln!(stderr, "{text}");
+                }
+                Line::Info(text) => tracing::info!("{text}"),
+                Line::Stdout(text) => {
+                    stdout.extend_from_slice(text.as_bytes());
+                    stdout.push(b'\n');
+                }
             }
         }
     }
-    let _ = stdout.flush();
+    if !stdout.is_empty() {
+        crate::stdout::write(&stdout);
+    }
 }
 
 /// The `--json` object of one file (none for a file abandoned by an interruption).
@@ -560,7 +569,7 @@ fn json_line(report: &FileReport) -> Option<String> {
         }
         Outcome::Failed(error) => {
             set("status", json!("failed"));
-            set("error", json!(format!("{error:#}")));
+            set("error", json!(error_chain(error)));
         }
         Outcome::Planned => set("status", json!("planned")),
         Outcome::Cancelled | Outcome::BrokenPipe => return None,
@@ -590,26 +599,55 @@ impl Summary {
     }
 }
 
-/// Writes one line to stdout (blocking I/O, off the runtime).
-pub async fn print_stdout(line: String) {
-    let _ = tokio::task::spawn_blocking(move || {
-        let mut stdout = io::stdout().lock();
-        let _ = writeln!(stdout, "{line}");
-        let _ = stdout.flush();
-    })
-    .await;
+/// Writes one line to stdout (blocking I/O, off the runtime; see [`crate::stdout`]).
+pub async fn print_stdout(mut line: String) {
+    line.push('\n');
+    let _ = tokio::task::spawn_blocking(move || crate::stdout::write(line.as_bytes())).await;
+}
+
+/// An error and its causes, `: `-separated as anyhow's `{:#}` prints them, but with each
+/// system error in coreutils' words: `No such file or directory`, not `… (os error 2)`.
+pub fn error_chain(error: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for (depth, cause) in error.chain().enumerate() {
+        if depth > 0 {
+            text.push_str(": ");
+        }
+        text.push_str(without_os_error(&cause.to_string()));
+    }
+    text
+}
+
+/// A system error as coreutils print it (`strerror`'s text alone).
+pub fn io_error_text(error: &io::Error) -> String {
+    without_os_error(&error.to_string()).to_owned()
+}
+
+/// `text` without the ` (os error N)` that std's `io::Error` appends to `strerror`'s text.
+fn without_os_error(text: &str) -> &str {
+    let Some(head) = text.strip_suffix(')') else {
+        return text;
+    };
+    match head.rsplit_once(" (os error ") {
+        Some((message, code)) if !code.is_empty() && code.bytes().all(|b| b.is_ascii_digit()) => {
+            message
+        }
+        _ => text,
+    }
 }
 
 /// A path for a one-line message: lossy UTF-8, with control characters escaped so that a file
-/// name holding a newline cannot split or forge a line.
+/// name holding a newline cannot split or forge a line, and backslashes doubled (as b3sum does)
+/// so that a name holding `\n` as two characters does not read like one holding a newline.
 pub fn escape_path(path: &Path) -> String {
     let text = path.to_string_lossy();
-    if !text.chars().any(char::is_control) {
+    if !text.chars().any(|c| c.is_control() || c == '\\') {
         return text.into_owned();
     }
     let mut escaped = String::with_capacity(text.len() + 8);
     for c in text.chars() {
         match c {
+            '\\' => escaped.push_str("\\\\"),
             '\n' => escaped.push_str("\\n"),
             '\r' => escaped.push_str("\\r"),
             '\t' => escaped.push_str("\\t"),
@@ -633,6 +671,20 @@ mod tests {
             "in/a\\nb\\r\\t\\x1b.log"
         );
         assert_eq!(escape_path(Path::new("in/plain é.log")), "in/plain é.log");
+        assert_eq!(escape_path(Path::new("in/a\\nb")), "in/a\\\\nb");
+    }
+
+    #[test]
+    fn system_errors_read_as_coreutils_print_them() {
+        let missing = io::Error::from_raw_os_error(libc::ENOENT);
+        assert_eq!(io_error_text(&missing), "No such file or directory");
+        let chain = anyhow::Error::new(missing).context("cannot open");
+        assert_eq!(
+            error_chain(&chain),
+            "cannot open: No such file or directory"
+        );
+        let custom = io::Error::other("odd (os error x)");
+        assert_eq!(io_error_text(&custom), "odd (os error x)");
     }
 
     #[test]

@@ -14,7 +14,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::DigestConfig;
 use crate::interrupt::Interrupt;
-use crate::report::{ExitCode, Progress, escape_path};
+use crate::report::{ExitCode, Progress, error_chain, escape_path};
 use crate::walk::{self, Entry};
 
 use super::manifest::{ManifestEntry, manifest_line, read_manifest};
@@ -51,7 +51,7 @@ pub(super) async fn check(
                 (found.paths, failed)
             }
             Err(error) => {
-                eprintln!("asyncfiles: {error:#}");
+                eprintln!("asyncfiles: {}", error_chain(&error));
                 return ExitCode::Fatal;
             }
         }
@@ -81,7 +81,8 @@ pub(super) async fn check(
             let Some(index) = report.entry else {
                 // Only a crashed worker reports no entry: the run cannot pass.
                 if let DigestOutcome::Failed(error) = &report.outcome {
-                    let message = format!("asyncfiles: {}: {error:#}", escape_path(&report.path));
+                    let path = escape_path(&report.path);
+                    let message = format!("asyncfiles: {path}: {}", error_chain(error));
                     out.write(Vec::new(), vec![message]).await;
                 }
                 all_ok = false;
@@ -96,7 +97,9 @@ pub(super) async fn check(
                 DigestOutcome::Failed(error) if is_missing(&error) => {
                     (false, "FAILED (missing)".to_owned())
                 }
-                DigestOutcome::Failed(error) => (false, format!("FAILED ({error:#})")),
+                DigestOutcome::Failed(error) => {
+                    (false, format!("FAILED ({})", error_chain(&error)))
+                }
                 DigestOutcome::Skipped(reason) => (false, format!("FAILED ({reason})")),
                 DigestOutcome::Cancelled => continue,
             };
@@ -176,7 +179,11 @@ pub(super) async fn new_files(
             }
             // A part of the tree that cannot be read may hold new files: say so, and fail.
             Some(DigestItem::Walked(Entry::Failed { path, error })) => {
-                let message = format!("asyncfiles: {}: {error:#}", escape_path(&path));
+                let message = format!(
+                    "asyncfiles: {}: {}",
+                    escape_path(&path),
+                    error_chain(&error)
+                );
                 found.errors.push(message);
             }
             Some(_) => {}

@@ -8,15 +8,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use anyhow::{Context as _, Result, anyhow};
 use blake3::hazmat::{ChainingValue, HasherExt as _, Mode};
-use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::io::AsyncBufReadExt;
 use tokio::runtime::Handle;
 use tokio_util::sync::CancellationToken;
 
 use crate::codec::{self, CodecConfig, Format, Reader};
 use crate::config::{DigestConfig, DigestKind};
-use crate::input::{
-    CountingReader, MAX_BUFFER, Opened, Prefetch, buffer_size, open_source, throttle,
-};
+use crate::input::{CountingReader, Opened, Prefetch, buffer_size, open_source, throttle};
 use crate::pipeline::{LaneHandle, Work};
 use crate::walk::Entry;
 
@@ -91,6 +89,8 @@ pub(super) struct Digester {
     retry_delay: std::time::Duration,
     decompressed: bool,
     codec: CodecConfig,
+    /// The PATHs read as streams: `-` and named pipes.
+    streams: Arc<[std::path::PathBuf]>,
     cancel: CancellationToken,
 }
 
@@ -105,8 +105,14 @@ impl Digester {
             retry_delay: config.retry_delay,
             decompressed: config.decompressed,
             codec: config.codec,
+            streams: config.streams.clone().into(),
             cancel: cancel.clone(),
         }
+    }
+
+    /// Whether `path` is one of the PATHs read as streams (`-`, a named pipe).
+    fn is_stream(&self, path: &Path) -> bool {
+        self.streams.iter().any(|stream| stream == path)
     }
 
     /// [`Digester::digest`] under `--timeout`: a timer cancels this file's own token (a child of
@@ -132,14 +138,15 @@ impl Digester {
         }
     }
 
-    /// Reads `path` (`-`: standard input) and sums it up. Runs on a lane.
+    /// Reads `path` (`-`: standard input; a named pipe given as a PATH is read like it) and sums
+    /// it up. Runs on a lane.
     fn digest(&self, path: &Path, lane: &dyn LaneHandle) -> Result<Digest, Failure> {
         if self.cancel.is_cancelled() {
             return Err(Failure::Cancelled);
         }
-        if path.as_os_str() == "-" {
-            let stdin = BufReader::with_capacity(MAX_BUFFER, tokio::io::stdin());
-            return Handle::current().block_on(self.digest_stdin(Box::new(stdin)));
+        if self.is_stream(path) {
+            let stream = crate::input::open_stream(path)?;
+            return Handle::current().block_on(self.digest_stdin(stream));
         }
         let (file, meta) = open_source(path)?;
         let opened = Opened::read_first_chunk(file, meta.len)?;
@@ -170,7 +177,7 @@ impl Digester {
                 let rest = Prefetch::new(file, buffer_size(Some(meta.len)), limit);
                 Box::new(tokio::io::AsyncReadExt::chain(Cursor::new(chunk), rest))
             }
-            Opened::Stdin => unreachable!("standard input is read above"),
+            Opened::Stream(_) => unreachable!("streams are read above"),
         };
         let size = (meta.len > 0).then_some(meta.len);
         Handle::current().block_on(self.digest_reader(raw, format, size))
@@ -262,7 +269,7 @@ impl Digester {
         })
     }
 
-    /// Standard input: decoded when its first bytes say so.
+    /// A stream (standard input, a named pipe): decoded when its first bytes say so.
     async fn digest_stdin(&self, raw: Reader) -> Result<Digest, Failure> {
         if !self.decompressed {
             return self.digest_reader(raw, None, None).await;
@@ -362,9 +369,9 @@ impl Work for Digester {
                     });
                 }
                 Err(Failure::Cancelled) => break DigestOutcome::Cancelled,
-                // Standard input cannot be read again: no retry.
+                // A stream (standard input, a named pipe) cannot be read again: no retry.
                 Err(Failure::Failed(error))
-                    if path.as_os_str() != "-"
+                    if !self.is_stream(&path)
                         && retried < self.retries
                         && crate::input::is_transient(&error) =>
                 {
@@ -545,6 +552,7 @@ mod tests {
             retry_delay: std::time::Duration::ZERO,
             decompressed: false,
             codec: CodecConfig::new(codec::Decoding::Auto, None, true, None).unwrap(),
+            streams: Arc::new([]),
             cancel: CancellationToken::new(),
         };
         let digester = Arc::new(digester);

@@ -8,7 +8,7 @@ use std::sync::atomic::AtomicU64;
 
 use crate::config::{DigestConfig, DigestKind};
 use crate::interrupt::Interrupt;
-use crate::report::{ExitCode, Progress, escape_path};
+use crate::report::{ExitCode, Progress, error_chain, escape_path};
 use crate::walk::{self};
 
 use super::manifest::manifest_line;
@@ -50,8 +50,9 @@ impl Tally {
             DigestOutcome::Failed(error) => {
                 self.failed += 1;
                 errors.push(format!(
-                    "asyncfiles: {}: {error:#}",
-                    escape_path(&report.path)
+                    "asyncfiles: {}: {}",
+                    escape_path(&report.path),
+                    error_chain(&error)
                 ));
             }
             DigestOutcome::Cancelled => self.cancelled += 1,
@@ -72,7 +73,7 @@ pub(super) async fn list(
     let items = match walked(roots, found.clone()) {
         Ok(items) => items,
         Err(error) => {
-            eprintln!("asyncfiles: {error:#}");
+            eprintln!("asyncfiles: {}", error_chain(&error));
             return ExitCode::Fatal;
         }
     };
@@ -134,7 +135,10 @@ pub(super) async fn list(
         held.sort_by(|(a, _), (b, _)| a.as_os_str().as_bytes().cmp(b.as_os_str().as_bytes()));
         let mut lines: Vec<u8> = Vec::new();
         if let DigestKind::Stats { json: false } = config.kind {
-            lines = stats_table(&held);
+            // `0 0 total` would read as an empty input when nothing could be read at all.
+            if !(held.is_empty() && tally.failed > 0) {
+                lines = stats_table(&held);
+            }
         } else {
             for (path, digest) in &held {
                 lines.extend(render(config.kind, path, digest));
@@ -172,7 +176,7 @@ pub(super) fn json_line(report: &DigestReport) -> Option<String> {
             json!({"path": path, "status": "skipped", "reason": reason.to_string()})
         }
         DigestOutcome::Failed(error) => {
-            json!({"path": path, "status": "failed", "error": format!("{error:#}")})
+            json!({"path": path, "status": "failed", "error": error_chain(error)})
         }
         DigestOutcome::Cancelled => return None,
     };

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Result, anyhow, bail};
 
-use crate::report::escape_path;
+use crate::report::{escape_path, io_error_text};
 
 /// A line in b3sum's format: `<64 hex>  <path>`. As b3sum does, a path holding a backslash or a
 /// newline is escaped (`\\`, `\n`) and the line starts with `\`. (A carriage return is left as it
@@ -105,13 +105,15 @@ pub(super) fn read_manifest(name: &Path) -> Result<Vec<ManifestEntry>, Vec<Strin
         std::fs::read(name)
     };
     let shown = escape_path(name);
-    let bytes = bytes.map_err(|error| vec![format!("asyncfiles: {shown}: {error}")])?;
+    let bytes =
+        bytes.map_err(|error| vec![format!("asyncfiles: {shown}: {}", io_error_text(&error))])?;
     let mut entries = Vec::new();
     let mut errors = Vec::new();
-    let body = bytes.strip_suffix(b"\n").unwrap_or(&bytes);
-    if body.is_empty() {
+    // An empty file lists nothing (as b3sum takes it); a lone newline is an empty line.
+    if bytes.is_empty() {
         return Ok(entries);
     }
+    let body = bytes.strip_suffix(b"\n").unwrap_or(&bytes);
     for (number, line) in body.split(|&byte| byte == b'\n').enumerate() {
         match parse_manifest_line(line) {
             Ok(entry) => entries.push(entry),

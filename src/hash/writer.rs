@@ -5,7 +5,8 @@ use std::io::{self, Write as _};
 
 use crate::report::Progress;
 
-/// Writes to stdout and stderr off the runtime; stops writing stdout once its reader is gone.
+/// Writes to stdout and stderr off the runtime; stops writing stdout once it is closed or failed
+/// (see [`crate::stdout`]).
 /// With `--progress`, messages go above the bar, which shows the counts after each write.
 #[derive(Default)]
 pub(super) struct Output {
@@ -38,11 +39,7 @@ impl Output {
                     let _ = writeln!(err, "{line}");
                 }
             }
-            if closed || stdout.is_empty() {
-                return true;
-            }
-            let mut out = io::stdout().lock();
-            out.write_all(&stdout).and_then(|()| out.flush()).is_ok()
+            closed || stdout.is_empty() || crate::stdout::write(&stdout)
         })
         .await;
         self.closed |= !matches!(written, Ok(true));

@@ -40,8 +40,15 @@ const MAX_SIBLING_NAMES: usize = 100_000;
 pub enum Input {
     /// A file on disk.
     Path(PathBuf),
-    /// Standard input.
-    Stdin,
+    /// A stream: standard input (`-`) or a named pipe given on the command line.
+    Stream(PathBuf),
+}
+
+impl Input {
+    /// Whether this is read as a stream (once, as it comes: no size ahead, no retry).
+    pub fn is_stream(&self) -> bool {
+        matches!(self, Input::Stream(_))
+    }
 }
 
 /// Why an entry was not processed.
