@@ -378,10 +378,10 @@ impl Work for Converter {
                     let retry = (retried, self.config.retries);
                     let first = self.config.retry_delay;
                     if !input::wait_before_retry(&task.display, retry, first, error, &job.cancel) {
-                        return FileJob::report(task, Err(FileError::Cancelled));
+                        return job.report(task, Err(FileError::Cancelled));
                     }
                 }
-                _ => return FileJob::report(task, converted),
+                _ => return job.report(task, converted),
             }
         }
     }
@@ -445,8 +445,9 @@ struct OpenedParts {
 }
 
 impl FileJob {
-    /// The report of a file from how its conversion ended.
-    fn report(task: Task, converted: Result<Converted, FileError>) -> FileReport {
+    /// The report of a file from how its conversion ended. It names the output the file was
+    /// written to, or would have been (a failed or skipped file too).
+    fn report(&self, task: Task, converted: Result<Converted, FileError>) -> FileReport {
         let (outcome, written) = match converted {
             Ok((stats, written)) => (Outcome::Done(stats), written),
             Err(FileError::Cancelled) => (Outcome::Cancelled, None),
@@ -454,10 +455,7 @@ impl FileJob {
             Err(FileError::BrokenPipe) => (Outcome::BrokenPipe, None),
             Err(FileError::Failed(error)) => (Outcome::Failed(error), None),
         };
-        let output = written.or(match task.output {
-            Output::File { path, .. } => Some(path),
-            Output::Stdout => None,
-        });
+        let output = written.or_else(|| self.destination(&task));
         FileReport {
             path: task.display,
             output,
