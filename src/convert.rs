@@ -34,8 +34,8 @@ use crate::interrupt::Interrupt;
 use crate::output::{OutputOptions, Sink, SourceMeta, TempFile, TempRegistry};
 use crate::pipeline::{self, LaneHandle, Work};
 use crate::report::{ExitCode, FileReport, FileStats, Outcome, ReportOptions, Reporter};
+use crate::transform::Chain;
 use crate::transform::lines::LineStage;
-use crate::transform::{Chain, Eol};
 use crate::walk::{self, Entry, Input, SkipReason};
 
 mod manifest;
@@ -100,9 +100,15 @@ pub async fn run(
         },
         up_to_date: up_to_date.clone(),
     };
-    // One input needs one lane.
+    // One input needs one lane; a tree as many as `--jobs` and the memory limit allow.
     let lanes = match config.source {
-        Source::Dir(_) => config.jobs,
+        Source::Dir(_) => {
+            let (lanes, lowered) = config.lanes();
+            if let Some(lowered) = lowered {
+                tracing::info!("{lowered}");
+            }
+            lanes
+        }
         Source::File(_) | Source::Stdin => 1,
     };
     pipeline::run(Arc::new(converter), items, lanes, &stop, &report_tx).await;
@@ -546,7 +552,7 @@ impl FileJob {
 
     /// Whether the stage chain changes bytes (then a kept format must still be decoded).
     fn transforms(&self) -> bool {
-        self.config.eol != Eol::Keep || self.config.lines.is_some()
+        self.config.transforms()
     }
 
     /// The file's stages: line transforms first, then line endings (so that transforms see
