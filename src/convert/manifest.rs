@@ -100,7 +100,8 @@ impl UpToDate {
                 Some(cause) => format!("the previous manifest cannot be read ({cause})"),
                 None => "the previous manifest does not list them".to_owned(),
             };
-            tracing::info!("{shown}: hashed {hashed} up-to-date outputs from OUT: {why}");
+            let outputs = if hashed == 1 { "output" } else { "outputs" };
+            tracing::info!("{shown}: hashed {hashed} up-to-date {outputs} from OUT: {why}");
         }
         std::mem::take(
             &mut *self
