@@ -397,6 +397,20 @@ impl CodecConfig {
         output
     }
 
+    /// The encoder of a run that needs the most memory: `--to`'s; with `--to keep` and
+    /// `transforms`, a file is encoded again in its own format at its default level, so the
+    /// largest of those. `None` when nothing is encoded.
+    pub fn largest_encoder(&self, transforms: bool) -> Option<(Format, i32)> {
+        match self.encoding {
+            Encoding::Format(format, level) => Some((format, level)),
+            Encoding::Keep if transforms && self.decoding != Decoding::None => ALL_FORMATS
+                .into_iter()
+                .map(|format| (format, format.default_level()))
+                .max_by_key(|&(format, level)| encoder_memory(format, level)),
+            Encoding::Keep | Encoding::None => None,
+        }
+    }
+
     /// Whether two input names can map to one output name (only when names change).
     pub fn can_conflict(&self) -> bool {
         !matches!(self.encoding, Encoding::Keep) && self.decoding != Decoding::None
@@ -557,6 +571,43 @@ pub fn encoder<'a, W: AsyncWrite + Unpin + Send + 'a>(
     }
 }
 
+/// The memory one encoder of `format` at `level` needs, in bytes: the peak RSS measured with
+/// one job on a 16 MiB log, less that of a plain copy (~10 MiB), rounded up, by level band (the
+/// table in the README, "Memory"). xz -7 to -9 fill their dictionaries only on larger files:
+/// their figures are xz's own for its presets (lzma uses the same presets). A file smaller than the encoder's window needs
+/// less (zstd's window shrinks to fit it); this is the figure for a large file.
+pub fn encoder_memory(format: Format, level: i32) -> u64 {
+    let mib = match (format, level) {
+        (Format::Gzip, _) => 2,
+        (Format::Zstd, ..=2) => 3,
+        (Format::Zstd, ..=4) => 6,
+        (Format::Zstd, ..=8) => 9,
+        (Format::Zstd, 9) => 16,
+        (Format::Zstd, ..=11) => 27,
+        (Format::Zstd, ..=13) => 46,
+        (Format::Zstd, ..=18) => 70,
+        (Format::Zstd, _) => 91,
+        (Format::Xz | Format::Lzma, ..=0) => 4,
+        (Format::Xz | Format::Lzma, 1) => 10,
+        (Format::Xz | Format::Lzma, 2) => 17,
+        (Format::Xz | Format::Lzma, 3) => 32,
+        (Format::Xz | Format::Lzma, 4) => 48,
+        (Format::Xz | Format::Lzma, ..=6) => 94,
+        (Format::Xz | Format::Lzma, 7) => 186,
+        (Format::Xz | Format::Lzma, 8) => 370,
+        (Format::Xz | Format::Lzma, _) => 674,
+        (Format::Bzip2, _) => 8,
+        (Format::Brotli, ..=1) => 3,
+        (Format::Brotli, ..=3) => 11,
+        (Format::Brotli, 4) => 31,
+        (Format::Brotli, ..=7) => 40,
+        (Format::Brotli, ..=9) => 48,
+        (Format::Brotli, 10) => 64,
+        (Format::Brotli, _) => 77,
+    };
+    mib << 20
+}
+
 /// A zstd window just large enough for `size` bytes, when that is below every level's default
 /// (2^19 for level 1): zstd then shrinks its tables to match, as it does for a pledged size.
 fn small_window_log(size: u64) -> Option<u32> {
@@ -679,6 +730,25 @@ mod tests {
         let keep = CodecConfig::default();
         assert!(keep.plan(Some(Format::Gzip), false).is_copy());
         assert_eq!(keep.output_name(OsStr::new("app.log.gz")), "app.log.gz");
+    }
+
+    #[test]
+    fn encoder_memory_grows_with_the_level_and_the_largest_default_is_xz() {
+        for format in ALL_FORMATS {
+            let levels: Vec<u64> = format
+                .levels()
+                .map(|level| encoder_memory(format, level))
+                .collect();
+            assert!(levels.is_sorted(), "{format:?}: {levels:?}");
+        }
+        assert_eq!(encoder_memory(Format::Xz, 9), 674 << 20);
+        let keep = CodecConfig::default();
+        assert_eq!(keep.largest_encoder(false), None);
+        assert_eq!(keep.largest_encoder(true), Some((Format::Xz, 6)));
+        let to_xz = CodecConfig::new(Decoding::Auto, Some(Format::Xz), false, Some(9)).unwrap();
+        assert_eq!(to_xz.largest_encoder(false), Some((Format::Xz, 9)));
+        let to_none = CodecConfig::new(Decoding::Auto, None, false, None).unwrap();
+        assert_eq!(to_none.largest_encoder(true), None);
     }
 
     #[test]

@@ -33,6 +33,13 @@ pub const TEST_DELAY_ENV: &str = "ASYNCFILES_TEST_DELAY_MS";
 /// cannot drain. Documented as such in the README; no other effect.
 pub const TEST_STALL_ENV: &str = "ASYNCFILES_TEST_STALL_MS";
 
+/// Environment variable that replaces the memory limit the encoders in flight must fit in
+/// (bytes; normally half of the machine's memory).
+///
+/// For tests only: it lets a test see `--jobs` lowered on any machine. Documented as such in the
+/// README; no other effect.
+pub const TEST_MEMORY_LIMIT_ENV: &str = "ASYNCFILES_TEST_MEMORY_LIMIT";
+
 /// Where the bytes come from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {
@@ -91,8 +98,11 @@ pub struct ConvertConfig {
     pub retry_delay: Duration,
     /// Input decoding and output encoding.
     pub codec: CodecConfig,
-    /// Files in flight at once.
+    /// `--jobs`: files in flight at once (a tree gets fewer when that many encoders would not
+    /// fit in [`Self::memory_limit`]: see [`Self::lanes`]).
     pub jobs: usize,
+    /// What the encoders in flight may use together (`None`: unknown, no limit).
+    pub memory_limit: Option<MemoryLimit>,
     /// fsync each output and its directory.
     pub fsync: bool,
     /// Test-only slowdown per chunk (see [`TEST_DELAY_ENV`]).
@@ -152,10 +162,143 @@ impl ConvertConfig {
             retry_delay: args.run.retry_delay,
             codec,
             jobs: jobs(&args.pool),
+            memory_limit: MemoryLimit::of_this_machine()?,
             fsync: args.fsync,
             test_delay: test_duration(TEST_DELAY_ENV)?,
             test_stall: test_duration(TEST_STALL_ENV)?,
         })
+    }
+}
+
+impl ConvertConfig {
+    /// Whether the stage chain changes bytes (then a kept format must still be decoded, and
+    /// encoded again).
+    pub fn transforms(&self) -> bool {
+        self.eol != Eol::Keep || self.lines.is_some()
+    }
+
+    /// How many files of a tree are converted at once: `--jobs`, or fewer when that many of the
+    /// run's encoders would need more than the memory limit together (then the reason is
+    /// returned too). Every file of a run uses the same encoder, or one of the formats' defaults
+    /// with `--to keep`, so the run is sized for the largest; file sizes are not known yet.
+    pub fn lanes(&self) -> (usize, Option<Lowered>) {
+        let encoder = self.codec.largest_encoder(self.transforms());
+        let (Some((format, level)), Some(limit)) = (encoder, self.memory_limit) else {
+            return (self.jobs, None);
+        };
+        let each = crate::codec::encoder_memory(format, level);
+        let lanes = lanes_within(self.jobs, each, limit.bytes);
+        let lowered = (lanes < self.jobs).then_some(Lowered {
+            jobs: self.jobs,
+            lanes,
+            encoder: (format, level),
+            each,
+            limit,
+        });
+        (lanes, lowered)
+    }
+}
+
+/// At most `jobs`, at least 1: as many encoders needing `each` bytes as fit in `limit`.
+fn lanes_within(jobs: usize, each: u64, limit: u64) -> usize {
+    let fit = usize::try_from(limit / each.max(1)).unwrap_or(usize::MAX);
+    jobs.min(fit).max(1)
+}
+
+/// The memory the encoders in flight may use together: half of the machine's memory (or of the
+/// cgroup's limit, in a container), so that the rest is left for the page cache and the others.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MemoryLimit {
+    /// Bytes.
+    pub bytes: u64,
+    /// Where the figure comes from, for messages (`half of memory`).
+    pub origin: &'static str,
+}
+
+impl MemoryLimit {
+    /// The limit of this machine (or the test override, [`TEST_MEMORY_LIMIT_ENV`]); `None` when
+    /// the memory size cannot be read.
+    fn of_this_machine() -> Result<Option<Self>> {
+        if let Ok(bytes) = std::env::var(TEST_MEMORY_LIMIT_ENV) {
+            let bytes = bytes
+                .parse()
+                .with_context(|| format!("{TEST_MEMORY_LIMIT_ENV}={bytes:?}"))?;
+            return Ok(Some(Self {
+                bytes,
+                origin: TEST_MEMORY_LIMIT_ENV,
+            }));
+        }
+        let physical = fs::read_to_string("/proc/meminfo")
+            .ok()
+            .and_then(|info| mem_total(&info));
+        let cgroup = fs::read_to_string("/sys/fs/cgroup/memory.max")
+            .ok()
+            .and_then(|max| max.trim().parse::<u64>().ok());
+        Ok(match (physical, cgroup) {
+            (Some(physical), Some(cgroup)) if cgroup < physical => Some(Self {
+                bytes: cgroup / 2,
+                origin: "half of the cgroup's memory.max",
+            }),
+            (Some(physical), _) => Some(Self {
+                bytes: physical / 2,
+                origin: "half of memory",
+            }),
+            (None, cgroup) => cgroup.map(|cgroup| Self {
+                bytes: cgroup / 2,
+                origin: "half of the cgroup's memory.max",
+            }),
+        })
+    }
+}
+
+/// `MemTotal` of `/proc/meminfo`, in bytes.
+fn mem_total(meminfo: &str) -> Option<u64> {
+    let line = meminfo.lines().find(|line| line.starts_with("MemTotal:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    kib.checked_mul(1024)
+}
+
+/// `--jobs` lowered to fit the encoders in the memory limit; displays as the `-v` note.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lowered {
+    /// `--jobs` (or its default).
+    pub jobs: usize,
+    /// Files converted at once instead.
+    pub lanes: usize,
+    /// The encoder the run was sized for.
+    pub encoder: (Format, i32),
+    /// Its estimated memory per file.
+    pub each: u64,
+    /// The limit.
+    pub limit: MemoryLimit,
+}
+
+impl std::fmt::Display for Lowered {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (format, level) = self.encoder;
+        write!(
+            f,
+            "--jobs {} lowered to {} in flight: {} -{level} needs ~{} per file, the limit is {} ({})",
+            self.jobs,
+            match self.lanes {
+                1 => "1 file".to_owned(),
+                lanes => format!("{lanes} files"),
+            },
+            format.name(),
+            binary_size(self.each),
+            binary_size(self.limit.bytes),
+            self.limit.origin,
+        )
+    }
+}
+
+/// `674 MiB`, `12.0 GiB`: the units of the memory table in the README.
+fn binary_size(bytes: u64) -> String {
+    const MIB: u64 = 1 << 20;
+    if bytes < 1024 * MIB {
+        format!("{} MiB", bytes.div_ceil(MIB))
+    } else {
+        format!("{:.1} GiB", bytes as f64 / (1024 * MIB) as f64)
     }
 }
 
@@ -615,6 +758,33 @@ fn normalize_lexically(path: &Path) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lanes_fit_the_encoders_in_the_limit() {
+        const MIB: u64 = 1 << 20;
+        assert_eq!(lanes_within(16, 674 * MIB, 12 * 1024 * MIB), 16);
+        assert_eq!(lanes_within(16, 674 * MIB, 2048 * MIB), 3);
+        assert_eq!(lanes_within(16, 674 * MIB, 100 * MIB), 1, "never below one");
+        assert_eq!(lanes_within(4, 0, 100), 4);
+        let lowered = Lowered {
+            jobs: 16,
+            lanes: 3,
+            encoder: (Format::Xz, 9),
+            each: 674 * MIB,
+            limit: MemoryLimit {
+                bytes: 12 * 1024 * MIB,
+                origin: "half of memory",
+            },
+        };
+        assert_eq!(
+            lowered.to_string(),
+            "--jobs 16 lowered to 3 files in flight: xz -9 needs ~674 MiB per file, \
+             the limit is 12.0 GiB (half of memory)"
+        );
+        let meminfo = "MemTotal:       24683584 kB\nMemFree:        17429648 kB\n";
+        assert_eq!(mem_total(meminfo), Some(24_683_584 * 1024));
+        assert_eq!(mem_total("MemFree: 1 kB\n"), None);
+    }
 
     #[test]
     fn trailing_slash_names_a_directory() {

@@ -36,9 +36,13 @@ use crate::pipeline::{self, LaneHandle, Work};
 use crate::report::{
     ExitCode, FileReport, FileStats, Outcome, ReportOptions, Reporter, error_chain, io_error_text,
 };
+use crate::transform::Chain;
 use crate::transform::lines::LineStage;
-use crate::transform::{Chain, Eol};
-use crate::walk::{self, Entry, Input};
+use crate::walk::{self, Entry, Input, SkipReason};
+
+mod manifest;
+
+use manifest::{UpToDate, write_manifest};
 
 /// Batches of entries (of up to `walk::TREE_BATCH`) buffered between the walker and the pool.
 const ENTRY_QUEUE: usize = 4;
@@ -75,6 +79,20 @@ pub async fn run(
     // What stops taking new files: a signal, or (--fail-fast) the first failure.
     let stop = interrupt.token().child_token();
     let reporter = Reporter::spawn(report_rx, report, found);
+    let up_to_date = match (&config.manifest, config.incremental && !config.dry_run) {
+        (Some(manifest), true) => {
+            let (manifest, dest) = (manifest.clone(), config.dest.clone());
+            let load = tokio::task::spawn_blocking(move || UpToDate::load(&manifest, &dest));
+            match load.await {
+                Ok(loaded) => Some(Arc::new(loaded)),
+                Err(error) => {
+                    eprintln!("asyncfiles: internal error: reading the manifest failed: {error}");
+                    return ExitCode::Fatal;
+                }
+            }
+        }
+        _ => None,
+    };
     let converter = Converter {
         config: config.clone(),
         cancel: stop.clone(),
@@ -82,10 +100,17 @@ pub async fn run(
             fsync: config.fsync,
             temps,
         },
+        up_to_date: up_to_date.clone(),
     };
-    // One input needs one lane.
+    // One input needs one lane; a tree as many as `--jobs` and the memory limit allow.
     let lanes = match config.source {
-        Source::Dir(_) => config.jobs,
+        Source::Dir(_) => {
+            let (lanes, lowered) = config.lanes();
+            if let Some(lowered) = lowered {
+                tracing::info!("{lowered}");
+            }
+            lanes
+        }
         Source::File(_) | Source::Stream(_) => 1,
     };
     pipeline::run(Arc::new(converter), items, lanes, &stop, &report_tx).await;
@@ -98,13 +123,12 @@ pub async fn run(
     let code = summary.exit_code(signal);
     let code = match (&config.manifest, signal) {
         (Some(manifest), None) if !config.dry_run => {
-            let written = write_manifest(
-                manifest.clone(),
-                &config.dest,
-                std::mem::take(&mut summary.written),
-                config.fsync,
-            )
-            .await;
+            let mut outputs = std::mem::take(&mut summary.written);
+            if let Some(up_to_date) = &up_to_date {
+                outputs.extend(up_to_date.finish(manifest));
+            }
+            let written =
+                write_manifest(manifest.clone(), &config.dest, outputs, config.fsync).await;
             match written {
                 Ok(()) => code,
                 Err(error) => {
@@ -141,62 +165,6 @@ fn up_to_date(dest: &Option<PathBuf>, input: &SourceMeta) -> bool {
         .filter(std::fs::Metadata::is_file)
         .and_then(|meta| meta.modified().ok())
         .is_some_and(|output_time| output_time == input_time)
-}
-
-/// Writes the `--manifest` of a run: one b3sum line per output written, paths relative to OUT,
-/// sorted; atomically (temp file beside it, then rename).
-async fn write_manifest(
-    manifest: PathBuf,
-    dest: &Dest,
-    mut written: Vec<(PathBuf, blake3::Hash)>,
-    fsync: bool,
-) -> anyhow::Result<()> {
-    let base = match dest {
-        Dest::Dir(dir) => dir.clone(),
-        Dest::File(file) => file.parent().map(Path::to_path_buf).unwrap_or_default(),
-        Dest::Stdout => PathBuf::new(),
-    };
-    for (path, _) in &mut written {
-        if let Ok(rel) = path.strip_prefix(&base) {
-            *path = rel.to_path_buf();
-        }
-    }
-    written.sort_by(|(a, _), (b, _)| {
-        use std::os::unix::ffi::OsStrExt as _;
-        a.as_os_str().as_bytes().cmp(b.as_os_str().as_bytes())
-    });
-    tokio::task::spawn_blocking(move || {
-        let text: String = written
-            .iter()
-            .map(|(path, hash)| crate::hash::manifest_line(hash, path))
-            .collect();
-        let name = manifest.file_name().unwrap_or_default().to_string_lossy();
-        let temp = manifest.with_file_name(format!(
-            ".{name}.{}{}",
-            std::process::id(),
-            crate::output::TEMP_SUFFIX
-        ));
-        let write = || -> std::io::Result<()> {
-            let mut file = std::fs::File::create(&temp)?;
-            std::io::Write::write_all(&mut file, text.as_bytes())?;
-            if fsync {
-                file.sync_all()?;
-            }
-            std::fs::rename(&temp, &manifest)?;
-            if fsync {
-                let dir = manifest.parent().filter(|d| !d.as_os_str().is_empty());
-                std::fs::File::open(dir.unwrap_or(Path::new(".")))?.sync_all()?;
-            }
-            Ok(())
-        };
-        write()
-            .inspect_err(|_| {
-                let _ = std::fs::remove_file(&temp);
-            })
-            .context("cannot write the manifest")
-    })
-    .await
-    .context("internal error: the manifest task failed")?
 }
 
 /// What the pool receives: a file to convert, or an entry to report as it is.
@@ -349,6 +317,23 @@ struct Converter {
     config: Arc<ConvertConfig>,
     cancel: CancellationToken,
     outputs: OutputOptions,
+    /// `--incremental --manifest`: the manifest lines of outputs found up to date.
+    up_to_date: Option<Arc<UpToDate>>,
+}
+
+impl Converter {
+    /// Keeps the manifest line of a file skipped as up to date (`--incremental --manifest`); an
+    /// output that cannot be hashed for it fails the file, as the manifest would miss it.
+    fn keep_line(&self, mut report: FileReport) -> FileReport {
+        if let (Some(up_to_date), Outcome::Skipped(SkipReason::UpToDate), Some(output)) =
+            (&self.up_to_date, &report.outcome, &report.output)
+        {
+            if let Err(error) = up_to_date.keep(output) {
+                report.outcome = Outcome::Failed(error);
+            }
+        }
+        report
+    }
 }
 
 impl Work for Converter {
@@ -384,10 +369,10 @@ impl Work for Converter {
                     let retry = (retried, self.config.retries);
                     let first = self.config.retry_delay;
                     if !input::wait_before_retry(&task.display, retry, first, error, &job.cancel) {
-                        return FileJob::report(task, Err(FileError::Cancelled));
+                        return job.report(task, Err(FileError::Cancelled));
                     }
                 }
-                _ => return FileJob::report(task, converted),
+                _ => return self.keep_line(job.report(task, converted)),
             }
         }
     }
@@ -451,19 +436,17 @@ struct OpenedParts {
 }
 
 impl FileJob {
-    /// The report of a file from how its conversion ended.
-    fn report(task: Task, converted: Result<Converted, FileError>) -> FileReport {
+    /// The report of a file from how its conversion ended. It names the output the file was
+    /// written to, or would have been (a failed or skipped file too).
+    fn report(&self, task: Task, converted: Result<Converted, FileError>) -> FileReport {
         let (outcome, written) = match converted {
             Ok((stats, written)) => (Outcome::Done(stats), written),
             Err(FileError::Cancelled) => (Outcome::Cancelled, None),
-            Err(FileError::UpToDate) => (Outcome::Skipped(crate::walk::SkipReason::UpToDate), None),
+            Err(FileError::UpToDate) => (Outcome::Skipped(SkipReason::UpToDate), None),
             Err(FileError::BrokenPipe) => (Outcome::BrokenPipe, None),
             Err(FileError::Failed(error)) => (Outcome::Failed(error), None),
         };
-        let output = written.or(match task.output {
-            Output::File { path, .. } => Some(path),
-            Output::Stdout => None,
-        });
+        let output = written.or_else(|| self.destination(&task));
         FileReport {
             path: task.display,
             output,
@@ -575,7 +558,7 @@ impl FileJob {
 
     /// Whether the stage chain changes bytes (then a kept format must still be decoded).
     fn transforms(&self) -> bool {
-        self.config.eol != Eol::Keep || self.config.lines.is_some()
+        self.config.transforms()
     }
 
     /// The file's stages: line transforms first, then line endings (so that transforms see
@@ -704,7 +687,7 @@ impl FileJob {
                     if self.config.incremental
                         && up_to_date(&destination, &SourceMeta::from_metadata(&meta)) =>
                 {
-                    Outcome::Skipped(crate::walk::SkipReason::UpToDate)
+                    Outcome::Skipped(SkipReason::UpToDate)
                 }
                 Ok(_) => Outcome::Planned,
             },

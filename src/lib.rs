@@ -6,7 +6,8 @@
 //! - [`walk`]: the directory walker, on its own thread, feeding a bounded channel, and its
 //!   settings (`walk::WalkConfig`: filters, `--files-from`, depth, links).
 //! - [`pipeline`]: the bounded pool: `--jobs` lanes on tokio's blocking pool, a file at a time.
-//! - [`convert`]: the `convert` command: per-file job and orchestration.
+//! - [`convert`]: the `convert` command: per-file job and orchestration, and its `--manifest`
+//!   (`convert::manifest`: merged with the previous one under `--incremental`).
 //! - [`codec`]: compression formats: detection, names, decoders and encoders.
 //! - [`transform`]: the byte stages between reader and writer: line transforms, line endings.
 //! - [`input`]: opening inputs, their first chunk, reading ahead, `--max-rate`, retry rules.

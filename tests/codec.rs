@@ -835,3 +835,51 @@ fn lzma_is_a_format_of_its_own_known_by_name() {
         lines[1]
     );
 }
+
+/// Regression (hardening #17): `--jobs` encoders of a high level could need more memory than the
+/// machine has. A run whose encoders would not fit in the limit (half of memory; set here by the
+/// test-only variable) converts fewer files at once, says so with -v, and still succeeds.
+#[test]
+fn jobs_are_lowered_when_the_encoders_would_not_fit_in_memory() {
+    let env = TestEnv::new();
+    let content = |i: usize| format!("line {i}\n").repeat(200);
+    for i in 0..6 {
+        env.write(&format!("in/{i}.log"), content(i));
+    }
+    let run = |limit_mib: u64, args: &[&str]| {
+        let output = env
+            .command(
+                &[
+                    &["-v", "convert", "--to", "zst", "--level", "19"],
+                    args,
+                    &["in", "out"],
+                ]
+                .concat(),
+            )
+            .env(
+                "ASYNCFILES_TEST_MEMORY_LIMIT",
+                (limit_mib << 20).to_string(),
+            )
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(0));
+        String::from_utf8(output.stderr).unwrap()
+    };
+    let stderr = run(200, &["-j", "8"]);
+    let note = "--jobs 8 lowered to 2 files in flight: zstd -19 needs ~91 MiB per file, \
+                the limit is 200 MiB (ASYNCFILES_TEST_MEMORY_LIMIT)";
+    assert_eq!(stderr.lines().next(), Some(note), "{stderr}");
+    for i in 0..6 {
+        let written = env.read(&format!("out/{i}.log.zst"));
+        assert_eq!(filter("zstd", &["-dc"], &written), content(i).as_bytes());
+    }
+    // Never below one file at a time; nothing to say when the encoders fit.
+    let stderr = run(10, &["-j", "3"]);
+    assert!(
+        stderr.starts_with("--jobs 3 lowered to 1 file in flight"),
+        "{stderr}"
+    );
+    let stderr = run(1000, &["-j", "8"]);
+    assert!(!stderr.contains("lowered"), "{stderr}");
+}

@@ -348,3 +348,111 @@ fn stats_totals_on_the_fixtures_match_wc() {
         [lines.to_string(), bytes.to_string(), "total".into()]
     );
 }
+
+/// The manifest a full `convert --to zst` of `in/` writes, made in a fresh OUT of its own.
+fn full_run_manifest(env: &TestEnv, name: &str) -> String {
+    let (out, manifest) = (format!("fresh-{name}"), format!("fresh-{name}.b3"));
+    env.run(&[
+        "-q",
+        "convert",
+        "--to",
+        "zst",
+        "--manifest",
+        &manifest,
+        "in",
+        &out,
+    ])
+    .assert_code(0);
+    fs::read_to_string(env.path(&manifest)).unwrap()
+}
+
+/// `b3sum --check` of `manifest` run inside `out`: every line OK.
+fn assert_b3sum_checks(env: &TestEnv, manifest: &str, out: &str) {
+    let check = Command::new("b3sum")
+        .args(["--check", &env.path(manifest).to_string_lossy()])
+        .current_dir(env.path(out))
+        .output()
+        .unwrap();
+    let report = String::from_utf8(check.stdout).unwrap();
+    assert_eq!(check.status.code(), Some(0), "{report}");
+    assert!(
+        report.lines().all(|line| line.ends_with(": OK")),
+        "{report}"
+    );
+}
+
+/// Regression (hardening #13): `--incremental --manifest` replaced the manifest with the files of
+/// that run only. The lines of up-to-date files are kept (or hashed from OUT when the old manifest
+/// lacks them), so the result equals a full run's manifest.
+#[test]
+fn incremental_manifest_equals_a_full_runs_manifest() {
+    let env = TestEnv::new();
+    env.write("in/a.log", "alpha\n");
+    env.write("in/sub/b.log", "beta\n");
+    env.write("in/c.log", "gamma\n");
+    env.write("in/gone.log", "removed before the rerun\n");
+    let convert = |manifest: &str| {
+        let args = [
+            "-q",
+            "convert",
+            "--incremental",
+            "--to",
+            "zst",
+            "--manifest",
+            manifest,
+        ];
+        env.run(&[&args[..], &["in", "out"]].concat())
+            .assert_code(0);
+        fs::read_to_string(env.path(manifest)).unwrap()
+    };
+    convert("m.b3");
+
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    env.write("in/c.log", "gamma, changed\n");
+    env.write("in/new.log", "new\n");
+    fs::remove_file(env.path("in/gone.log")).unwrap();
+    let merged = convert("m.b3");
+    let expected = [
+        line(&env.read("out/a.log.zst"), "a.log.zst"),
+        line(&env.read("out/c.log.zst"), "c.log.zst"),
+        line(&env.read("out/new.log.zst"), "new.log.zst"),
+        line(&env.read("out/sub/b.log.zst"), "sub/b.log.zst"),
+    ]
+    .concat();
+    assert_eq!(merged, expected);
+    assert_eq!(merged, full_run_manifest(&env, "first"));
+    assert_b3sum_checks(&env, "m.b3", "out");
+
+    // Nothing to convert: every line comes from the old manifest.
+    assert_eq!(convert("m.b3"), expected);
+    // No old manifest, or one that lacks lines or has malformed ones: the outputs are hashed.
+    assert_eq!(convert("absent.b3"), expected);
+    let partial = format!(
+        "not a manifest line\n{}",
+        &expected[expected.find('\n').unwrap() + 1..]
+    );
+    fs::write(env.path("partial.b3"), partial).unwrap();
+    assert_eq!(convert("partial.b3"), expected);
+    assert_b3sum_checks(&env, "partial.b3", "out");
+    // -v says when outputs had to be hashed.
+    let args = [
+        "-v",
+        "convert",
+        "--incremental",
+        "--to",
+        "zst",
+        "--manifest",
+        "v.b3",
+        "in",
+        "out",
+    ];
+    let verbose = env.run(&args);
+    verbose.assert_code(0);
+    let note =
+        "v.b3: hashed 4 up-to-date outputs from OUT: the previous manifest does not list them";
+    assert!(
+        verbose.stderr.lines().any(|l| l == note),
+        "{}",
+        verbose.stderr
+    );
+}

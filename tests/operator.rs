@@ -507,3 +507,54 @@ fn a_slow_large_file_times_out_in_hash_too() {
         .assert_stderr(&["asyncfiles: big.log: timed out after 300ms"]);
     assert!(run.stdout.is_empty());
 }
+
+/// Regression (hardening #15): a failed file was reported with its input's name as `output`.
+#[test]
+fn json_names_the_output_a_failed_file_would_have_written() {
+    let env = TestEnv::new();
+    env.write("in/a.log.gz", b"\x1f\x8b\x08\x00broken");
+    env.write("in/ok.log", "ok\n");
+    // Two inputs for one output name: failed by the walk, before any output is named.
+    env.write("in/c.log", "c\n");
+    env.write("in/c.log.zst", "c\n");
+    let run = env.run(&["convert", "--json", "--to", "zst", "in", "out"]);
+    run.assert_code(1);
+    let outputs: std::collections::BTreeMap<String, (String, serde_json::Value)> =
+        std::str::from_utf8(&run.stdout)
+            .unwrap()
+            .lines()
+            .map(|line| serde_json::from_str::<serde_json::Value>(line).unwrap())
+            .filter(|object| object["type"] != "summary")
+            .map(|object| {
+                let path = object["path"].as_str().unwrap().to_owned();
+                let status = object["status"].as_str().unwrap().to_owned();
+                (path, (status, object["output"].clone()))
+            })
+            .collect();
+    let failed = |output: serde_json::Value| ("failed".to_owned(), output);
+    assert_eq!(outputs["in/a.log.gz"], failed("out/a.log.zst".into()));
+    assert_eq!(outputs["in/c.log"], failed(serde_json::Value::Null));
+    assert_eq!(outputs["in/c.log.zst"], failed(serde_json::Value::Null));
+    assert_eq!(outputs["in/ok.log"], ("ok".into(), "out/ok.log.zst".into()));
+    assert_eq!(outputs.len(), 4);
+
+    // An up-to-date skip names its output too.
+    let rerun = env.run(&[
+        "convert",
+        "--json",
+        "--incremental",
+        "--to",
+        "zst",
+        "in",
+        "out",
+    ]);
+    rerun.assert_code(1);
+    let ok = std::str::from_utf8(&rerun.stdout)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str::<serde_json::Value>(line).unwrap())
+        .find(|object| object["path"] == "in/ok.log")
+        .unwrap();
+    assert_eq!(ok["status"], "skipped");
+    assert_eq!(ok["output"], "out/ok.log.zst");
+}

@@ -1,0 +1,172 @@
+//! `convert --manifest`: the b3sum manifest of a run's outputs, and with `--incremental` the lines
+//! of the outputs found up to date.
+//!
+//! An incremental run writes only what changed, but its manifest must still list every output of
+//! the plan, as a full run's does. A file skipped as up to date keeps its line from the previous
+//! manifest (its output did not change since); an output that manifest does not list (no
+//! previous manifest, an unreadable one, a malformed or missing line) is hashed as it is in OUT,
+//! on the lane that skipped it. Lines of files that are no longer in the plan are dropped with the
+//! rest of the old manifest. The manifest is written at the end, sorted, atomically.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use anyhow::Context as _;
+
+use crate::config::Dest;
+use crate::hash::{manifest_line, parse_manifest_line};
+use crate::report::escape_path;
+
+/// Outputs paired with the hash of their bytes.
+pub(super) type Hashed = Vec<(PathBuf, blake3::Hash)>;
+
+/// The directory manifest paths are relative to: OUT, or the output file's directory.
+fn base_of(dest: &Dest) -> PathBuf {
+    match dest {
+        Dest::Dir(dir) => dir.clone(),
+        Dest::File(file) => file.parent().map(Path::to_path_buf).unwrap_or_default(),
+        Dest::Stdout => PathBuf::new(),
+    }
+}
+
+/// `--incremental --manifest`: the previous manifest, and the lines kept so far for the outputs
+/// found up to date. Shared by the lanes.
+pub(super) struct UpToDate {
+    base: PathBuf,
+    /// The previous manifest's hashes, by path relative to `base`.
+    previous: HashMap<PathBuf, blake3::Hash>,
+    /// Why the previous manifest could not be read, if it exists but could not.
+    unreadable: Option<String>,
+    kept: Mutex<Hashed>,
+    /// Outputs the previous manifest did not list, hashed from OUT.
+    hashed: AtomicU64,
+}
+
+impl UpToDate {
+    /// Reads the previous manifest at `manifest`, if any, line by line: a malformed line is
+    /// left out (its output gets hashed instead). Blocking.
+    pub(super) fn load(manifest: &Path, dest: &Dest) -> Self {
+        let (bytes, unreadable) = match std::fs::read(manifest) {
+            Ok(bytes) => (bytes, None),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => (Vec::new(), None),
+            Err(error) => (Vec::new(), Some(error.to_string())),
+        };
+        let previous = bytes
+            .split(|&byte| byte == b'\n')
+            .filter_map(|line| parse_manifest_line(line).ok())
+            .map(|entry| (entry.path, entry.expected))
+            .collect();
+        Self {
+            base: base_of(dest),
+            previous,
+            unreadable,
+            kept: Mutex::default(),
+            hashed: AtomicU64::new(0),
+        }
+    }
+
+    /// Keeps the line of `output`, found up to date: its hash in the previous manifest, or its
+    /// bytes' hash as they are now. Blocking (it may read the whole output).
+    pub(super) fn keep(&self, output: &Path) -> anyhow::Result<()> {
+        let rel = output.strip_prefix(&self.base).unwrap_or(output);
+        let hash = match self.previous.get(rel) {
+            Some(hash) => *hash,
+            None => {
+                let hash = hash_file(output).with_context(|| {
+                    format!(
+                        "cannot hash its up-to-date output {} for the manifest",
+                        escape_path(output)
+                    )
+                })?;
+                self.hashed.fetch_add(1, Ordering::Relaxed);
+                hash
+            }
+        };
+        self.kept
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push((output.to_path_buf(), hash));
+        Ok(())
+    }
+
+    /// The lines kept; says with `-v` how many outputs had to be hashed, and why.
+    pub(super) fn finish(&self, manifest: &Path) -> Hashed {
+        let hashed = self.hashed.load(Ordering::Relaxed);
+        if hashed > 0 {
+            let shown = escape_path(manifest);
+            let why = match &self.unreadable {
+                Some(cause) => format!("the previous manifest cannot be read ({cause})"),
+                None => "the previous manifest does not list them".to_owned(),
+            };
+            let outputs = if hashed == 1 { "output" } else { "outputs" };
+            tracing::info!("{shown}: hashed {hashed} up-to-date {outputs} from OUT: {why}");
+        }
+        std::mem::take(
+            &mut *self
+                .kept
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        )
+    }
+}
+
+/// BLAKE3 of a file's bytes, read in 64 KiB pieces. Blocking.
+fn hash_file(path: &Path) -> std::io::Result<blake3::Hash> {
+    let mut hasher = blake3::Hasher::new();
+    hasher.update_reader(std::fs::File::open(path)?)?;
+    Ok(hasher.finalize())
+}
+
+/// Writes the `--manifest` of a run: one b3sum line per output (written, or kept up to date),
+/// paths relative to OUT, sorted; atomically (temp file beside it, then rename).
+pub(super) async fn write_manifest(
+    manifest: PathBuf,
+    dest: &Dest,
+    mut outputs: Hashed,
+    fsync: bool,
+) -> anyhow::Result<()> {
+    let base = base_of(dest);
+    for (path, _) in &mut outputs {
+        if let Ok(rel) = path.strip_prefix(&base) {
+            *path = rel.to_path_buf();
+        }
+    }
+    outputs.sort_by(|(a, _), (b, _)| {
+        use std::os::unix::ffi::OsStrExt as _;
+        a.as_os_str().as_bytes().cmp(b.as_os_str().as_bytes())
+    });
+    tokio::task::spawn_blocking(move || {
+        let text: String = outputs
+            .iter()
+            .map(|(path, hash)| manifest_line(hash, path))
+            .collect();
+        let name = manifest.file_name().unwrap_or_default().to_string_lossy();
+        let temp = manifest.with_file_name(format!(
+            ".{name}.{}{}",
+            std::process::id(),
+            crate::output::TEMP_SUFFIX
+        ));
+        let write = || -> std::io::Result<()> {
+            let mut file = std::fs::File::create(&temp)?;
+            std::io::Write::write_all(&mut file, text.as_bytes())?;
+            if fsync {
+                file.sync_all()?;
+            }
+            std::fs::rename(&temp, &manifest)?;
+            if fsync {
+                let dir = manifest.parent().filter(|d| !d.as_os_str().is_empty());
+                std::fs::File::open(dir.unwrap_or(Path::new(".")))?.sync_all()?;
+            }
+            Ok(())
+        };
+        write()
+            .inspect_err(|_| {
+                let _ = std::fs::remove_file(&temp);
+            })
+            .context("cannot write the manifest")
+    })
+    .await
+    .context("internal error: the manifest task failed")?
+}
