@@ -406,6 +406,8 @@ impl CodecConfig {
             Encoding::Keep if transforms && self.decoding != Decoding::None => ALL_FORMATS
                 .into_iter()
                 .map(|format| (format, format.default_level()))
+                // Reversed so that a tie (xz and lzma share presets) names the first format.
+                .rev()
                 .max_by_key(|&(format, level)| encoder_memory(format, level)),
             Encoding::Keep | Encoding::None => None,
         }
