@@ -75,7 +75,7 @@ never\:"Never"))' \
 ipv6\:"IPv6 addresses (compressed forms, embedded IPv4, %zone)"
 email\:"E-mail addresses"
 uuid\:"UUIDs (8-4-4-4-12 hex digits)"
-secret\:"The value of key=value or key\: value pairs whose key names a password, passwd, token, secret, api_key, apikey or authorization"))' \
+secret\:"Values of key=value or key\: value pairs whose key contains password, passwd, passphrase, pwd, token, secret (so aws_secret_access_key), api_key, api-key, apikey, private_key, private-key, privatekey or authorization, or ends in cookie or in the word pass (db_pass, not bypass)\: a quoted value to its closing quote, an authorization or cookie value to the end of the line, any other to the next blank , ; & quote or backslash (a Bearer, Basic or Token word goes with it); the password of scheme\://user\:PASSWORD@host; and anywhere, unless glued to a letter, digit, _ . or -\: AWS access key ids (AKIA or ASIA and 16 more), GitHub tokens (ghp_ gho_ ghu_ ghs_ ghr_ github_pat_ and 30 or more), GitLab (glpat- and 20 or more), Slack (xoxb- xoxp- xoxa- xoxr- xoxs- xapp- and 10 or more) and JWTs (eyJ....eyJ.... and a signature, maybe empty)"))' \
 '--redact-key=[With --redact\: replace values by pseudonyms, KIND-<12 hex digits of a BLAKE3 hash keyed with FILE> (32 raw bytes, or 64 hex digits), the same for the same value in every run]:FILE:_files' \
 '--max-line-bytes=[With line transforms\: fail a file that has a line longer than SIZE (bytes, or with K, M, G\: KiB, MiB, GiB)]:SIZE:_default' \
 '-L[Follow symbolic links (by default they are skipped and reported)]' \

@@ -194,6 +194,278 @@ fn pseudonyms_are_stable_across_files_and_runs_and_differ_across_keys() {
     assert_eq!(text(&run.stdout), format!("from {other}\n"));
 }
 
+/// Runs `convert --redact secret ARGS - -` once over every case's line and checks what each
+/// line became (all in one input, so the cases also show that no mask crosses a line end).
+fn check_secrets(args: &[&str], cases: &[(&str, &str)]) {
+    let env = TestEnv::new();
+    let input: Vec<&str> = cases.iter().map(|(line, _)| *line).collect();
+    let mut all = vec!["-q", "convert", "--redact", "secret"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["-", "-"]);
+    let run = env.run_with_stdin(&all, &lines(&input));
+    run.assert_code(0);
+    let out = text(&run.stdout);
+    let got: Vec<&str> = out.lines().collect();
+    assert_eq!(got.len(), cases.len(), "{out}");
+    for ((line, expected), got) in cases.iter().zip(got) {
+        assert_eq!(got, *expected, "from {line:?}");
+    }
+}
+
+#[test]
+fn secret_quoted_values_are_masked_to_their_closing_quote() {
+    check_secrets(
+        &[],
+        &[
+            (
+                r#"password="two words here" user=bob"#,
+                r#"password="[SECRET]" user=bob"#,
+            ),
+            ("api_key='x y' next", "api_key='[SECRET]' next"),
+            (
+                r#"{"password":"a \"b\" c","user":"x"}"#,
+                r#"{"password":"[SECRET]","user":"x"}"#,
+            ),
+            (
+                r#"{"token": "it's, fine; & ok"}"#,
+                r#"{"token": "[SECRET]"}"#,
+            ),
+            (r#"secret='say "hi" now' x"#, "secret='[SECRET]' x"),
+            (
+                "{'password': 'a b', 'user': 'x'}",
+                "{'password': '[SECRET]', 'user': 'x'}",
+            ),
+            // JSON logged inside a string: the value ends at the escaped quote that closes it.
+            (
+                r#"msg="{\"password\":\"two \\\"words\\\" \\\\\"}" next=1"#,
+                r#"msg="{\"password\":\"[SECRET]\"}" next=1"#,
+            ),
+            // An unclosed quote runs to the end of the line.
+            (r#"password="abc def"#, r#"password="[SECRET]"#),
+            (
+                r#""Authorization": "Bearer it's""#,
+                r#""Authorization": "[SECRET]""#,
+            ),
+            (
+                r#"Authorization: Digest username="bob", response="6629fa""#,
+                "Authorization: [SECRET]",
+            ),
+            (
+                r#"msg="Authorization: Bearer xyz" next="1""#,
+                r#"msg="Authorization: [SECRET]" next="1""#,
+            ),
+            (r#"Cookie: a="b c"; d=e"#, "Cookie: [SECRET]"),
+            // Not masked: an empty value, a key word without a value.
+            (r#"password="" user=bob"#, r#"password="" user=bob"#),
+            (
+                r#"note="the password is not here""#,
+                r#"note="the password is not here""#,
+            ),
+        ],
+    );
+}
+
+#[test]
+fn secret_url_passwords_are_masked() {
+    check_secrets(
+        &[],
+        &[
+            (
+                "url=https://user:hunter2@db.example.com/x",
+                "url=https://user:[SECRET]@db.example.com/x",
+            ),
+            (
+                "postgres://app:p@ss:w0rd@db:5432/app",
+                "postgres://app:[SECRET]@db:5432/app",
+            ),
+            (
+                "redis://:s3cret@cache:6379 up",
+                "redis://:[SECRET]@cache:6379 up",
+            ),
+            (
+                r#"{"dsn":"mysql://root:pw@tcp(db)/x"}"#,
+                r#"{"dsn":"mysql://root:[SECRET]@tcp(db)/x"}"#,
+            ),
+            // Not masked: no password, a port, an @ after the path, no scheme.
+            ("https://user@host/ ok", "https://user@host/ ok"),
+            (
+                "http://example.com:80/a?b=c@d",
+                "http://example.com:80/a?b=c@d",
+            ),
+            ("ssh bob:x@host", "ssh bob:x@host"),
+        ],
+    );
+}
+
+#[test]
+fn secret_key_names_cover_pwd_pass_cookies_and_private_keys() {
+    let aws = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+    check_secrets(
+        &[],
+        &[
+            ("pwd=abc DB_PWD: x", "pwd=[SECRET] DB_PWD: [SECRET]"),
+            (
+                "passwd=abc passphrase=abc",
+                "passwd=[SECRET] passphrase=[SECRET]",
+            ),
+            (
+                "db_pass=abc smtp-pass: abc pass=abc --pass=abc",
+                "db_pass=[SECRET] smtp-pass: [SECRET] pass=[SECRET] --pass=[SECRET]",
+            ),
+            (
+                "smtp_password=a client_secret=b refresh_token=c",
+                "smtp_password=[SECRET] client_secret=[SECRET] refresh_token=[SECRET]",
+            ),
+            (
+                "private_key=abc privateKey: abc",
+                "private_key=[SECRET] privateKey: [SECRET]",
+            ),
+            (
+                &format!("aws_secret_access_key = {aws}"),
+                "aws_secret_access_key = [SECRET]",
+            ),
+            (
+                &format!(r#"{{"SecretAccessKey": "{aws}"}}"#),
+                r#"{"SecretAccessKey": "[SECRET]"}"#,
+            ),
+            ("Cookie: sid=abc; theme=dark", "Cookie: [SECRET]"),
+            (
+                "Set-Cookie: sid=abc; Path=/; HttpOnly",
+                "Set-Cookie: [SECRET]",
+            ),
+            // Documented: the rule errs on the safe side.
+            ("max_tokens=100", "max_tokens=[SECRET]"),
+            // Not masked: words that only contain "pass", prose, a bare AWS-like run or hash.
+            (
+                "bypass=1 compass=north passes=3 passenger=x",
+                "bypass=1 compass=north passes=3 passenger=x",
+            ),
+            ("the tokenizer splits words", "the tokenizer splits words"),
+            (
+                "cookies are set, see cookie policy",
+                "cookies are set, see cookie policy",
+            ),
+            (&format!("key {aws}"), &format!("key {aws}")),
+            (
+                "commit 2fd4e1c67a2d28fced849ee1bb76e7391b93eb12",
+                "commit 2fd4e1c67a2d28fced849ee1bb76e7391b93eb12",
+            ),
+        ],
+    );
+}
+
+#[test]
+fn secret_token_formats_are_masked_wherever_they_stand() {
+    let pat = format!("github_pat_11ABCDEFG0_{}", "a1B2".repeat(15));
+    check_secrets(
+        &[],
+        &[
+            (
+                "aws_access_key_id=AKIAIOSFODNN7EXAMPLE",
+                "aws_access_key_id=[SECRET]",
+            ),
+            (
+                "id AKIAIOSFODNN7EXAMPLE, temp ASIAY34FZKBOKMUTVV7A",
+                "id [SECRET], temp [SECRET]",
+            ),
+            (
+                "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 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",
+                "[SECRET] [SECRET]",
+            ),
+            (
+                "ghu_wWPw5k4aXcaT4fNP0UcnZwJUVFk6LO0pINUx ghs_wWPw5k4aXcaT4fNP0UcnZwJUVFk6LO0pINUx 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",
+                "[SECRET] [SECRET] [SECRET]",
+            ),
+            (&format!("clone with {pat}."), "clone with [SECRET]."),
+            ("glpat-xxxxxxxxxxxxxxxxxxxx ok", "[SECRET] ok"),
+            (
+                "slack xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx xoxp-1234567890-abc",
+                "slack [SECRET] [SECRET]",
+            ),
+            (
+                "xoxa-2-123456789012 xoxr-123456789012 xoxs-123456789012 xapp-1-A0123456789-01",
+                "[SECRET] [SECRET] [SECRET] [SECRET]",
+            ),
+            (
+                "jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.abc_DEF-123 ok",
+                "jwt [SECRET] ok",
+            ),
+            (
+                "unsigned eyJhbGciOiJub25lIn0.eyJzdWIiOiIxIn0. ok",
+                "unsigned [SECRET] ok",
+            ),
+            (
+                "see /t/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?x=1",
+                "see /t/[SECRET]?x=1",
+            ),
+            // Not masked: too short, glued to a longer run or to key characters (which keeps
+            // the search linear), lowercase, a bare prefix, not a JWT.
+            (
+                "v.eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig id-AKIAIOSFODNN7EXAMPLE",
+                "v.eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig id-AKIAIOSFODNN7EXAMPLE",
+            ),
+            (
+                "AKIA1234 AKIAIOSFODNN7EXAMPLEX XAKIAIOSFODNN7EXAMPLE akiaiosfodnn7example",
+                "AKIA1234 AKIAIOSFODNN7EXAMPLEX XAKIAIOSFODNN7EXAMPLE akiaiosfodnn7example",
+            ),
+            (
+                "ghp_short the ghp_ prefix glpat-abc xoxb-1 xapp-",
+                "ghp_short the ghp_ prefix glpat-abc xoxb-1 xapp-",
+            ),
+            (
+                "eyJ eyJhbGciOiJIUzI1NiJ9.payload.sig eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0",
+                "eyJ eyJhbGciOiJIUzI1NiJ9.payload.sig eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0",
+            ),
+        ],
+    );
+}
+
+#[test]
+fn secret_masks_stop_at_line_ends_and_pseudonyms_cover_every_form() {
+    check_secrets(
+        &[],
+        &[
+            (r#"password="abc"#, r#"password="[SECRET]"#),
+            (r#"next line" ok"#, r#"next line" ok"#),
+            ("Cookie: a=b", "Cookie: [SECRET]"),
+            ("user=x", "user=x"),
+        ],
+    );
+    let env = TestEnv::new();
+    let key = [0x33; 32];
+    fs::write(env.path("k.key"), key).unwrap();
+    let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig";
+    let input = format!(
+        "password=\"two words\" dsn=https://u:pw@h/ AKIAIOSFODNN7EXAMPLE {jwt}\r\nCookie: a=b; c=d \r\n"
+    );
+    let run = env.run_with_stdin(
+        &[
+            "-q",
+            "convert",
+            "--redact",
+            "secret",
+            "--redact-key",
+            "k.key",
+            "-",
+            "-",
+        ],
+        input.as_bytes(),
+    );
+    run.assert_code(0);
+    let p = |value: &str| pseudonym("secret", &key, value);
+    assert_eq!(
+        text(&run.stdout),
+        format!(
+            "password=\"{}\" dsn=https://u:{}@h/ {} {}\r\nCookie: {} \r\n",
+            p("two words"),
+            p("pw"),
+            p("AKIAIOSFODNN7EXAMPLE"),
+            p(jwt),
+            p("a=b; c=d"),
+        )
+    );
+}
+
 #[test]
 fn a_bad_key_file_is_a_usage_error() {
     let env = TestEnv::new();

@@ -5,7 +5,9 @@
 //!
 //! Each kind is a regex for candidates plus a check that the regex cannot express (no
 //! look-around in `regex`): `999.1.1.1` and the `1.2.3.4` of `1.2.3.4.5` are not IPv4 addresses,
-//! `12:34:56` is not an IPv6 address. A rejected candidate is written back unchanged.
+//! `12:34:56` is not an IPv6 address. A rejected candidate is written back unchanged. Secrets
+//! are one regex of several forms whose named groups say which part is the value: only that
+//! part is masked, the key, separator and quotes stay.
 
 use std::fmt;
 use std::net::Ipv6Addr;
@@ -28,8 +30,9 @@ pub enum Kind {
     Email,
     /// UUIDs in their 8-4-4-4-12 hex form.
     Uuid,
-    /// The value of `key=value` / `key: value` pairs whose key names a password, token, secret,
-    /// API key or authorization.
+    /// Credentials: the value of `key=value` / `key: value` pairs whose key names a password,
+    /// token, secret, API or private key, authorization or cookie; the password of a URL;
+    /// tokens known by their form (AWS access key ids, GitHub, GitLab, Slack, JWT).
     Secret,
 }
 
@@ -56,17 +59,55 @@ impl Kind {
             Kind::Uuid => {
                 r"\b[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\b"
             }
-            // An authorization value (`Bearer xyz`) runs to the closing quote or the end of the
-            // line; any other value to the next space, comma, semicolon, ampersand or quote.
-            // Quotes may be escaped (`{\"password\":\"x\"}` logged inside a string); a
-            // `Bearer`/`Basic` scheme word goes with the value after any key.
-            Kind::Secret => concat!(
-                r#"(?i)[a-z0-9_.\-]*(?:authorization[a-z0-9_.\-]*\\?["']?[ \t]*[:=][ \t]*(?:\\?["'](?P<aq>[^"'\\\r\n]+)|(?P<a>[^"'\s][^"'\r\n]*))"#,
-                r#"|(?:password|passwd|token|secret|api[_\-]?key)[a-z0-9_.\-]*\\?["']?[ \t]*[:=][ \t]*\\?["']?(?P<v>(?:(?:bearer|basic|token)[ \t]+)?[^\s,;&"'\\]+))"#,
-            ),
+            Kind::Secret => SECRET,
         }
     }
 }
+
+/// The `secret` pattern: one regex (one pass over a block, whatever the number of forms).
+/// Every form's value is a named group, the part that is masked ([`VALUE_GROUPS`]); no part
+/// matches `\n`, so no mask crosses a line end. Alternatives at the same start are tried in
+/// order (leftmost-first): a header form is preferred to a key form for an unquoted value.
+const SECRET: &str = concat!(
+    r"(?i)",
+    // Tokens known by their form (case matters), at the start of a line or after a character
+    // that cannot be part of a key: AWS access key ids, GitHub, GitLab and Slack tokens (long
+    // enough not to be words), JWTs. A token glued to key characters (`token.eyJ...`) would
+    // keep the search going to the end of the key-character run, from each such key: on a
+    // long line of them, quadratic.
+    r"(?-i:(?:(?m:^)|[^A-Za-z0-9_.\-\n])(?P<t>A[KS]IA[0-9A-Z]{16}\b|gh[pousr]_[A-Za-z0-9]{30,}",
+    r"|github_pat_[A-Za-z0-9_]{30,}|glpat-[A-Za-z0-9_\-]{20,}",
+    r"|xox[bpars]-[A-Za-z0-9\-]{10,}|xapp-[A-Za-z0-9\-]{10,}",
+    r"|eyJ[A-Za-z0-9_\-]+\.eyJ[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]*))",
+    // An authorization or cookie header value (`Bearer xyz`, `Digest username="bob", ...`,
+    // `sid=abc; Path=/`) runs to the end of the line, with any `="..."` inside it; a quote that
+    // pairs with nothing closes the string the header sits in (`msg="Authorization: xyz"`).
+    r#"|(?:authorization[a-z0-9_.\-]*|cookie)\\?["']?[ \t]*[:=][ \t]*"#,
+    r#"(?P<line>[^"'\s\\](?:="[^"\r\n]*"|='[^'\r\n]*'|[^"'\r\n])*)"#,
+    // A key that names a secret: containing one of these words, or ending in `cookie` or in
+    // the word `pass` (`db_pass`, not `bypass`), possibly quoted itself (also with escaped
+    // quotes: `{\"password\":\"x\"}` logged inside a string). The match starts at the word:
+    // what comes before it in the key is written back anyway.
+    r"|(?:(?:authorization|pass(?:word|wd|phrase)|pwd|token|secret|api[_\-]?key",
+    r"|private[_\-]?key)[a-z0-9_.\-]*|cookie|(?:\b|_)pass)",
+    r#"\\?["']?[ \t]*[:=][ \t]*(?:"#,
+    // ... with a quoted value, masked to its closing quote: after an escaped quote, up to the
+    // next escaped quote that is not itself escaped (`\\\"` is a quote inside the value);
+    // after a quote, up to the next quote not escaped by a backslash. An unclosed quote runs
+    // to the end of the line.
+    r#"\\"(?P<eq>(?:[^"\\\r\n]|\\[^"\\\r\n]|\\\\(?:[^\\\r\n]|\\[^\r\n]))+)(?:\\")?"#,
+    r#"|"(?P<dq>(?:[^"\\\r\n]|\\[^\r\n])+)"?"#,
+    r#"|'(?P<sq>(?:[^'\\\r\n]|\\[^\r\n])+)'?"#,
+    // ... or a plain one, to the next blank, comma, semicolon, ampersand, quote or backslash;
+    // a `Bearer`/`Basic`/`Token` scheme word goes with it.
+    r#"|(?P<v>(?:(?:bearer|basic|token)[ \t]+)?[^\s,;&"'\\]+))"#,
+    // The password of a URL: `scheme://user:PASSWORD@host` (up to the last `@` before the path;
+    // the match starts at `://`, the scheme plays no part).
+    r#"|://[^\s/?#@:]*:(?P<u>[^\s/?#"'\\]+)@"#,
+);
+
+/// The groups of [`SECRET`] that hold the value to mask, one per form.
+const VALUE_GROUPS: [&str; 7] = ["line", "eq", "dq", "sq", "v", "u", "t"];
 
 impl fmt::Display for Kind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -197,18 +238,24 @@ impl Rewrite for Redact {
         out: &mut Vec<u8>,
     ) {
         if self.kind == Kind::Secret {
-            // Only the value is masked; the key and separator stay.
-            let value =
-                captures.and_then(|caps| caps.name("aq").or(caps.name("a")).or(caps.name("v")));
+            // Only the value is masked; the key, separator and quotes stay.
+            let value = captures.and_then(|caps| {
+                VALUE_GROUPS
+                    .iter()
+                    .find_map(|&name| caps.name(name).map(|value| (name, value.range())))
+            });
             match value {
-                Some(value) => {
-                    // An unquoted authorization value runs to the end of the line: not its
-                    // trailing blanks.
-                    let bytes = value.as_bytes();
-                    let blanks = bytes.iter().rev().take_while(|b| matches!(b, b' ' | b'\t'));
-                    let end = value.end() - blanks.count();
-                    out.extend_from_slice(&hay[range.start..value.start()]);
-                    self.write_mask(&hay[value.start()..end], out);
+                Some((name, value)) => {
+                    // A header value runs to the end of the line: not its trailing blanks.
+                    let end = if name == "line" {
+                        let bytes = &hay[value.clone()];
+                        let blanks = bytes.iter().rev().take_while(|b| matches!(b, b' ' | b'\t'));
+                        value.end - blanks.count()
+                    } else {
+                        value.end
+                    };
+                    out.extend_from_slice(&hay[range.start..value.start]);
+                    self.write_mask(&hay[value.start..end], out);
                     out.extend_from_slice(&hay[end..range.end]);
                 }
                 None => out.extend_from_slice(&hay[range]),
@@ -441,7 +488,7 @@ mod tests {
                 Kind::Secret,
                 "password=hunter2&user=bob; api_key: abc123,x DB_PASSWD='p w'\n"
             ),
-            "password=[SECRET]&user=bob; api_key: [SECRET],x DB_PASSWD='[SECRET] w'\n"
+            "password=[SECRET]&user=bob; api_key: [SECRET],x DB_PASSWD='[SECRET]'\n"
         );
         assert_eq!(
             label(
@@ -487,6 +534,20 @@ mod tests {
         ];
         for (line, expected) in cases {
             assert_eq!(label(Kind::Secret, line), expected, "{line:?}");
+        }
+    }
+
+    /// A token right after a key's characters would make each search run to the end of the
+    /// line (a key form that started earlier is still alive): quadratic in a long line of
+    /// them. Such tokens are not looked for, so this takes milliseconds, not minutes.
+    #[test]
+    fn a_long_line_of_keys_glued_to_tokens_is_searched_in_linear_time() {
+        for unit in [
+            "token.eyJa.eyJb.c.",
+            "token-glpat-xxxxxxxxxxxxxxxxxxxxxxxx-",
+        ] {
+            let line = unit.repeat((256 << 10) / unit.len());
+            assert_eq!(label(Kind::Secret, &line), line);
         }
     }
 
