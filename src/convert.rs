@@ -31,10 +31,10 @@ use crate::codec::{self, Decoding, FilePlan, Format, KeepOpen, Reader};
 use crate::config::{ConvertConfig, Dest, Source};
 use crate::input::{self, CountingReader, Opened, Prefetch, buffer_size, open_source};
 use crate::interrupt::Interrupt;
-use crate::output::{OutputOptions, Sink, SourceMeta, TempFile, TempRegistry};
+use crate::output::{DirMirror, OutputOptions, Sink, SourceMeta, TempFile, TempRegistry};
 use crate::pipeline::{self, LaneHandle, Work};
 use crate::report::{
-    ExitCode, FileReport, FileStats, Outcome, ReportOptions, Reporter, error_chain, io_error_text,
+    ExitCode, FileReport, FileStats, Outcome, ReportOptions, Reporter, error_chain,
 };
 use crate::transform::Chain;
 use crate::transform::lines::LineStage;
@@ -58,13 +58,17 @@ pub async fn run(
     report: ReportOptions,
 ) -> ExitCode {
     let started = std::time::Instant::now();
-    if let (Dest::Dir(dir), false) = (&config.dest, config.dry_run) {
-        if let Err(error) = tokio::fs::create_dir_all(dir).await {
-            eprintln!("asyncfiles: {}: {}", dir.display(), io_error_text(&error));
-            return ExitCode::Fatal;
-        }
-    }
-    let walk = config.walk.take();
+    let dirs = match create_output_dir(&config).await {
+        Ok(dirs) => dirs,
+        Err(code) => return code,
+    };
+    let walk = config.walk.take().map(|mut walk| {
+        walk.skip_temp_files = true;
+        walk.dirs = dirs
+            .clone()
+            .map(|dirs| Box::new(dirs) as Box<dyn walk::DirVisitor>);
+        walk
+    });
     let config = Arc::new(config);
     // Entries handed over by the walk so far: the progress bar's total.
     let found = Arc::new(AtomicU64::new(0));
@@ -147,10 +151,59 @@ pub async fn run(
         }
         _ => code,
     };
+    // Last: a rename into a directory (the manifest's too) changes its modification time.
+    let code = match dirs {
+        Some(dirs) if !stop.is_cancelled() => finish_dirs(dirs, code).await,
+        _ => code,
+    };
     if config.json {
         crate::report::print_stdout(summary.json_line(started.elapsed(), code)).await;
     }
     code
+}
+
+/// Creates OUT unless this is a dry run: for a tree, as the mirror of IN (see [`DirMirror`]),
+/// whose directories are then mirrored as the walk finds them. A failure is fatal.
+async fn create_output_dir(config: &ConvertConfig) -> Result<Option<DirMirror>, ExitCode> {
+    let (source, Dest::Dir(dir), false) = (&config.source, &config.dest, config.dry_run) else {
+        return Ok(None);
+    };
+    let created = match source {
+        Source::Dir(root) => {
+            let (dirs, root) = (DirMirror::new(dir.clone()), root.clone());
+            let mirror = dirs.clone();
+            tokio::task::spawn_blocking(move || mirror.create_root(&root))
+                .await
+                .unwrap_or_else(|error| Err(anyhow!("internal error: {error}")))
+                .map(|()| Some(dirs))
+        }
+        _ => tokio::fs::create_dir_all(dir)
+            .await
+            .map(|()| None)
+            .map_err(anyhow::Error::new),
+    };
+    created.map_err(|error| {
+        eprintln!("asyncfiles: {}: {}", dir.display(), error_chain(&error));
+        ExitCode::Fatal
+    })
+}
+
+/// Gives the directories of a complete run their sources' modes and times; one that fails makes
+/// the run fail.
+async fn finish_dirs(dirs: DirMirror, code: ExitCode) -> ExitCode {
+    let finished = tokio::task::spawn_blocking(move || {
+        let errors = dirs.finish();
+        for error in &errors {
+            eprintln!("{error}");
+        }
+        errors.is_empty()
+    })
+    .await;
+    match (finished, code) {
+        (Ok(true), code) => code,
+        (_, ExitCode::Success) => ExitCode::Failure,
+        (_, code) => code,
+    }
 }
 
 /// Whether the output at `dest` is a finished output of this input: it exists with the input's

@@ -5,7 +5,7 @@
 //! permission bits and times and renamed over the destination. A reader of the destination sees
 //! the old file or the complete new one, never a partial one. Every live temp file is registered
 //! in a [`TempRegistry`] so that an interrupted run can remove them all, even when it exits at
-//! once on a second Ctrl-C.
+//! once on a second Ctrl-C. The directories of an output tree are [`DirMirror`]'s.
 
 use std::collections::HashSet;
 use std::ffi::OsString;
@@ -23,16 +23,37 @@ use std::time::{Duration, Instant, SystemTime};
 use anyhow::{Context, Result};
 use tokio::io::{AsyncWrite, AsyncWriteExt, BufWriter};
 
+mod dirs;
+
+pub use dirs::DirMirror;
+
 /// Suffix of every temp file asyncfiles writes; the walker never takes such a file as input.
 pub const TEMP_SUFFIX: &str = ".asyncfiles-tmp";
 
 /// Longest part of the destination's name kept in a temp name (names are limited to 255 bytes).
 const TEMP_NAME_STEM_MAX: usize = 200;
 
-/// Whether `name` is one of our temp files (possibly left behind by a killed run).
+/// Whether `name` is one of our temp files (possibly left behind by a killed run): exactly
+/// `.NAME.ID.asyncfiles-tmp`, where `NAME` is not empty and `ID` is hex digits, or two runs of
+/// them joined by `-` (an output's temp file is `.<pid>-<counter>`, the manifest's `.<pid>`).
 pub fn is_temp_name(name: &std::ffi::OsStr) -> bool {
-    let bytes = name.as_bytes();
-    bytes.starts_with(b".") && bytes.ends_with(TEMP_SUFFIX.as_bytes())
+    let Some(rest) = name
+        .as_bytes()
+        .strip_prefix(b".")
+        .and_then(|rest| rest.strip_suffix(TEMP_SUFFIX.as_bytes()))
+    else {
+        return false;
+    };
+    let Some(dot) = rest.iter().rposition(|&byte| byte == b'.') else {
+        return false;
+    };
+    let (stem, id) = (&rest[..dot], &rest[dot + 1..]);
+    let hex = |part: &[u8]| !part.is_empty() && part.iter().all(u8::is_ascii_hexdigit);
+    let id_matches = match id.iter().position(|&byte| byte == b'-') {
+        Some(dash) => hex(&id[..dash]) && hex(&id[dash + 1..]),
+        None => hex(id),
+    };
+    !stem.is_empty() && id_matches
 }
 
 /// The temp files that exist right now, so that an interrupted run can remove them.
@@ -536,6 +557,22 @@ mod tests {
             temp.display()
         );
         assert!(!is_temp_name(std::ffi::OsStr::new("app.log")));
+        for (name, ours) in [
+            (".keep.1-1.asyncfiles-tmp", true),
+            (".app.log.1f3a-0.asyncfiles-tmp", true),
+            (".manifest.b3.4711.asyncfiles-tmp", true),
+            (".asyncfiles-tmp", false),
+            (".x.asyncfiles-tmp", false),
+            ("..1-1.asyncfiles-tmp", false),
+            (".keep.1-.asyncfiles-tmp", false),
+            (".keep.-1.asyncfiles-tmp", false),
+            (".keep.1-1-1.asyncfiles-tmp", false),
+            (".keep.pid-1.asyncfiles-tmp", false),
+            ("keep.1-1.asyncfiles-tmp", false),
+            (".keep.1-1.asyncfiles-tmp.gz", false),
+        ] {
+            assert_eq!(is_temp_name(std::ffi::OsStr::new(name)), ours, "{name}");
+        }
 
         let long = "x".repeat(255);
         let temp = temp_path_for(&Path::new("out").join(&long));

@@ -6,12 +6,19 @@
 //! the receiver is dropped (run finished or interrupted), the next send fails and the walk stops.
 //! Memory stays bounded whatever the tree size: walkdir keeps one handle per open directory level
 //! and the channel holds a fixed number of entries. Entries that are not regular files are reported
-//! here as skipped (symlinks without `-L`, FIFOs, sockets, devices) or failed (a symlink loop, an
-//! unreadable directory, a missing `--files-from` entry).
+//! here as skipped (symlinks without `-L`, FIFOs, sockets, devices, and for `convert` our own temp
+//! files) or failed (a symlink loop, an unreadable directory, a missing `--files-from` entry).
+//!
+//! For `convert`, the walker also hands each directory of the mirror to a [`DirVisitor`] before
+//! passing on any file inside it (see [`WalkConfig::dirs`] for which directories); it holds one
+//! pending directory per level of the current path for that. A `--files-from` list is read once,
+//! and each file in it is taken once: the walker remembers every path listed (normalised: `./a`,
+//! `a//b` and `a/./b` are `a`, `a/b`, `a/b`), and every directory mirrored for the list, so that
+//! memory grows with the list.
 
 mod settings;
 
-pub use settings::{FileList, PathFilter, WalkConfig};
+pub use settings::{DirVisitor, FileList, PathFilter, WalkConfig};
 
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
@@ -23,7 +30,7 @@ use std::os::unix::fs::FileTypeExt;
 use std::path::{Component, Path, PathBuf};
 use std::thread;
 
-use anyhow::anyhow;
+use anyhow::{Context as _, anyhow};
 use tokio::sync::mpsc;
 use walkdir::WalkDir;
 
@@ -70,6 +77,10 @@ pub enum SkipReason {
     IntoOutput,
     /// `--incremental`: the output exists with the input's modification time.
     UpToDate,
+    /// `convert`: a temp file of an asyncfiles run (never taken as input).
+    TempFile,
+    /// A `--files-from` entry naming a file already listed.
+    ListedTwice,
 }
 
 impl std::fmt::Display for SkipReason {
@@ -83,6 +94,8 @@ impl std::fmt::Display for SkipReason {
             SkipReason::Filtered => "ruled out by --include, --exclude or --max-depth",
             SkipReason::IntoOutput => "symbolic link into the output directory",
             SkipReason::UpToDate => "output up to date (--incremental)",
+            SkipReason::TempFile => "temp file of an asyncfiles run",
+            SkipReason::ListedTwice => "listed more than once",
         })
     }
 }
@@ -155,6 +168,9 @@ fn walk_one(mut config: WalkConfig, tx: mpsc::Sender<Vec<Entry>>) -> Result<(), 
         batch: Vec::with_capacity(batch_size),
         batch_size,
         siblings: None,
+        chain: Vec::new(),
+        listed: HashSet::new(),
+        listed_dirs: HashSet::new(),
     };
     match list {
         Some(list) => walker.walk_list(list)?,
@@ -227,6 +243,31 @@ struct Walker {
     batch_size: usize,
     /// Directory listings for the rival check (tree walks only).
     siblings: Option<RefCell<SiblingNames>>,
+    /// Tree walks with a [`DirVisitor`]: the directories of the current path, by depth (the
+    /// first is at depth 1), and whether each was mirrored.
+    chain: Vec<ChainDir>,
+    /// `--files-from`: every path listed so far (each file is taken once).
+    listed: HashSet<PathBuf>,
+    /// `--files-from` with a [`DirVisitor`]: the directories mirrored so far.
+    listed_dirs: HashSet<PathBuf>,
+}
+
+/// A directory on the walk's current path, for the [`DirVisitor`].
+struct ChainDir {
+    path: PathBuf,
+    rel: PathBuf,
+    meta: fs::Metadata,
+    state: Mirrored,
+}
+
+/// Where a directory of the current path stands with the [`DirVisitor`].
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mirrored {
+    /// Not yet (with `--include`, a directory waits for its first file).
+    Pending,
+    Done,
+    /// Its failure was reported; nothing below it is passed on.
+    Failed,
 }
 
 /// The walk stops when the pool hung up.
@@ -291,6 +332,11 @@ impl Walker {
                         entry.path().display()
                     );
                     entries.skip_current_dir();
+                } else if let Err(failure) = self.enter_dir(&entry) {
+                    entries.skip_current_dir();
+                    if let Some(failure) = failure {
+                        self.send(failure)?;
+                    }
                 }
                 continue;
             }
@@ -298,9 +344,70 @@ impl Walker {
                 tracing::debug!("{}: filtered out", entry.path().display());
                 continue;
             }
-            if let Some(found) = self.classify(entry.path(), rel, file_type) {
-                self.send(self.refuse_conflict(found))?;
+            let found = self.classify(entry.path(), rel, file_type);
+            if matches!(found, Entry::File { .. }) {
+                match self.mirror_chain(entry.depth()) {
+                    Ok(()) => {}
+                    Err(Some(failure)) => {
+                        self.send(failure)?;
+                        continue;
+                    }
+                    Err(None) => continue,
+                }
             }
+            self.send(self.refuse_conflict(found))?;
+        }
+        Ok(())
+    }
+
+    /// Puts a directory the walk enters on the chain of the mirror (if there is one, and its
+    /// files are walked); without `--include` it is mirrored at once, so that empty ones are
+    /// too. An error (as for [`Walker::mirror_chain`]): the directory is not entered.
+    fn enter_dir(&mut self, entry: &walkdir::DirEntry) -> Result<(), Option<Entry>> {
+        let depth = entry.depth();
+        let beyond = self.config.max_depth.is_some_and(|max| depth >= max);
+        if self.config.dirs.is_none() || beyond {
+            return Ok(());
+        }
+        let meta = entry.metadata().map_err(|error| {
+            Some(Entry::Failed {
+                path: entry.path().to_path_buf(),
+                error: describe_walk_error(&error),
+            })
+        })?;
+        let rel = entry.path().strip_prefix(&self.config.root);
+        self.chain.truncate(depth - 1);
+        self.chain.push(ChainDir {
+            path: entry.path().to_path_buf(),
+            rel: rel.unwrap_or(entry.path()).to_path_buf(),
+            meta,
+            state: Mirrored::Pending,
+        });
+        if self.config.filter.has_include() {
+            return Ok(());
+        }
+        self.mirror_chain(depth + 1)
+    }
+
+    /// Mirrors the directories a file at `depth` is in that are not mirrored yet. `Err(Some)`:
+    /// one failed now (the entry to report); `Err(None)`: one failed before (reported then).
+    fn mirror_chain(&mut self, depth: usize) -> Result<(), Option<Entry>> {
+        let Some(visitor) = self.config.dirs.as_mut() else {
+            return Ok(());
+        };
+        self.chain.truncate(depth - 1);
+        for dir in &mut self.chain {
+            match dir.state {
+                Mirrored::Done => continue,
+                Mirrored::Failed => return Err(None),
+                Mirrored::Pending => {}
+            }
+            if let Err(error) = visitor.visit(&dir.rel, &dir.meta) {
+                dir.state = Mirrored::Failed;
+                let path = dir.path.clone();
+                return Err(Some(Entry::Failed { path, error }));
+            }
+            dir.state = Mirrored::Done;
         }
         Ok(())
     }
@@ -368,24 +475,20 @@ impl Walker {
         self.config.follow && fs::canonicalize(path).is_ok_and(|real| real.starts_with(output_root))
     }
 
-    /// Turns a non-directory entry into what the pool receives (`None` for our own temp files).
-    fn classify(&self, path: &Path, rel: &Path, file_type: fs::FileType) -> Option<Entry> {
-        if path.file_name().is_some_and(is_temp_name) {
-            tracing::debug!("{}: temp file of an earlier run, ignored", path.display());
-            return None;
-        }
+    /// Turns a non-directory entry into what the pool receives.
+    fn classify(&self, path: &Path, rel: &Path, file_type: fs::FileType) -> Entry {
         let path = path.to_path_buf();
-        let skip = |reason| {
-            Some(Entry::Skipped {
-                path: path.clone(),
-                reason,
-            })
+        let skip = |reason| Entry::Skipped {
+            path: path.clone(),
+            reason,
         };
-        if file_type.is_file() {
-            Some(Entry::File {
+        if self.config.skip_temp_files && path.file_name().is_some_and(is_temp_name) {
+            skip(SkipReason::TempFile)
+        } else if file_type.is_file() {
+            Entry::File {
                 path: path.clone(),
                 rel: rel.to_path_buf(),
-            })
+            }
         } else if file_type.is_symlink() {
             skip(SkipReason::Symlink)
         } else if file_type.is_fifo() {
@@ -428,7 +531,8 @@ impl Walker {
                     if name.is_empty() {
                         continue;
                     }
-                    self.listed_entry(OsStr::from_bytes(name))
+                    let entry = self.listed_entry(OsStr::from_bytes(name));
+                    entry.map(|entry| self.mirror_listed_parents(entry))
                 }
                 Err(error) => {
                     let error = anyhow::Error::new(error).context("cannot read the list");
@@ -444,9 +548,37 @@ impl Walker {
         }
     }
 
+    /// Mirrors the directories of a listed file that are not mirrored yet (if the walk has a
+    /// [`DirVisitor`]); the file fails with the first one that cannot be.
+    fn mirror_listed_parents(&mut self, entry: Entry) -> Entry {
+        let Entry::File { path, rel } = entry else {
+            return entry;
+        };
+        let Some(visitor) = self.config.dirs.as_mut() else {
+            return Entry::File { path, rel };
+        };
+        let mut dirs: Vec<&Path> = parents(&rel).collect();
+        dirs.reverse();
+        for dir in dirs {
+            if self.listed_dirs.contains(dir) {
+                continue;
+            }
+            let source = self.config.root.join(dir);
+            let visited = fs::metadata(&source)
+                .with_context(|| format!("cannot read {}", source.display()))
+                .and_then(|meta| visitor.visit(dir, &meta));
+            if let Err(error) = visited {
+                return Entry::Failed { path, error };
+            }
+            self.listed_dirs.insert(dir.to_path_buf());
+        }
+        Entry::File { path, rel }
+    }
+
     /// Examines one `--files-from` entry (relative to the root; it may not climb out of it, nor,
-    /// without `-L`, pass through a symlinked directory).
-    fn listed_entry(&self, name: &OsStr) -> Option<Entry> {
+    /// without `-L`, pass through a symlinked directory). A path listed before (normalised) is
+    /// skipped.
+    fn listed_entry(&mut self, name: &OsStr) -> Option<Entry> {
         let listed = Path::new(name);
         let escapes = listed.is_absolute()
             || listed
@@ -470,6 +602,9 @@ impl Walker {
                 reason,
             })
         };
+        if !self.listed.insert(rel.clone()) {
+            return skip(SkipReason::ListedTwice);
+        }
         if !self.listed_path_passes_filters(&rel) {
             return skip(SkipReason::Filtered);
         }
@@ -488,8 +623,7 @@ impl Walker {
         if self.leads_into_output(&path) {
             return skip(SkipReason::IntoOutput);
         }
-        self.classify(&path, &rel, file_type)
-            .map(|entry| self.refuse_conflict(entry))
+        Some(self.refuse_conflict(self.classify(&path, &rel, file_type)))
     }
 
     /// A listed file meets the same rules as a walked one: depth, include/exclude, and no

@@ -33,6 +33,12 @@ impl PathFilter {
         !self.excludes(rel) && self.include.as_ref().is_none_or(|set| set.is_match(rel))
     }
 
+    /// Whether `--include` names the files to process (then directories are mirrored only on
+    /// the way to one).
+    pub fn has_include(&self) -> bool {
+        self.include.is_some()
+    }
+
     /// Whether an excluded directory should be pruned from the walk.
     pub fn excludes(&self, rel: &Path) -> bool {
         self.exclude.as_ref().is_some_and(|set| set.is_match(rel))
@@ -70,6 +76,15 @@ impl std::fmt::Debug for FileList {
     }
 }
 
+/// Mirrors the directories of a walked tree (`convert` creates them in OUT). The walker calls it
+/// on its own thread, parents before children, and before any file inside is passed on: a
+/// file's directory exists, with its source's mode, before the file is written.
+pub trait DirVisitor: Send + Sync + std::fmt::Debug {
+    /// Mirrors the directory `rel` (relative to the root, never empty), whose metadata is `meta`.
+    /// An error means that nothing inside it is passed on (its files would have nowhere to go).
+    fn visit(&mut self, rel: &Path, meta: &fs::Metadata) -> Result<()>;
+}
+
 /// How the walker visits a source directory.
 #[derive(Debug)]
 pub struct WalkConfig {
@@ -89,6 +104,14 @@ pub struct WalkConfig {
     /// How names change (`--from`/`--to`): two inputs that would get the same output name are
     /// both refused, which the walker can tell from their siblings alone.
     pub codec: CodecConfig,
+    /// `convert`: our own temp files (`.NAME.ID.asyncfiles-tmp`, a killed run's leftovers) are
+    /// reported as skipped, never taken as input. `hash` and `stats` read every file, as b3sum
+    /// and wc would: they write nothing into the tree.
+    pub skip_temp_files: bool,
+    /// `convert` (not `--dry-run`): what mirrors the tree's directories in OUT. Without
+    /// `--include`, every directory the walk enters is mirrored, empty or not; with `--include`,
+    /// only those on the way to a file passed on; with `--files-from`, the parents of listed files.
+    pub dirs: Option<Box<dyn DirVisitor>>,
 }
 
 impl WalkConfig {
@@ -131,6 +154,8 @@ impl WalkConfig {
             list,
             output_root,
             codec,
+            skip_temp_files: false,
+            dirs: None,
         })
     }
 }

@@ -1,0 +1,186 @@
+//! The directories of `convert`'s output tree: each gets its source directory's mode, without
+//! ever being more open than that mode, and its times once every file in it is written.
+//!
+//! A directory is created `0700` (whatever the umask) and at once given its source's mode with
+//! the owner's `rwx` added, so that its files can be written; nobody but the owner can list it
+//! in between. Setgid and sticky bits are kept (the kernel drops setgid when the user is not in
+//! the directory's group), setuid is not, as for files. A rename into a directory changes its
+//! modification time, so the exact mode and the times are set at the end of a complete run,
+//! deepest directories first ([`DirMirror::finish`]): one entry per directory is held until then.
+//! A directory that already exists in OUT is part of the mirror and gets the same treatment
+//! (as `rsync -a`); OUT itself only when this run creates it (an existing OUT is the user's).
+
+use std::fs::{self, DirBuilder, File, FileTimes, Permissions};
+use std::io;
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::SystemTime;
+
+use anyhow::{Context, Result, bail};
+
+use crate::walk::DirVisitor;
+
+/// The mode bits a mirrored directory keeps: permissions, setgid and sticky.
+const KEPT_BITS: u32 = 0o3777;
+
+/// Creates and records the directories of one output tree. Clones share the record, so the walker
+/// can hold one while the run keeps another for [`DirMirror::finish`].
+#[derive(Debug, Clone)]
+pub struct DirMirror {
+    /// OUT.
+    root: PathBuf,
+    mirrored: Arc<Mutex<Vec<MirroredDir>>>,
+}
+
+/// What is left to do for a directory at the end of the run.
+#[derive(Debug)]
+struct MirroredDir {
+    path: PathBuf,
+    /// The source's mode.
+    mode: u32,
+    /// The mode it has now (`mode` with the owner's `rwx`).
+    interim: u32,
+    modified: Option<SystemTime>,
+    accessed: Option<SystemTime>,
+}
+
+impl DirMirror {
+    /// A mirror written into `root` (OUT).
+    pub fn new(root: PathBuf) -> Self {
+        Self {
+            root,
+            mirrored: Arc::default(),
+        }
+    }
+
+    /// Creates OUT for the tree `source` if it does not exist (its parents as `mkdir -p` would),
+    /// with the source's mode. Blocking.
+    pub fn create_root(&self, source: &Path) -> Result<()> {
+        match fs::symlink_metadata(&self.root) {
+            Ok(meta) if meta.is_dir() || meta.is_symlink() => return Ok(()),
+            Ok(_) => bail!("not a directory"),
+            Err(error) if error.kind() == io::ErrorKind::NotFound => {}
+            Err(error) => return Err(error.into()),
+        }
+        if let Some(parent) = self.root.parent().filter(|p| !p.as_os_str().is_empty()) {
+            fs::create_dir_all(parent)?;
+        }
+        let meta = fs::metadata(source).with_context(|| source.display().to_string())?;
+        self.mirror(&self.root, &meta)
+    }
+
+    /// Creates (or takes over) the directory `dir` of OUT with the source's mode as described in
+    /// the module doc, and records it. Blocking.
+    fn mirror(&self, dir: &Path, source: &fs::Metadata) -> Result<()> {
+        let mode = source.mode() & KEPT_BITS;
+        let interim = mode | 0o700;
+        let current = match DirBuilder::new().mode(0o700).create(dir) {
+            Ok(()) => None,
+            Err(error) if error.kind() == io::ErrorKind::AlreadyExists => {
+                match fs::symlink_metadata(dir) {
+                    Ok(meta) if meta.is_dir() => Some(meta.mode() & 0o7777),
+                    // A link the user put in OUT: followed, as before, and left as it is.
+                    Ok(meta) if meta.is_symlink() => return Ok(()),
+                    _ => bail!(
+                        "cannot create directory {}: a file of that name exists",
+                        dir.display()
+                    ),
+                }
+            }
+            Err(error) => {
+                return Err(error)
+                    .with_context(|| format!("cannot create directory {}", dir.display()));
+            }
+        };
+        // Always for a new directory: it may have inherited a setgid bit its source lacks.
+        if current != Some(interim) {
+            fs::set_permissions(dir, Permissions::from_mode(interim))
+                .with_context(|| format!("cannot set the mode of {}", dir.display()))?;
+        }
+        self.record().push(MirroredDir {
+            path: dir.to_path_buf(),
+            mode,
+            interim,
+            modified: source.modified().ok(),
+            accessed: source.accessed().ok(),
+        });
+        Ok(())
+    }
+
+    /// Gives every directory recorded its source's exact mode and times, deepest first (a
+    /// parent's mode may forbid reaching its children). Returns the messages of those that
+    /// failed. Call it once the last file is written. Blocking.
+    pub fn finish(&self) -> Vec<String> {
+        let mut dirs = std::mem::take(&mut *self.record());
+        dirs.sort_by_key(|dir| std::cmp::Reverse(dir.path.components().count()));
+        dirs.iter()
+            .filter_map(|dir| {
+                finish_one(dir).err().map(|error| {
+                    let cause = crate::report::error_chain(&error);
+                    format!("asyncfiles: {}: {cause}", dir.path.display())
+                })
+            })
+            .collect()
+    }
+
+    fn record(&self) -> std::sync::MutexGuard<'_, Vec<MirroredDir>> {
+        // A panic elsewhere cannot leave the list inconsistent: keep using it.
+        self.mirrored.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// The end of the run for one directory: times first (the interim mode lets the owner open
+/// it), then the exact mode.
+fn finish_one(dir: &MirroredDir) -> Result<()> {
+    let file = File::open(&dir.path).context("cannot open")?;
+    let mut times = FileTimes::new();
+    if let Some(modified) = dir.modified {
+        times = times.set_modified(modified);
+    }
+    if let Some(accessed) = dir.accessed {
+        times = times.set_accessed(accessed);
+    }
+    file.set_times(times).context("cannot set times")?;
+    if dir.mode != dir.interim {
+        file.set_permissions(Permissions::from_mode(dir.mode))
+            .context("cannot set the mode")?;
+    }
+    Ok(())
+}
+
+impl DirVisitor for DirMirror {
+    fn visit(&mut self, rel: &Path, meta: &fs::Metadata) -> Result<()> {
+        self.mirror(&self.root.join(rel), meta)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mode(path: &Path) -> u32 {
+        fs::metadata(path).unwrap().mode() & 0o7777
+    }
+
+    #[test]
+    fn the_owner_can_write_until_the_end_then_the_mode_is_exact() {
+        let temp = tempfile::tempdir().unwrap();
+        let source = temp.path().join("source");
+        fs::create_dir(&source).unwrap();
+        fs::set_permissions(&source, Permissions::from_mode(0o555)).unwrap();
+        let meta = fs::metadata(&source).unwrap();
+        let mut mirror = DirMirror::new(temp.path().join("out"));
+        mirror.create_root(&source).unwrap();
+        mirror.visit(Path::new("sub"), &meta).unwrap();
+        // Whoever runs the test (root ignores modes), the interim mode lets the owner write.
+        assert_eq!(mode(&temp.path().join("out")), 0o755);
+        assert_eq!(mode(&temp.path().join("out/sub")), 0o755);
+        assert_eq!(mirror.finish(), Vec::<String>::new());
+        assert_eq!(mode(&temp.path().join("out")), 0o555);
+        assert_eq!(mode(&temp.path().join("out/sub")), 0o555);
+        assert!(mirror.finish().is_empty(), "nothing is left to finish");
+        // So that the temp dir can be removed.
+        fs::set_permissions(temp.path().join("out"), Permissions::from_mode(0o755)).unwrap();
+    }
+}
