@@ -12,7 +12,7 @@
 //! - [`input`]: opening inputs, their first chunk, reading ahead, `--max-rate`, retry rules.
 //! - [`output`]: atomic output files (temp file, rename) and stdout.
 //! - [`report`]: per-file outcomes, messages, `--json`, the progress bar, the summary, exit codes.
-//! - [`interrupt`]: Ctrl-C and SIGTERM handling.
+//! - [`interrupt`]: signals (Ctrl-C, SIGTERM, SIGHUP, SIGQUIT): drain, then exit at once.
 //! - [`hash`]: the `hash` and `stats` commands: per-file digests (`hash::digest`), the listing
 //!   (`hash::listing`), the b3sum manifest format (`hash::manifest`) and `--check` (`hash::check`).
 //! - [`generate`]: man pages and shell completions from the clap definitions.

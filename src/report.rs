@@ -26,8 +26,12 @@ pub enum ExitCode {
     Failure = 1,
     /// Usage error or fatal setup error: nothing was processed.
     Fatal = 2,
+    /// Stopped by SIGHUP (the terminal or ssh session went away).
+    HungUp = 129,
     /// Stopped by SIGINT (Ctrl-C).
     Interrupted = 130,
+    /// Stopped by SIGQUIT (Ctrl-\\).
+    Quit = 131,
     /// Stopped by SIGTERM.
     Terminated = 143,
 }

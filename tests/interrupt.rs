@@ -1,5 +1,6 @@
-//! Signals and resource bounds: Ctrl-C and SIGTERM leave only complete outputs and no temp files;
-//! the pool never holds more files open than `--jobs` allows, whatever the tree size.
+//! Signals and resource bounds: Ctrl-C, SIGTERM, SIGHUP and SIGQUIT leave only complete outputs
+//! and no temp files; the pool never holds more files open than `--jobs` allows, whatever the
+//! tree size.
 
 mod common;
 
@@ -67,59 +68,75 @@ fn ctrl_c_drains_removes_temp_files_and_exits_130() {
 }
 
 #[test]
-fn a_second_ctrl_c_exits_at_once_and_still_cleans_up() {
+fn a_second_signal_exits_at_once_and_still_cleans_up() {
     // Opening each file hangs for a minute where no cancellation reaches (a hung file system), so
-    // the first Ctrl-C cannot drain; only the second one can end the run, and it must clean up.
-    let env = TestEnv::new();
-    let child = start_run(&env, 20, 1024, (STALL_ENV, 60_000));
-    wait_until(Duration::from_secs(20), "two temp files", || {
-        env.temp_files().len() == 2
-    });
-    send_signal(&child, libc::SIGINT);
-    std::thread::sleep(Duration::from_millis(300));
-    let pid = child.id();
-    assert!(
-        Path::new(&format!("/proc/{pid}")).exists(),
-        "the first Ctrl-C cannot drain a hung open"
-    );
-    let second = Instant::now();
-    send_signal(&child, libc::SIGINT);
-    let output = child.wait_with_output().unwrap();
-    assert!(
-        second.elapsed() < Duration::from_secs(10),
-        "took {:?}",
-        second.elapsed()
-    );
-    assert_eq!(
-        output.status.code(),
-        Some(130),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert!(
-        env.temp_files().is_empty(),
-        "temp files left: {:?}",
-        env.temp_files()
-    );
-    assert_eq!(env.tree("out").len(), 0);
+    // the first signal cannot drain; only the second one (of any kind) can end the run, and it
+    // must clean up. The exit code is the first signal's.
+    let pairs = [
+        (libc::SIGINT, libc::SIGINT, 130),
+        (libc::SIGHUP, libc::SIGQUIT, 129),
+    ];
+    for (first, then, code) in pairs {
+        let env = TestEnv::new();
+        let child = start_run(&env, 20, 1024, (STALL_ENV, 60_000));
+        wait_until(Duration::from_secs(20), "two temp files", || {
+            env.temp_files().len() == 2
+        });
+        send_signal(&child, first);
+        std::thread::sleep(Duration::from_millis(300));
+        let pid = child.id();
+        assert!(
+            Path::new(&format!("/proc/{pid}")).exists(),
+            "the first signal cannot drain a hung open"
+        );
+        let second = Instant::now();
+        send_signal(&child, then);
+        let output = child.wait_with_output().unwrap();
+        assert!(
+            second.elapsed() < Duration::from_secs(10),
+            "took {:?}",
+            second.elapsed()
+        );
+        assert_eq!(
+            output.status.code(),
+            Some(code),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(
+            env.temp_files().is_empty(),
+            "temp files left: {:?}",
+            env.temp_files()
+        );
+        assert_eq!(env.tree("out").len(), 0);
+    }
 }
 
 #[test]
-fn sigterm_cleans_up_like_ctrl_c_and_exits_143() {
-    let env = TestEnv::new();
-    let child = start_run(&env, 300, 64 * 1024, (DELAY_ENV, 20));
-    wait_until(Duration::from_secs(20), "first outputs", || {
-        finished_outputs(&env.path("out")) >= 2
-    });
-    send_signal(&child, libc::SIGTERM);
-    let output = child.wait_with_output().unwrap();
-    assert_eq!(
-        output.status.code(),
-        Some(143),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert_outputs_complete(&env);
+fn sigterm_sighup_and_sigquit_clean_up_like_ctrl_c_and_exit_128_plus_the_signal() {
+    // SIGHUP: a dropped ssh session; SIGQUIT: Ctrl-\ in a terminal.
+    for (signal, code) in [
+        (libc::SIGTERM, 143),
+        (libc::SIGHUP, 129),
+        (libc::SIGQUIT, 131),
+    ] {
+        let env = TestEnv::new();
+        let child = start_run(&env, 300, 64 * 1024, (DELAY_ENV, 20));
+        wait_until(Duration::from_secs(20), "first outputs", || {
+            finished_outputs(&env.path("out")) >= 2
+        });
+        send_signal(&child, signal);
+        let output = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(
+            output.status.code(),
+            Some(code),
+            "signal {signal}: {stderr}"
+        );
+        let last = stderr.lines().last().unwrap_or_default();
+        assert!(last.starts_with("convert interrupted: "), "{stderr}");
+        assert_outputs_complete(&env);
+    }
 }
 
 #[test]
