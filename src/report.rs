@@ -68,6 +68,8 @@ pub enum Outcome {
     Failed(anyhow::Error),
     /// Abandoned because the run was interrupted (not an error of the file).
     Cancelled,
+    /// Found by the walk but never started: `--fail-fast` stopped the run first.
+    NotStarted,
     /// Standard output was closed by its reader (`| head`): the run ends quietly.
     BrokenPipe,
     /// `--dry-run`: would be written to the report's output.
@@ -111,6 +113,8 @@ pub struct Summary {
     pub planned: u64,
     /// Files abandoned by an interruption.
     pub cancelled: u64,
+    /// Files found but never started (`--fail-fast`).
+    pub not_started: u64,
     /// Standard output was closed by its reader.
     pub broken_pipe: bool,
     /// Bytes read.
@@ -135,6 +139,22 @@ impl Summary {
         }
     }
 
+    /// The counts of the closing line: `12 done, 1 skipped, 0 failed`, then `, 2 cancelled` when
+    /// the run was interrupted or files were abandoned, and `, 5 not started` when there are any.
+    pub fn counts(&self, interrupted: bool) -> String {
+        let mut counts = format!(
+            "{} done, {} skipped, {} failed",
+            self.done, self.skipped, self.failed
+        );
+        if interrupted || self.cancelled > 0 {
+            let _ = write!(counts, ", {} cancelled", self.cancelled);
+        }
+        if self.not_started > 0 {
+            let _ = write!(counts, ", {} not started", self.not_started);
+        }
+        counts
+    }
+
     /// The closing line, e.g. `convert: 12 done, 1 skipped, 0 failed; 3.1 MB in, 3.1 MB out; 0.02 s, 155.0 MB/s`.
     pub fn line(&self, command: &str, elapsed: Duration, interrupted: bool) -> String {
         let mut line = String::new();
@@ -151,11 +171,9 @@ impl Summary {
         }
         let _ = write!(
             line,
-            "{command}{}: {} done, {} skipped, {} failed; {} in, {} out; ",
+            "{command}{}: {}; {} in, {} out; ",
             if interrupted { " interrupted" } else { "" },
-            self.done,
-            self.skipped,
-            self.failed,
+            self.counts(interrupted),
             human_bytes(self.bytes_in),
             human_bytes(self.bytes_out),
         );
@@ -190,6 +208,7 @@ impl Summary {
             Outcome::Skipped(_) => self.skipped += 1,
             Outcome::Failed(_) => self.failed += 1,
             Outcome::Cancelled => self.cancelled += 1,
+            Outcome::NotStarted => self.not_started += 1,
             Outcome::Planned => self.planned += 1,
             Outcome::BrokenPipe => self.broken_pipe = true,
         }
@@ -253,7 +272,11 @@ impl Progress {
 
     /// Redraws with the run's counts. Blocking.
     fn show(&self, summary: &Summary) {
-        let done = summary.done + summary.skipped + summary.failed + summary.cancelled;
+        let done = summary.done
+            + summary.skipped
+            + summary.failed
+            + summary.cancelled
+            + summary.not_started;
         self.show_counts(done, summary.bytes_in);
     }
 
@@ -484,6 +507,14 @@ fn describe(report: &FileReport, options: ReportOptions, verbose: bool) -> Optio
             path()
         ))),
         Outcome::Failed(error) => Some(Line::Message(format!("asyncfiles: {}: {error:#}", path()))),
+        // The summary counts them; these lines say which files were not written.
+        Outcome::Cancelled if !options.quiet => {
+            Some(Line::Message(format!("asyncfiles: {}: cancelled", path())))
+        }
+        Outcome::NotStarted if !options.quiet => Some(Line::Message(format!(
+            "asyncfiles: {}: not started",
+            path()
+        ))),
         // With --json, the plan is in the JSON objects: stdout holds nothing else.
         Outcome::Planned if options.json => None,
         Outcome::Planned => {
@@ -567,7 +598,7 @@ fn json_line(report: &FileReport) -> Option<String> {
             set("error", json!(format!("{error:#}")));
         }
         Outcome::Planned => set("status", json!("planned")),
-        Outcome::Cancelled | Outcome::BrokenPipe => return None,
+        Outcome::Cancelled | Outcome::NotStarted | Outcome::BrokenPipe => return None,
     }
     Some(object.to_string())
 }
@@ -582,6 +613,7 @@ impl Summary {
             "skipped": self.skipped,
             "failed": self.failed,
             "cancelled": self.cancelled,
+            "not_started": self.not_started,
             "planned": self.planned,
             "bytes_in": self.bytes_in,
             "bytes_out": self.bytes_out,
@@ -676,5 +708,22 @@ mod tests {
             ExitCode::Interrupted
         );
         assert_eq!(Summary::default().exit_code(None), ExitCode::Success);
+        let stopped = Summary {
+            cancelled: 1,
+            not_started: 4,
+            ..summary
+        };
+        assert_eq!(
+            stopped.counts(true),
+            "3 done, 1 skipped, 1 failed, 1 cancelled, 4 not started"
+        );
+        assert_eq!(
+            Summary::default().counts(true),
+            "0 done, 0 skipped, 0 failed, 0 cancelled"
+        );
+        assert_eq!(
+            Summary::default().counts(false),
+            "0 done, 0 skipped, 0 failed"
+        );
     }
 }

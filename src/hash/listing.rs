@@ -8,7 +8,7 @@ use std::sync::atomic::AtomicU64;
 
 use crate::config::{DigestConfig, DigestKind};
 use crate::interrupt::Interrupt;
-use crate::report::{ExitCode, Progress, escape_path};
+use crate::report::{ExitCode, Progress, Summary, escape_path};
 use crate::walk::{self};
 
 use super::manifest::manifest_line;
@@ -54,9 +54,27 @@ impl Tally {
                     escape_path(&report.path)
                 ));
             }
-            DigestOutcome::Cancelled => self.cancelled += 1,
+            DigestOutcome::Cancelled => {
+                self.cancelled += 1;
+                if !quiet {
+                    let path = escape_path(&report.path);
+                    errors.push(format!("asyncfiles: {path}: cancelled"));
+                }
+            }
         }
         None
+    }
+
+    /// The counts as a run's [`Summary`] (for the line of an interrupted run).
+    fn summary(&self) -> Summary {
+        Summary {
+            done: self.ok,
+            skipped: self.skipped,
+            failed: self.failed,
+            cancelled: self.cancelled,
+            bytes_in: self.bytes,
+            ..Summary::default()
+        }
     }
 }
 
@@ -144,6 +162,10 @@ pub(super) async fn list(
             }
         }
         out.write(lines, Vec::new()).await;
+    }
+    if !quiet {
+        out.write_interrupted(config.kind, interrupt, &tally.summary())
+            .await;
     }
     exit_code(&tally)
 }

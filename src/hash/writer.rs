@@ -3,7 +3,9 @@
 
 use std::io::{self, Write as _};
 
-use crate::report::Progress;
+use crate::config::DigestKind;
+use crate::interrupt::Interrupt;
+use crate::report::{Progress, Summary};
 
 /// Writes to stdout and stderr off the runtime; stops writing stdout once its reader is gone.
 /// With `--progress`, messages go above the bar, which shows the counts after each write.
@@ -46,6 +48,25 @@ impl Output {
         })
         .await;
         self.closed |= !matches!(written, Ok(true));
+    }
+
+    /// After an interruption, says so on stderr with the counts, as `convert` does:
+    /// `hash interrupted: 3 done, 0 skipped, 0 failed, 1 cancelled`.
+    pub(super) async fn write_interrupted(
+        &mut self,
+        kind: DigestKind,
+        interrupt: &Interrupt,
+        summary: &Summary,
+    ) {
+        if interrupt.exit_code().is_none() {
+            return;
+        }
+        let command = match kind {
+            DigestKind::Hash => "hash",
+            DigestKind::Stats { .. } => "stats",
+        };
+        let line = format!("{command} interrupted: {}", summary.counts(true));
+        self.write(Vec::new(), vec![line]).await;
     }
 
     /// Removes the progress bar, if any, before the last lines.
