@@ -240,34 +240,110 @@ pub fn human_bytes(bytes: u64) -> String {
 }
 
 /// The `--progress` bar: files done of files found so far (the total grows while the walk
-/// runs), bytes read and their rate, and an estimate of the time left. It is drawn from the
-/// blocking pool, like every stderr write, and messages are printed above it.
+/// runs), bytes read and their rate, and an estimate of the time left. indicatif redraws it
+/// from its own thread several times a second (not a runtime worker), each time with the bytes
+/// read until then ([`crate::input::read_totals`]), so that it moves during a large file too;
+/// messages are printed above it from the blocking pool, like every stderr write.
 #[derive(Clone)]
 pub struct Progress {
     bar: indicatif::ProgressBar,
+    meter: Arc<Meter>,
+}
+
+/// Redraws per second.
+const PROGRESS_HZ: u8 = 10;
+
+/// What the bar shows, read at each redraw.
+struct Meter {
+    /// Files handed over by the walk so far.
     found: Arc<AtomicU64>,
+    /// Files done (processed, skipped, failed or abandoned).
+    done: AtomicU64,
+    /// The process's read totals when the bar started (the bar counts this run's).
+    base: crate::input::ReadTotals,
     started: Instant,
+}
+
+impl Meter {
+    /// This run's read totals so far.
+    fn read(&self) -> crate::input::ReadTotals {
+        let now = crate::input::read_totals();
+        crate::input::ReadTotals {
+            bytes: now.bytes.saturating_sub(self.base.bytes),
+            files: now.files.saturating_sub(self.base.files),
+            sizes: now.sizes.saturating_sub(self.base.sizes),
+        }
+    }
+
+    /// The time left at the rate bytes have been read so far: the rest of the files started
+    /// (their sizes when opened, less what was read) and of the files found but not started
+    /// yet, counted at the average size of those started. `None` until that can be told.
+    fn eta(&self) -> Option<Duration> {
+        let read = self.read();
+        let rate = rate(read.bytes, self.started.elapsed());
+        if read.files == 0 || rate == 0 {
+            return None;
+        }
+        let found = self.found.load(Ordering::Relaxed);
+        let taken = read.files.max(self.done.load(Ordering::Relaxed));
+        let average = read.sizes / read.files;
+        let left = read.sizes.saturating_sub(read.bytes)
+            + found.saturating_sub(taken).saturating_mul(average);
+        Some(Duration::from_secs_f64(left as f64 / rate as f64))
+    }
+
+    /// `3/20 files`.
+    fn files(&self) -> String {
+        let done = self.done.load(Ordering::Relaxed);
+        let found = self.found.load(Ordering::Relaxed).max(done);
+        format!("{done}/{found} files")
+    }
+
+    /// `12.6 MB in, 10.0 MB/s`.
+    fn bytes(&self) -> String {
+        let bytes = self.read().bytes;
+        let rate = rate(bytes, self.started.elapsed());
+        format!("{} in, {}/s", human_bytes(bytes), human_bytes(rate))
+    }
 }
 
 impl Progress {
     /// A bar whose total is read from `found` (files handed over by the walk so far).
     pub fn new(found: Arc<AtomicU64>) -> Self {
-        let target =
-            indicatif::ProgressDrawTarget::term_like_with_hz(Box::new(console::Term::stderr()), 10);
-        let bar = indicatif::ProgressBar::with_draw_target(Some(0), target);
+        let meter = Arc::new(Meter {
+            found,
+            done: AtomicU64::new(0),
+            base: crate::input::read_totals(),
+            started: Instant::now(),
+        });
+        let target = indicatif::ProgressDrawTarget::term_like_with_hz(
+            Box::new(console::Term::stderr()),
+            PROGRESS_HZ,
+        );
+        let bar = indicatif::ProgressBar::with_draw_target(None, target);
+        let key = |show: fn(&Meter, &mut dyn std::fmt::Write)| {
+            let meter = meter.clone();
+            move |_: &indicatif::ProgressState, out: &mut dyn std::fmt::Write| show(&meter, out)
+        };
         let style = indicatif::ProgressStyle::with_template(
-            "{spinner} {pos}/{len} files  {msg}  {elapsed}, ETA {eta}",
+            "{spinner} {files}  {bytes}  {elapsed}, ETA {left}",
         )
-        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+        .with_key("files", key(|meter, out| _ = out.write_str(&meter.files())))
+        .with_key("bytes", key(|meter, out| _ = out.write_str(&meter.bytes())))
+        .with_key(
+            "left",
+            key(|meter, out| match meter.eta() {
+                Some(left) => _ = write!(out, "{:#}", indicatif::HumanDuration(left)),
+                None => _ = out.write_str("?"),
+            }),
+        );
         bar.set_style(style);
+        bar.enable_steady_tick(Duration::from_millis(1000 / u64::from(PROGRESS_HZ)));
         *ACTIVE_BAR
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(bar.clone());
-        Self {
-            bar,
-            found,
-            started: Instant::now(),
-        }
+        Self { bar, meter }
     }
 
     /// Redraws with the run's counts. Blocking.
@@ -277,20 +353,13 @@ impl Progress {
             + summary.failed
             + summary.cancelled
             + summary.not_started;
-        self.show_counts(done, summary.bytes_in);
+        self.show_files(done);
     }
 
-    /// Redraws: `done` files, `bytes` read. Blocking.
-    pub fn show_counts(&self, done: u64, bytes: u64) {
-        self.bar
-            .set_length(self.found.load(Ordering::Relaxed).max(done));
-        self.bar.set_position(done);
-        let rate = rate(bytes, self.started.elapsed());
-        self.bar.set_message(format!(
-            "{} in, {}/s",
-            human_bytes(bytes),
-            human_bytes(rate)
-        ));
+    /// Redraws with `done` files done. Blocking.
+    pub fn show_files(&self, done: u64) {
+        self.meter.done.store(done, Ordering::Relaxed);
+        self.bar.tick();
     }
 
     /// Prints `lines` to stderr above the bar. Blocking.

@@ -76,7 +76,7 @@ pub(super) async fn check(
     let mut all_ok = new.is_empty() && !walk_failed;
     while let Some(batch) = results.recv().await {
         checked += batch.len() as u64;
-        out.counts = (checked, 0);
+        out.done = checked;
         out.write(Vec::new(), Vec::new()).await;
         for report in batch {
             let Some(index) = report.entry else {

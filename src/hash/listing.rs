@@ -125,7 +125,7 @@ pub(super) async fn list(
             }
         }
         let processed = tally.ok + tally.skipped + tally.failed + tally.cancelled;
-        out.counts = (processed, tally.bytes);
+        out.done = processed;
         out.write(lines, errors).await;
     }
     out.clear_progress().await;

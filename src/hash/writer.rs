@@ -13,8 +13,8 @@ use crate::report::{Progress, Summary};
 pub(super) struct Output {
     pub(super) closed: bool,
     pub(super) progress: Option<Progress>,
-    /// Files done and bytes read so far, for the bar.
-    pub(super) counts: (u64, u64),
+    /// Files done so far, for the bar.
+    pub(super) done: u64,
 }
 
 impl Output {
@@ -29,11 +29,11 @@ impl Output {
         if (stdout.is_empty() || self.closed) && stderr.is_empty() && self.progress.is_none() {
             return;
         }
-        let (closed, progress, counts) = (self.closed, self.progress.clone(), self.counts);
+        let (closed, progress, done) = (self.closed, self.progress.clone(), self.done);
         let written = tokio::task::spawn_blocking(move || {
             if let Some(progress) = &progress {
                 progress.above(&stderr);
-                progress.show_counts(counts.0, counts.1);
+                progress.show_files(done);
             } else if !stderr.is_empty() {
                 let mut err = io::stderr().lock();
                 for line in stderr {
