@@ -19,7 +19,8 @@ use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
         number of files at a time, without ever loading a file whole. Outputs are written \
         atomically: a file appears under its final name only when it is complete.\n\n\
         Exit codes: 0 all files ok, 1 at least one file failed, 2 usage or fatal error, \
-        130 interrupted (Ctrl-C), 143 terminated (SIGTERM).",
+        130 interrupted (Ctrl-C), 143 terminated (SIGTERM), 129 hung up (SIGHUP), \
+        131 quit (SIGQUIT).",
     propagate_version = true,
     max_term_width = 100
 )]

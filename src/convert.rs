@@ -117,7 +117,14 @@ pub async fn run(
         }
         Source::File(_) | Source::Stream(_) => 1,
     };
-    pipeline::run(Arc::new(converter), items, lanes, &stop, &report_tx).await;
+    let left = pipeline::run(Arc::new(converter), items, lanes, &stop, &report_tx).await;
+    if stop.is_cancelled() && !interrupt.token().is_cancelled() {
+        // --fail-fast stopped the run: name what the walk had found and the pool never took.
+        let not_started = left.map_or_else(Vec::new, not_started);
+        if !not_started.is_empty() {
+            let _ = report_tx.send(not_started).await;
+        }
+    }
     if let Some(failure) = walker.and_then(|walker| walker_failure(walker, &config.source)) {
         let _ = report_tx.send(vec![failure]).await;
     }
@@ -281,6 +288,26 @@ fn planned_items(
         (Source::File(path), _) => Ok(single(Input::Path(path.clone()), path.clone())),
         (Source::Stream(path), _) => Ok(single(Input::Stream(path.clone()), path.clone())),
     }
+}
+
+/// Reports for the items `items` holds ready (at most what the walker's queue holds): files the
+/// run found but never started.
+fn not_started(mut items: Items) -> Vec<FileReport> {
+    let most = (ENTRY_QUEUE + 1) * walk::TREE_BATCH;
+    pipeline::ready_items(&mut items, most)
+        .into_iter()
+        .map(|item| {
+            let (path, output) = match item {
+                Planned::Convert(task) => (task.display, None),
+                Planned::Report(report) => (report.path, report.output),
+            };
+            FileReport {
+                path,
+                output,
+                outcome: Outcome::NotStarted,
+            }
+        })
+        .collect()
 }
 
 /// A walker that panicked ended the stream early: the run must not look complete. Only a finished

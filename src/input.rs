@@ -79,6 +79,8 @@ impl Opened {
                 .read_to_end(&mut chunk)
                 .context("read error")?;
         }
+        FILES_STARTED.fetch_add(1, Ordering::Relaxed);
+        SIZES_STARTED.fetch_add(len, Ordering::Relaxed);
         throttle(chunk.len());
         let complete = chunk.len() < want || (len > 0 && chunk.len() as u64 >= len);
         Ok(if complete {
@@ -314,10 +316,36 @@ pub fn set_max_rate(bytes_per_second: u64, cancel: tokio_util::sync::Cancellatio
     });
 }
 
-/// Accounts for `bytes` just read and waits as long as it takes to stay under `--max-rate`
-/// (in slices, so that Ctrl-C is not held up). Blocking: called by readers on tokio's blocking
-/// pool, never on the runtime.
+/// What the process has read from input files so far, for the progress bar (every read of a
+/// file goes through [`throttle`], which counts it as it happens, not when the file is done).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ReadTotals {
+    /// Bytes read.
+    pub bytes: u64,
+    /// Files whose reading started.
+    pub files: u64,
+    /// The sizes those files had when opened.
+    pub sizes: u64,
+}
+
+static BYTES_READ: AtomicU64 = AtomicU64::new(0);
+static FILES_STARTED: AtomicU64 = AtomicU64::new(0);
+static SIZES_STARTED: AtomicU64 = AtomicU64::new(0);
+
+/// The process's [`ReadTotals`] now.
+pub fn read_totals() -> ReadTotals {
+    ReadTotals {
+        bytes: BYTES_READ.load(Ordering::Relaxed),
+        files: FILES_STARTED.load(Ordering::Relaxed),
+        sizes: SIZES_STARTED.load(Ordering::Relaxed),
+    }
+}
+
+/// Accounts for `bytes` just read (counted for the progress bar) and waits as long as it takes
+/// to stay under `--max-rate` (in slices, so that Ctrl-C is not held up). Blocking: called by
+/// readers on tokio's blocking pool, never on the runtime.
 pub fn throttle(bytes: usize) {
+    BYTES_READ.fetch_add(bytes as u64, Ordering::Relaxed);
     let Some(limit) = MAX_RATE.get() else {
         return;
     };

@@ -1,9 +1,12 @@
-//! Ctrl-C and SIGTERM: the first one drains the run, the second one ends it at once.
+//! Ctrl-C, SIGTERM, SIGHUP and SIGQUIT: the first one drains the run, the second one (of any of
+//! them) ends it at once.
 //!
 //! The first signal cancels the run's token: the pool takes no new file, workers abandon their
-//! file between chunks and remove its temp file, the summary is printed, and the exit code is 130
-//! (SIGINT) or 143 (SIGTERM). A second signal resolves [`Interrupt::forced`]; the caller then
-//! removes every registered temp file and exits without waiting for workers.
+//! file between chunks and remove its temp file, the summary is printed, and the exit code is
+//! 128 + the signal's number: 130 (SIGINT), 143 (SIGTERM), 129 (SIGHUP: a dropped ssh session
+//! must not leave temp files behind either), 131 (SIGQUIT: handled, so no core dump). A second
+//! signal resolves [`Interrupt::forced`]; the caller then removes every registered temp file and
+//! exits without waiting for workers.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, Ordering};
@@ -23,17 +26,22 @@ pub struct Interrupt {
 }
 
 impl Interrupt {
-    /// Starts listening for SIGINT and SIGTERM. Must be called inside the runtime.
+    /// Starts listening for SIGINT, SIGTERM, SIGHUP and SIGQUIT. Must be called inside the
+    /// runtime.
     pub fn install() -> std::io::Result<Self> {
         let interrupt = Self::default();
         let mut sigint = signal(SignalKind::interrupt())?;
         let mut sigterm = signal(SignalKind::terminate())?;
+        let mut sighup = signal(SignalKind::hangup())?;
+        let mut sigquit = signal(SignalKind::quit())?;
         let listener = interrupt.clone();
         tokio::spawn(async move {
             loop {
                 let code = tokio::select! {
                     _ = sigint.recv() => ExitCode::Interrupted,
                     _ = sigterm.recv() => ExitCode::Terminated,
+                    _ = sighup.recv() => ExitCode::HungUp,
+                    _ = sigquit.recv() => ExitCode::Quit,
                 };
                 if listener.cancel.is_cancelled() {
                     listener.force.cancel();
@@ -60,7 +68,9 @@ impl Interrupt {
     pub fn exit_code(&self) -> Option<ExitCode> {
         match self.code.load(Ordering::SeqCst) {
             0 => None,
-            143 => Some(ExitCode::Terminated),
+            code if code == ExitCode::Terminated as u8 => Some(ExitCode::Terminated),
+            code if code == ExitCode::HungUp as u8 => Some(ExitCode::HungUp),
+            code if code == ExitCode::Quit as u8 => Some(ExitCode::Quit),
             _ => Some(ExitCode::Interrupted),
         }
     }

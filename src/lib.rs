@@ -14,7 +14,7 @@
 //! - [`output`]: atomic output files (temp file, rename) and stdout.
 //! - [`report`]: per-file outcomes, messages, `--json`, the progress bar, the summary, exit codes.
 //! - [`stdout`]: the writer of standard output: a closed pipe is quiet, a write error fails the run.
-//! - [`interrupt`]: Ctrl-C and SIGTERM handling.
+//! - [`interrupt`]: signals (Ctrl-C, SIGTERM, SIGHUP, SIGQUIT): drain, then exit at once.
 //! - [`hash`]: the `hash` and `stats` commands: per-file digests (`hash::digest`), the listing
 //!   (`hash::listing`), the b3sum manifest format (`hash::manifest`) and `--check` (`hash::check`).
 //! - [`generate`]: man pages and shell completions from the clap definitions.

@@ -81,14 +81,16 @@ where
 }
 
 /// Runs every item of `items` through `work`, at most `jobs` at once, sending each outcome to
-/// `outcomes` (in batches). Returns when the stream ends (or `cancel` fires) and every started item is done.
+/// `outcomes` (in batches). Returns when the stream ends (or `cancel` fires) and every started
+/// item is done, with what is left of the stream (`None` if a lane could not be joined).
 pub async fn run<W, S>(
     work: Arc<W>,
     items: S,
     jobs: usize,
     cancel: &CancellationToken,
     outcomes: &mpsc::Sender<Vec<W::Outcome>>,
-) where
+) -> Option<S>
+where
     W: Work,
     S: Stream<Item = W::Item> + Unpin + Send + 'static,
 {
@@ -114,6 +116,22 @@ pub async fn run<W, S>(
             let _ = outcomes.send(vec![outcome]).await;
         }
     }
+    let Lane { items, .. } = lane;
+    Arc::into_inner(items).map(Mutex::into_inner)
+}
+
+/// The items `items` holds ready now, at most `most`, without waiting for more: what a stopped
+/// run has found but never started (the walk is not pushed to find more).
+pub fn ready_items<S: Stream + Unpin>(items: &mut S, most: usize) -> Vec<S::Item> {
+    let mut context = std::task::Context::from_waker(std::task::Waker::noop());
+    let mut ready = Vec::new();
+    while ready.len() < most {
+        match std::pin::Pin::new(&mut *items).poll_next(&mut context) {
+            std::task::Poll::Ready(Some(item)) => ready.push(item),
+            std::task::Poll::Ready(None) | std::task::Poll::Pending => break,
+        }
+    }
+    ready
 }
 
 /// One lane of the pool: what its thread needs.

@@ -26,8 +26,12 @@ pub enum ExitCode {
     Failure = 1,
     /// Usage error or fatal setup error: nothing was processed.
     Fatal = 2,
+    /// Stopped by SIGHUP (the terminal or ssh session went away).
+    HungUp = 129,
     /// Stopped by SIGINT (Ctrl-C).
     Interrupted = 130,
+    /// Stopped by SIGQUIT (Ctrl-\\).
+    Quit = 131,
     /// Stopped by SIGTERM.
     Terminated = 143,
 }
@@ -64,6 +68,8 @@ pub enum Outcome {
     Failed(anyhow::Error),
     /// Abandoned because the run was interrupted (not an error of the file).
     Cancelled,
+    /// Found by the walk but never started: `--fail-fast` stopped the run first.
+    NotStarted,
     /// Standard output was closed by its reader (`| head`): the run ends quietly.
     BrokenPipe,
     /// `--dry-run`: would be written to the report's output.
@@ -107,6 +113,8 @@ pub struct Summary {
     pub planned: u64,
     /// Files abandoned by an interruption.
     pub cancelled: u64,
+    /// Files found but never started (`--fail-fast`).
+    pub not_started: u64,
     /// Standard output was closed by its reader.
     pub broken_pipe: bool,
     /// Bytes read.
@@ -131,6 +139,22 @@ impl Summary {
         }
     }
 
+    /// The counts of the closing line: `12 done, 1 skipped, 0 failed`, then `, 2 cancelled` when
+    /// the run was interrupted or files were abandoned, and `, 5 not started` when there are any.
+    pub fn counts(&self, interrupted: bool) -> String {
+        let mut counts = format!(
+            "{} done, {} skipped, {} failed",
+            self.done, self.skipped, self.failed
+        );
+        if interrupted || self.cancelled > 0 {
+            let _ = write!(counts, ", {} cancelled", self.cancelled);
+        }
+        if self.not_started > 0 {
+            let _ = write!(counts, ", {} not started", self.not_started);
+        }
+        counts
+    }
+
     /// The closing line, e.g. `convert: 12 done, 1 skipped, 0 failed; 3.1 MB in, 3.1 MB out; 0.02 s, 155.0 MB/s`.
     pub fn line(&self, command: &str, elapsed: Duration, interrupted: bool) -> String {
         let mut line = String::new();
@@ -147,11 +171,9 @@ impl Summary {
         }
         let _ = write!(
             line,
-            "{command}{}: {} done, {} skipped, {} failed; {} in, {} out; ",
+            "{command}{}: {}; {} in, {} out; ",
             if interrupted { " interrupted" } else { "" },
-            self.done,
-            self.skipped,
-            self.failed,
+            self.counts(interrupted),
             human_bytes(self.bytes_in),
             human_bytes(self.bytes_out),
         );
@@ -186,6 +208,7 @@ impl Summary {
             Outcome::Skipped(_) => self.skipped += 1,
             Outcome::Failed(_) => self.failed += 1,
             Outcome::Cancelled => self.cancelled += 1,
+            Outcome::NotStarted => self.not_started += 1,
             Outcome::Planned => self.planned += 1,
             Outcome::BrokenPipe => self.broken_pipe = true,
         }
@@ -217,53 +240,126 @@ pub fn human_bytes(bytes: u64) -> String {
 }
 
 /// The `--progress` bar: files done of files found so far (the total grows while the walk
-/// runs), bytes read and their rate, and an estimate of the time left. It is drawn from the
-/// blocking pool, like every stderr write, and messages are printed above it.
+/// runs), bytes read and their rate, and an estimate of the time left. indicatif redraws it
+/// from its own thread several times a second (not a runtime worker), each time with the bytes
+/// read until then ([`crate::input::read_totals`]), so that it moves during a large file too;
+/// messages are printed above it from the blocking pool, like every stderr write.
 #[derive(Clone)]
 pub struct Progress {
     bar: indicatif::ProgressBar,
+    meter: Arc<Meter>,
+}
+
+/// Redraws per second.
+const PROGRESS_HZ: u8 = 10;
+
+/// What the bar shows, read at each redraw.
+struct Meter {
+    /// Files handed over by the walk so far.
     found: Arc<AtomicU64>,
+    /// Files done (processed, skipped, failed or abandoned).
+    done: AtomicU64,
+    /// The process's read totals when the bar started (the bar counts this run's).
+    base: crate::input::ReadTotals,
     started: Instant,
+}
+
+impl Meter {
+    /// This run's read totals so far.
+    fn read(&self) -> crate::input::ReadTotals {
+        let now = crate::input::read_totals();
+        crate::input::ReadTotals {
+            bytes: now.bytes.saturating_sub(self.base.bytes),
+            files: now.files.saturating_sub(self.base.files),
+            sizes: now.sizes.saturating_sub(self.base.sizes),
+        }
+    }
+
+    /// The time left at the rate bytes have been read so far: the rest of the files started
+    /// (their sizes when opened, less what was read) and of the files found but not started
+    /// yet, counted at the average size of those started. `None` until that can be told.
+    fn eta(&self) -> Option<Duration> {
+        let read = self.read();
+        let rate = rate(read.bytes, self.started.elapsed());
+        if read.files == 0 || rate == 0 {
+            return None;
+        }
+        let found = self.found.load(Ordering::Relaxed);
+        let taken = read.files.max(self.done.load(Ordering::Relaxed));
+        let average = read.sizes / read.files;
+        let left = read.sizes.saturating_sub(read.bytes)
+            + found.saturating_sub(taken).saturating_mul(average);
+        Some(Duration::from_secs_f64(left as f64 / rate as f64))
+    }
+
+    /// `3/20 files`.
+    fn files(&self) -> String {
+        let done = self.done.load(Ordering::Relaxed);
+        let found = self.found.load(Ordering::Relaxed).max(done);
+        format!("{done}/{found} files")
+    }
+
+    /// `12.6 MB in, 10.0 MB/s`.
+    fn bytes(&self) -> String {
+        let bytes = self.read().bytes;
+        let rate = rate(bytes, self.started.elapsed());
+        format!("{} in, {}/s", human_bytes(bytes), human_bytes(rate))
+    }
 }
 
 impl Progress {
     /// A bar whose total is read from `found` (files handed over by the walk so far).
     pub fn new(found: Arc<AtomicU64>) -> Self {
-        let target =
-            indicatif::ProgressDrawTarget::term_like_with_hz(Box::new(console::Term::stderr()), 10);
-        let bar = indicatif::ProgressBar::with_draw_target(Some(0), target);
+        let meter = Arc::new(Meter {
+            found,
+            done: AtomicU64::new(0),
+            base: crate::input::read_totals(),
+            started: Instant::now(),
+        });
+        let target = indicatif::ProgressDrawTarget::term_like_with_hz(
+            Box::new(console::Term::stderr()),
+            PROGRESS_HZ,
+        );
+        let bar = indicatif::ProgressBar::with_draw_target(None, target);
+        let key = |show: fn(&Meter, &mut dyn std::fmt::Write)| {
+            let meter = meter.clone();
+            move |_: &indicatif::ProgressState, out: &mut dyn std::fmt::Write| show(&meter, out)
+        };
         let style = indicatif::ProgressStyle::with_template(
-            "{spinner} {pos}/{len} files  {msg}  {elapsed}, ETA {eta}",
+            "{spinner} {files}  {bytes}  {elapsed}, ETA {left}",
         )
-        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+        .with_key("files", key(|meter, out| _ = out.write_str(&meter.files())))
+        .with_key("bytes", key(|meter, out| _ = out.write_str(&meter.bytes())))
+        .with_key(
+            "left",
+            key(|meter, out| match meter.eta() {
+                Some(left) => _ = write!(out, "{:#}", indicatif::HumanDuration(left)),
+                None => _ = out.write_str("?"),
+            }),
+        );
         bar.set_style(style);
+        bar.enable_steady_tick(Duration::from_millis(1000 / u64::from(PROGRESS_HZ)));
         *ACTIVE_BAR
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(bar.clone());
-        Self {
-            bar,
-            found,
-            started: Instant::now(),
-        }
+        Self { bar, meter }
     }
 
     /// Redraws with the run's counts. Blocking.
     fn show(&self, summary: &Summary) {
-        let done = summary.done + summary.skipped + summary.failed + summary.cancelled;
-        self.show_counts(done, summary.bytes_in);
+        let done = summary.done
+            + summary.skipped
+            + summary.failed
+            + summary.cancelled
+            + summary.not_started;
+        self.show_files(done);
     }
 
-    /// Redraws: `done` files, `bytes` read. Blocking.
-    pub fn show_counts(&self, done: u64, bytes: u64) {
-        self.bar
-            .set_length(self.found.load(Ordering::Relaxed).max(done));
-        self.bar.set_position(done);
-        let rate = rate(bytes, self.started.elapsed());
-        self.bar.set_message(format!(
-            "{} in, {}/s",
-            human_bytes(bytes),
-            human_bytes(rate)
-        ));
+    /// Redraws with `done` files done. Blocking.
+    pub fn show_files(&self, done: u64) {
+        self.meter.done.store(done, Ordering::Relaxed);
+        self.bar.tick();
     }
 
     /// Prints `lines` to stderr above the bar. Blocking.
@@ -484,6 +580,14 @@ fn describe(report: &FileReport, options: ReportOptions, verbose: bool) -> Optio
             path(),
             error_chain(error)
         ))),
+        // The summary counts them; these lines say which files were not written.
+        Outcome::Cancelled if !options.quiet => {
+            Some(Line::Message(format!("asyncfiles: {}: cancelled", path())))
+        }
+        Outcome::NotStarted if !options.quiet => Some(Line::Message(format!(
+            "asyncfiles: {}: not started",
+            path()
+        ))),
         // With --json, the plan is in the JSON objects: stdout holds nothing else.
         Outcome::Planned if options.json => None,
         Outcome::Planned => {
@@ -572,7 +676,7 @@ fn json_line(report: &FileReport) -> Option<String> {
             set("error", json!(error_chain(error)));
         }
         Outcome::Planned => set("status", json!("planned")),
-        Outcome::Cancelled | Outcome::BrokenPipe => return None,
+        Outcome::Cancelled | Outcome::NotStarted | Outcome::BrokenPipe => return None,
     }
     Some(object.to_string())
 }
@@ -587,6 +691,7 @@ impl Summary {
             "skipped": self.skipped,
             "failed": self.failed,
             "cancelled": self.cancelled,
+            "not_started": self.not_started,
             "planned": self.planned,
             "bytes_in": self.bytes_in,
             "bytes_out": self.bytes_out,
@@ -724,5 +829,22 @@ mod tests {
             ExitCode::Interrupted
         );
         assert_eq!(Summary::default().exit_code(None), ExitCode::Success);
+        let stopped = Summary {
+            cancelled: 1,
+            not_started: 4,
+            ..summary
+        };
+        assert_eq!(
+            stopped.counts(true),
+            "3 done, 1 skipped, 1 failed, 1 cancelled, 4 not started"
+        );
+        assert_eq!(
+            Summary::default().counts(true),
+            "0 done, 0 skipped, 0 failed, 0 cancelled"
+        );
+        assert_eq!(
+            Summary::default().counts(false),
+            "0 done, 0 skipped, 0 failed"
+        );
     }
 }

@@ -1,5 +1,6 @@
-//! Signals and resource bounds: Ctrl-C and SIGTERM leave only complete outputs and no temp files;
-//! the pool never holds more files open than `--jobs` allows, whatever the tree size.
+//! Signals and resource bounds: Ctrl-C, SIGTERM, SIGHUP and SIGQUIT leave only complete outputs
+//! and no temp files; the pool never holds more files open than `--jobs` allows, whatever the
+//! tree size.
 
 mod common;
 
@@ -57,69 +58,95 @@ fn ctrl_c_drains_removes_temp_files_and_exits_130() {
     assert_eq!(output.status.code(), Some(130), "{stderr}");
     let written = assert_outputs_complete(&env);
     assert!((4..300).contains(&written), "{written} outputs");
-    let last = stderr.lines().last().unwrap_or_default();
+    // The files in flight (one per lane at most) are named, then counted.
+    let mut lines: Vec<&str> = stderr.lines().collect();
+    let last = lines.pop().unwrap_or_default();
+    let named = lines.len();
+    assert!(named <= 2, "{stderr}");
+    for line in lines {
+        assert!(
+            line.starts_with("asyncfiles: in/") && line.ends_with(".log: cancelled"),
+            "{stderr}"
+        );
+    }
     assert!(
         last.starts_with(&format!(
-            "convert interrupted: {written} done, 0 skipped, 0 failed; "
+            "convert interrupted: {written} done, 0 skipped, 0 failed, {named} cancelled; "
         )),
         "{stderr}"
     );
 }
 
 #[test]
-fn a_second_ctrl_c_exits_at_once_and_still_cleans_up() {
+fn a_second_signal_exits_at_once_and_still_cleans_up() {
     // Opening each file hangs for a minute where no cancellation reaches (a hung file system), so
-    // the first Ctrl-C cannot drain; only the second one can end the run, and it must clean up.
-    let env = TestEnv::new();
-    let child = start_run(&env, 20, 1024, (STALL_ENV, 60_000));
-    wait_until(Duration::from_secs(20), "two temp files", || {
-        env.temp_files().len() == 2
-    });
-    send_signal(&child, libc::SIGINT);
-    std::thread::sleep(Duration::from_millis(300));
-    let pid = child.id();
-    assert!(
-        Path::new(&format!("/proc/{pid}")).exists(),
-        "the first Ctrl-C cannot drain a hung open"
-    );
-    let second = Instant::now();
-    send_signal(&child, libc::SIGINT);
-    let output = child.wait_with_output().unwrap();
-    assert!(
-        second.elapsed() < Duration::from_secs(10),
-        "took {:?}",
-        second.elapsed()
-    );
-    assert_eq!(
-        output.status.code(),
-        Some(130),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert!(
-        env.temp_files().is_empty(),
-        "temp files left: {:?}",
-        env.temp_files()
-    );
-    assert_eq!(env.tree("out").len(), 0);
+    // the first signal cannot drain; only the second one (of any kind) can end the run, and it
+    // must clean up. The exit code is the first signal's.
+    let pairs = [
+        (libc::SIGINT, libc::SIGINT, 130),
+        (libc::SIGHUP, libc::SIGQUIT, 129),
+    ];
+    for (first, then, code) in pairs {
+        let env = TestEnv::new();
+        let child = start_run(&env, 20, 1024, (STALL_ENV, 60_000));
+        wait_until(Duration::from_secs(20), "two temp files", || {
+            env.temp_files().len() == 2
+        });
+        send_signal(&child, first);
+        std::thread::sleep(Duration::from_millis(300));
+        let pid = child.id();
+        assert!(
+            Path::new(&format!("/proc/{pid}")).exists(),
+            "the first signal cannot drain a hung open"
+        );
+        let second = Instant::now();
+        send_signal(&child, then);
+        let output = child.wait_with_output().unwrap();
+        assert!(
+            second.elapsed() < Duration::from_secs(10),
+            "took {:?}",
+            second.elapsed()
+        );
+        assert_eq!(
+            output.status.code(),
+            Some(code),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(
+            env.temp_files().is_empty(),
+            "temp files left: {:?}",
+            env.temp_files()
+        );
+        assert_eq!(env.tree("out").len(), 0);
+    }
 }
 
 #[test]
-fn sigterm_cleans_up_like_ctrl_c_and_exits_143() {
-    let env = TestEnv::new();
-    let child = start_run(&env, 300, 64 * 1024, (DELAY_ENV, 20));
-    wait_until(Duration::from_secs(20), "first outputs", || {
-        finished_outputs(&env.path("out")) >= 2
-    });
-    send_signal(&child, libc::SIGTERM);
-    let output = child.wait_with_output().unwrap();
-    assert_eq!(
-        output.status.code(),
-        Some(143),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert_outputs_complete(&env);
+fn sigterm_sighup_and_sigquit_clean_up_like_ctrl_c_and_exit_128_plus_the_signal() {
+    // SIGHUP: a dropped ssh session; SIGQUIT: Ctrl-\ in a terminal.
+    for (signal, code) in [
+        (libc::SIGTERM, 143),
+        (libc::SIGHUP, 129),
+        (libc::SIGQUIT, 131),
+    ] {
+        let env = TestEnv::new();
+        let child = start_run(&env, 300, 64 * 1024, (DELAY_ENV, 20));
+        wait_until(Duration::from_secs(20), "first outputs", || {
+            finished_outputs(&env.path("out")) >= 2
+        });
+        send_signal(&child, signal);
+        let output = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(
+            output.status.code(),
+            Some(code),
+            "signal {signal}: {stderr}"
+        );
+        let last = stderr.lines().last().unwrap_or_default();
+        assert!(last.starts_with("convert interrupted: "), "{stderr}");
+        assert_outputs_complete(&env);
+    }
 }
 
 #[test]
@@ -193,4 +220,101 @@ fn open_files_stay_within_the_pool_on_a_5000_file_tree() {
     // epoll/eventfd/signal fds, one handle per directory level the walker has open.
     assert!(peak.inputs <= 2 && peak.temps <= 2, "{peak:?}");
     assert!(peak.total <= 2 * 2 + 16, "{peak:?}");
+}
+
+/// Interrupts `convert ARGS big.log out.log` (8 MiB, slowed) once its temp file exists.
+fn interrupt_one_large_file(env: &TestEnv, args: &[&str]) -> std::process::Output {
+    env.write("big.log", b"0123456789abcde\n".repeat(1 << 19));
+    let mut all = vec!["convert"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["big.log", "out.log"]);
+    let child = env
+        .command(&all)
+        .env(DELAY_ENV, "50")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_until(Duration::from_secs(20), "the temp file", || {
+        !env.temp_files().is_empty()
+    });
+    send_signal(&child, libc::SIGINT);
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn an_interrupted_run_names_and_counts_the_cancelled_file() {
+    let env = TestEnv::new();
+    let output = interrupt_one_large_file(&env, &[]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(130), "{stderr}");
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 2, "{stderr}");
+    assert_eq!(lines[0], "asyncfiles: big.log: cancelled");
+    assert!(
+        lines[1].starts_with(
+            "convert interrupted: 0 done, 0 skipped, 0 failed, 1 cancelled; 0 B in, 0 B out; "
+        ),
+        "{stderr}"
+    );
+    assert!(!env.path("out.log").exists());
+    assert!(env.temp_files().is_empty(), "{:?}", env.temp_files());
+
+    // --json: the summary object has the same counts.
+    let output = interrupt_one_large_file(&env, &["--json"]);
+    assert_eq!(output.status.code(), Some(130));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let summary: serde_json::Value = serde_json::from_str(stdout.trim_end()).unwrap();
+    assert_eq!(summary["type"], "summary", "{stdout}");
+    assert_eq!(summary["ok"], 0);
+    assert_eq!(summary["cancelled"], 1);
+    assert_eq!(summary["not_started"], 0);
+    assert_eq!(summary["exit_code"], 130);
+}
+
+/// Bytes the process `pid` has read so far (`rchar` of `/proc/PID/io`).
+fn bytes_read_by(pid: u32) -> u64 {
+    let io = fs::read_to_string(format!("/proc/{pid}/io")).unwrap_or_default();
+    io.lines()
+        .find_map(|line| line.strip_prefix("rchar: "))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
+}
+
+#[test]
+fn hash_and_stats_say_they_were_interrupted() {
+    // One small file, one large one read slowly (--max-rate): once the large one's first chunk
+    // is read, Ctrl-C catches it in flight. What was done is still printed.
+    let env = TestEnv::new();
+    env.write("logs/a.log", "alpha\n");
+    env.write("logs/big.log", vec![b'x'; 8 << 20]);
+    let hash_a = format!("{}  logs/a.log\n", blake3::hash(b"alpha\n").to_hex());
+    for (command, stdout) in [
+        ("hash", hash_a.as_str()),
+        ("stats", "1 6 logs/a.log\n1 6 total\n"),
+    ] {
+        let child = env
+            .command(&[command, "-j", "2", "--max-rate", "1M", "logs"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        wait_until(Duration::from_secs(20), "the first chunk", || {
+            bytes_read_by(child.id()) >= 1 << 20
+        });
+        send_signal(&child, libc::SIGINT);
+        let output = child.wait_with_output().unwrap();
+        assert_eq!(output.status.code(), Some(130), "{command}");
+        assert_eq!(
+            String::from_utf8_lossy(&output.stderr),
+            format!(
+                "asyncfiles: logs/big.log: cancelled\n\
+                 {command} interrupted: 1 done, 0 skipped, 0 failed, 1 cancelled\n"
+            ),
+            "{command}"
+        );
+        assert_eq!(String::from_utf8_lossy(&output.stdout), stdout, "{command}");
+    }
 }

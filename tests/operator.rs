@@ -117,15 +117,25 @@ fn fail_fast_stops_taking_files_after_the_first_failure() {
         "out",
     ]);
     run.assert_code(1);
-    assert!(
-        run.stderr
-            .starts_with("asyncfiles: in/1-bad.log.gz: truncated gzip stream\n"),
+    // One lane: the failure stopped the run before any other file was taken; the files the walk
+    // had found meanwhile are named and counted.
+    let lines: Vec<&str> = run.stderr.lines().collect();
+    assert_eq!(
+        lines[..lines.len() - 1],
+        [
+            "asyncfiles: in/1-bad.log.gz: truncated gzip stream",
+            "asyncfiles: in/2.log: not started",
+            "asyncfiles: in/3.log: not started",
+            "asyncfiles: in/4.log: not started",
+        ],
         "{}",
         run.stderr
     );
-    // The failure stopped the run before most of the list (a file already taken may finish).
-    let written = tree(&env.path("out")).len();
-    assert!(written <= 1, "{written} outputs after --fail-fast");
+    assert_eq!(
+        summary(&run),
+        "convert: 0 done, 0 skipped, 1 failed, 3 not started; 0 B in, 0 B out"
+    );
+    assert!(tree(&env.path("out")).is_empty());
     assert!(env.temp_files().is_empty());
 
     // Without it, the others are converted.
@@ -390,11 +400,16 @@ fn transient_errors_are_retried_and_permanent_ones_are_not() {
 
 /// Runs `convert ARGS in out` under a pseudo-terminal (`script`), returning what it printed.
 fn under_a_terminal(env: &TestEnv, args: &str) -> String {
+    slowly_under_a_terminal(env, args, 30)
+}
+
+/// [`under_a_terminal`] with each chunk slowed by `delay_ms`.
+fn slowly_under_a_terminal(env: &TestEnv, args: &str, delay_ms: u32) -> String {
     let command = format!("{} convert {args} in out", env!("CARGO_BIN_EXE_asyncfiles"));
     let output = std::process::Command::new("script")
         .args(["-qec", &command, "/dev/null"])
         .current_dir(env.root())
-        .env(DELAY_ENV, "30")
+        .env(DELAY_ENV, delay_ms.to_string())
         .stdin(Stdio::null())
         .output()
         .expect("script (util-linux) runs a command under a pseudo-terminal");
@@ -426,6 +441,45 @@ fn the_progress_bar_shows_on_a_terminal_only() {
         .output()
         .unwrap();
     assert!(String::from_utf8_lossy(&forced.stderr).contains("/20 files"));
+}
+
+/// The values drawn before each occurrence of `suffix` (`"12.6 MB in"` gives 12.6), in order.
+fn drawn_numbers(shown: &str, suffix: &str) -> Vec<String> {
+    shown
+        .match_indices(suffix)
+        .filter_map(|(at, _)| shown[..at].trim_end().rsplit(' ').next())
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn the_progress_bar_ticks_and_counts_bytes_during_a_large_file() {
+    // One 12 MiB file, 1 MiB chunks slowed by 100 ms: the bar is redrawn while the file is read,
+    // with the bytes read so far, and an estimate of the time left from bytes.
+    let env = TestEnv::new();
+    env.write("in/big.log", b"0123456789abcde\n".repeat(12 << 16));
+    let shown = slowly_under_a_terminal(&env, "--progress auto", 100);
+    let (during, summary) = shown.split_once("convert: 1 done").expect("a summary");
+    assert!(
+        summary.starts_with(", 0 skipped, 0 failed; 12.6 MB in"),
+        "{shown:?}"
+    );
+    let mut bytes = drawn_numbers(during, " MB in,");
+    bytes.dedup();
+    assert!(bytes.len() >= 3, "bytes drawn: {bytes:?} in {during:?}");
+    let values: Vec<f64> = bytes.iter().map(|b| b.parse().unwrap()).collect();
+    assert!(values.is_sorted(), "{bytes:?}");
+    assert!(during.contains("0/1 files"), "{during:?}");
+    // The estimate is a time left from bytes, not always 0 (nor unknown) while the file is read.
+    let etas: Vec<&str> = during
+        .split("ETA ")
+        .skip(1)
+        .filter_map(|rest| rest.split_whitespace().next())
+        .collect();
+    assert!(
+        etas.iter().any(|eta| *eta != "0s" && *eta != "?"),
+        "{etas:?}"
+    );
 }
 
 #[test]

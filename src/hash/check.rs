@@ -14,7 +14,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::DigestConfig;
 use crate::interrupt::Interrupt;
-use crate::report::{ExitCode, Progress, error_chain, escape_path};
+use crate::report::{ExitCode, Progress, Summary, error_chain, escape_path};
 use crate::walk::{self, Entry};
 
 use super::manifest::{ManifestEntry, manifest_line, read_manifest};
@@ -71,11 +71,12 @@ pub(super) async fn check(
     let total = Arc::new(AtomicU64::new(entries.len() as u64));
     out.progress = config.progress.then(|| Progress::new(total));
     let mut checked = 0;
+    let mut counts = Summary::default();
     let mut verdicts: Vec<Option<String>> = vec![None; entries.len()];
     let mut all_ok = new.is_empty() && !walk_failed;
     while let Some(batch) = results.recv().await {
         checked += batch.len() as u64;
-        out.counts = (checked, 0);
+        out.done = checked;
         out.write(Vec::new(), Vec::new()).await;
         for report in batch {
             let Some(index) = report.entry else {
@@ -101,8 +102,20 @@ pub(super) async fn check(
                     (false, format!("FAILED ({})", error_chain(&error)))
                 }
                 DigestOutcome::Skipped(reason) => (false, format!("FAILED ({reason})")),
-                DigestOutcome::Cancelled => continue,
+                DigestOutcome::Cancelled => {
+                    counts.cancelled += 1;
+                    if !quiet {
+                        let message = format!("asyncfiles: {}: cancelled", entry.shown);
+                        out.write(Vec::new(), vec![message]).await;
+                    }
+                    continue;
+                }
             };
+            if ok {
+                counts.done += 1;
+            } else {
+                counts.failed += 1;
+            }
             all_ok &= ok;
             if config.fail_fast && !ok {
                 stop.cancel(); // a mismatch is a failure too
@@ -122,6 +135,9 @@ pub(super) async fn check(
         lines.extend(format!("{}: NEW\n", shown_path(&path)).into_bytes());
     }
     out.write(lines, Vec::new()).await;
+    if !quiet {
+        out.write_interrupted(config.kind, interrupt, &counts).await;
+    }
     if interrupt.exit_code().is_some() || all_ok {
         ExitCode::Success
     } else {

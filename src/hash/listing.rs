@@ -8,7 +8,7 @@ use std::sync::atomic::AtomicU64;
 
 use crate::config::{DigestConfig, DigestKind};
 use crate::interrupt::Interrupt;
-use crate::report::{ExitCode, Progress, error_chain, escape_path};
+use crate::report::{ExitCode, Progress, Summary, error_chain, escape_path};
 use crate::walk::{self};
 
 use super::manifest::manifest_line;
@@ -55,9 +55,27 @@ impl Tally {
                     error_chain(&error)
                 ));
             }
-            DigestOutcome::Cancelled => self.cancelled += 1,
+            DigestOutcome::Cancelled => {
+                self.cancelled += 1;
+                if !quiet {
+                    let path = escape_path(&report.path);
+                    errors.push(format!("asyncfiles: {path}: cancelled"));
+                }
+            }
         }
         None
+    }
+
+    /// The counts as a run's [`Summary`] (for the line of an interrupted run).
+    fn summary(&self) -> Summary {
+        Summary {
+            done: self.ok,
+            skipped: self.skipped,
+            failed: self.failed,
+            cancelled: self.cancelled,
+            bytes_in: self.bytes,
+            ..Summary::default()
+        }
     }
 }
 
@@ -108,7 +126,7 @@ pub(super) async fn list(
             }
         }
         let processed = tally.ok + tally.skipped + tally.failed + tally.cancelled;
-        out.counts = (processed, tally.bytes);
+        out.done = processed;
         out.write(lines, errors).await;
     }
     out.clear_progress().await;
@@ -148,6 +166,10 @@ pub(super) async fn list(
             }
         }
         out.write(lines, Vec::new()).await;
+    }
+    if !quiet {
+        out.write_interrupted(config.kind, interrupt, &tally.summary())
+            .await;
     }
     exit_code(&tally)
 }

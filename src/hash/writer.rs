@@ -3,7 +3,9 @@
 
 use std::io::{self, Write as _};
 
-use crate::report::Progress;
+use crate::config::DigestKind;
+use crate::interrupt::Interrupt;
+use crate::report::{Progress, Summary};
 
 /// Writes to stdout and stderr off the runtime; stops writing stdout once it is closed or failed
 /// (see [`crate::stdout`]).
@@ -12,8 +14,8 @@ use crate::report::Progress;
 pub(super) struct Output {
     pub(super) closed: bool,
     pub(super) progress: Option<Progress>,
-    /// Files done and bytes read so far, for the bar.
-    pub(super) counts: (u64, u64),
+    /// Files done so far, for the bar.
+    pub(super) done: u64,
 }
 
 impl Output {
@@ -28,11 +30,11 @@ impl Output {
         if (stdout.is_empty() || self.closed) && stderr.is_empty() && self.progress.is_none() {
             return;
         }
-        let (closed, progress, counts) = (self.closed, self.progress.clone(), self.counts);
+        let (closed, progress, done) = (self.closed, self.progress.clone(), self.done);
         let written = tokio::task::spawn_blocking(move || {
             if let Some(progress) = &progress {
                 progress.above(&stderr);
-                progress.show_counts(counts.0, counts.1);
+                progress.show_files(done);
             } else if !stderr.is_empty() {
                 let mut err = io::stderr().lock();
                 for line in stderr {
@@ -43,6 +45,25 @@ impl Output {
         })
         .await;
         self.closed |= !matches!(written, Ok(true));
+    }
+
+    /// After an interruption, says so on stderr with the counts, as `convert` does:
+    /// `hash interrupted: 3 done, 0 skipped, 0 failed, 1 cancelled`.
+    pub(super) async fn write_interrupted(
+        &mut self,
+        kind: DigestKind,
+        interrupt: &Interrupt,
+        summary: &Summary,
+    ) {
+        if interrupt.exit_code().is_none() {
+            return;
+        }
+        let command = match kind {
+            DigestKind::Hash => "hash",
+            DigestKind::Stats { .. } => "stats",
+        };
+        let line = format!("{command} interrupted: {}", summary.counts(true));
+        self.write(Vec::new(), vec![line]).await;
     }
 
     /// Removes the progress bar, if any, before the last lines.
