@@ -183,9 +183,13 @@ fn sample_fds(pid: u32) -> Option<FdSample> {
             continue;
         };
         let target = target.to_string_lossy();
-        if target.ends_with(".asyncfiles-tmp") {
+        // A temp file renamed to its final name may still be open for an instant: its
+        // descriptor then names the output. Tell inputs from outputs by their directory.
+        // (The walker's directory handles are neither.)
+        let file = target.ends_with(".log") || target.ends_with(".asyncfiles-tmp");
+        if file && target.contains("/out/") {
             sample.temps += 1;
-        } else if target.ends_with(".log") {
+        } else if file && target.contains("/in/") {
             sample.inputs += 1;
         }
     }
