@@ -130,11 +130,11 @@ pub async fn run(
     }
     drop(report_tx);
     let signal = interrupt.exit_code();
-    let mut summary = reporter.finish(signal.is_some()).await;
-    let code = summary.exit_code(signal);
+    let mut finished = reporter.finish().await;
+    let code = finished.summary.exit_code(signal);
     let code = match (&config.manifest, signal) {
         (Some(manifest), None) if !config.dry_run => {
-            let mut outputs = std::mem::take(&mut summary.written);
+            let mut outputs = std::mem::take(&mut finished.summary.written);
             if let Some(up_to_date) = &up_to_date {
                 outputs.extend(up_to_date.finish(manifest));
             }
@@ -163,7 +163,9 @@ pub async fn run(
         Some(dirs) if !stop.is_cancelled() => finish_dirs(dirs, code).await,
         _ => code,
     };
+    finished.print(signal.is_some()).await;
     if config.json {
+        let summary = &finished.summary;
         crate::report::print_stdout(summary.json_line(started.elapsed(), code)).await;
     }
     code
@@ -299,7 +301,8 @@ fn not_started(mut items: Items) -> Vec<FileReport> {
         .map(|item| {
             let (path, output) = match item {
                 Planned::Convert(task) => (task.display, None),
-                Planned::Report(report) => (report.path, report.output),
+                // A skip or failure the walker found is what it is, started or not.
+                Planned::Report(report) => return report,
             };
             FileReport {
                 path,

@@ -435,7 +435,7 @@ impl Drop for LogWriter {
     }
 }
 
-/// The running reporter; [`Reporter::finish`] waits for it and prints the summary.
+/// The running reporter; [`Reporter::finish`] waits for it, [`Finished::print`] prints the summary.
 pub struct Reporter {
     handle: tokio::task::JoinHandle<Summary>,
     options: ReportOptions,
@@ -460,36 +460,52 @@ impl Reporter {
         }
     }
 
-    /// Waits until every report is in (all senders dropped), prints the summary line unless
-    /// quiet or cut off by a closed pipe, and returns the counts.
-    pub async fn finish(self, interrupted: bool) -> Summary {
+    /// Waits until every report is in (all senders dropped) and returns the counts; the summary
+    /// line is printed by [`Finished::print`].
+    pub async fn finish(self) -> Finished {
         let Self {
             handle,
             options,
             started,
         } = self;
-        let (summary, mut lines) = match handle.await {
-            Ok(summary) => (summary, Vec::new()),
+        let summary = match handle.await {
+            Ok(summary) => summary,
             Err(_) => {
                 let lost = "asyncfiles: internal error: the reporter crashed; counts are lost";
-                (
-                    Summary {
-                        internal_errors: 1,
-                        ..Summary::default()
-                    },
-                    vec![Line::Message(lost.into())],
-                )
+                write_lines(vec![Line::Message(lost.into())], None).await;
+                Summary {
+                    internal_errors: 1,
+                    ..Summary::default()
+                }
             }
         };
-        if !options.quiet && !summary.broken_pipe {
-            lines.push(Line::Message(summary.line(
-                options.command,
-                started.elapsed(),
-                interrupted,
-            )));
+        Finished {
+            summary,
+            options,
+            started,
         }
-        write_lines(lines, None).await;
-        summary
+    }
+}
+
+/// A finished reporter: its counts, and the summary line still to print, once the run has done
+/// what comes after its files (the manifest, directory times), so that their errors come first.
+pub struct Finished {
+    /// What the run's files came to.
+    pub summary: Summary,
+    options: ReportOptions,
+    started: Instant,
+}
+
+impl Finished {
+    /// Prints the summary line on stderr (not with `-q`, nor after stdout's reader went away).
+    pub async fn print(&self, interrupted: bool) {
+        if self.options.quiet || self.summary.broken_pipe {
+            return;
+        }
+        let line = self
+            .summary
+            .line(self.options.command, self.started.elapsed(), interrupted);
+        write_lines(vec![Line::Message(line)], None).await;
     }
 }
 

@@ -456,3 +456,18 @@ fn incremental_manifest_equals_a_full_runs_manifest() {
         verbose.stderr
     );
 }
+
+/// The summary line is the last word of a run: a manifest that cannot be written is reported
+/// before it, and the run exits 1 with every file written.
+#[test]
+fn a_manifest_that_cannot_be_written_is_reported_before_the_summary() {
+    let env = TestEnv::new();
+    env.write("in/a.log", b"hi\n");
+    env.run(&["convert", "in", "out", "--manifest", "nodir/m.b3"])
+        .assert_code(1)
+        .assert_stderr(&[
+            "asyncfiles: nodir/m.b3: cannot write the manifest: No such file or directory",
+            "convert: 1 done, 0 skipped, 0 failed; 3 B in, 3 B out",
+        ]);
+    assert_eq!(fs::read(env.path("out/a.log")).unwrap(), b"hi\n");
+}
