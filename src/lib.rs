@@ -7,6 +7,7 @@
 //!   settings (`walk::WalkConfig`: filters, `--files-from`, depth, links).
 //! - [`pipeline`]: the bounded pool: `--jobs` lanes on tokio's blocking pool, a file at a time.
 //! - [`convert`]: the `convert` command: per-file job and orchestration.
+//! - [`deadline`]: `--timeout`: a file's own cancellation token, fired by a timer.
 //! - [`codec`]: compression formats: detection, names, decoders and encoders.
 //! - [`transform`]: the byte stages between reader and writer: line transforms, line endings.
 //! - [`input`]: opening inputs, their first chunk, reading ahead, `--max-rate`, retry rules.
@@ -21,6 +22,7 @@ pub mod cli;
 pub mod codec;
 pub mod config;
 pub mod convert;
+pub mod deadline;
 pub mod generate;
 pub mod hash;
 pub mod input;
