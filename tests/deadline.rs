@@ -1,5 +1,6 @@
 //! Deadlines during CPU-bound work and files that shrink: `--timeout` and Ctrl-C stop a file
-//! within about one chunk's work (on the small-file path, the streaming path, `hash` and `stats`).
+//! within about one chunk's work (on the small-file path, the streaming path, `hash` and `stats`),
+//! and a file cut short after it was opened fails instead of passing for complete.
 //!
 //! No test here holds a wall-clock threshold: a run cut short is compared with the same run left
 //! to finish, on the same machine, at the same time.
@@ -11,6 +12,9 @@ use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use common::{Run, TestEnv, send_signal, wait_until};
+
+/// The test-only seam that cuts a file short right after it is opened (see the README).
+const TRUNCATE_ENV: &str = "ASYNCFILES_TEST_TRUNCATE";
 
 /// Files up to this size are converted on the small-file path, larger ones streamed
 /// (`input::MAX_BUFFER`: the first chunk holds all of a small file).
@@ -158,4 +162,70 @@ fn ctrl_c_stops_encoding_within_a_piece() {
         took < needed / 4,
         "stopping took {took:?}; the whole file takes {needed:?}"
     );
+}
+
+/// Runs `asyncfiles -q ARGS` on `file` (written with `bytes`) cut to `cut` bytes right after it
+/// is opened, before anything is read: the file fails as shrunk, and no output is left.
+fn assert_shrinks(args: &[&str], file: &str, bytes: &[u8], cut: u64) -> Run {
+    assert!(cut < bytes.len() as u64);
+    let env = TestEnv::new();
+    env.write(file, bytes);
+    let output = env
+        .command(&[&["-q"], args].concat())
+        .env(TRUNCATE_ENV, format!("{file}:{cut}"))
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let run = Run {
+        code: output.status.code(),
+        stdout: output.stdout,
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    };
+    run.assert_code(1).assert_stderr(&[&format!(
+        "asyncfiles: {file}: read error: the file shrank while it was read"
+    )]);
+    assert_eq!(std::fs::metadata(env.path(file)).unwrap().len(), cut);
+    assert!(!env.path("out").exists());
+    assert!(env.temp_files().is_empty(), "{:?}", env.temp_files());
+    run
+}
+
+#[test]
+fn a_file_cut_short_before_its_first_read_fails_in_convert() {
+    // Small (read in one go), and large (cut within its first chunk, or after it).
+    for (len, cut) in [(10_000, 4_000), (3 << 20, 100_000), (3 << 20, 2 << 20)] {
+        let bytes = costly_log(len);
+        assert_shrinks(&["convert", "a.log", "out"], "a.log", &bytes, cut).assert_stdout(b"");
+        let args = ["convert", "--to", "gz", "a.log", "out"];
+        assert_shrinks(&args, "a.log", &bytes, cut).assert_stdout(b"");
+    }
+}
+
+#[test]
+fn a_file_cut_short_before_its_first_read_fails_in_hash_and_stats() {
+    // Small, large (read ahead), and wide (hashed on two threads) files.
+    for (len, cut) in [
+        (10_000, 0),
+        (3 << 20, 100_000),
+        (3 << 20, 2 << 20),
+        (20 << 20, 1 << 20),
+    ] {
+        let bytes = costly_log(len);
+        assert_shrinks(&["hash", "a.log"], "a.log", &bytes, cut).assert_stdout(b"");
+        let total = b"0 0 total\n";
+        assert_shrinks(&["stats", "a.log"], "a.log", &bytes, cut).assert_stdout(total);
+    }
+}
+
+#[test]
+fn a_compressed_file_cut_short_fails_as_shrunk_not_as_invalid_data() {
+    let gz = common::filter("gzip", &["-c"], &costly_log(6 << 20));
+    assert!(gz.len() > SMALL_FILE + 100_000, "{}", gz.len());
+    // Within the first chunk, and after it (while the decoder reads ahead).
+    for cut in [100_000, SMALL_FILE as u64 + 100_000] {
+        let args = ["convert", "--to", "none", "a.log.gz", "out"];
+        assert_shrinks(&args, "a.log.gz", &gz, cut).assert_stdout(b"");
+        let args = ["hash", "--decompressed", "a.log.gz"];
+        assert_shrinks(&args, "a.log.gz", &gz, cut).assert_stdout(b"");
+    }
 }

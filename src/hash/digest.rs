@@ -430,7 +430,10 @@ impl Leaves {
                     &mut buffer[..want],
                     at,
                 ) {
-                    Ok(0) => return Err(anyhow!("the file shrank while it was read").into()),
+                    Ok(0) => {
+                        let shrank = anyhow::Error::new(crate::input::shrank());
+                        return Err(shrank.context("read error").into());
+                    }
                     Ok(read) => read,
                     Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
                     Err(error) => {
