@@ -627,7 +627,9 @@ pub fn describe_read_error(
     error: io::Error,
     decoded: u64,
 ) -> anyhow::Error {
-    let Some(format) = format.filter(|_| error.raw_os_error().is_none()) else {
+    // OS errors and a file that shrank are the input's, not the format's.
+    let input_error = error.raw_os_error().is_some() || crate::input::is_shrank(&error);
+    let Some(format) = format.filter(|_| !input_error) else {
         return anyhow::Error::new(error).context("read error");
     };
     if let Some(message) = framing::Rejected::message(&error) {

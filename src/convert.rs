@@ -7,7 +7,10 @@
 //! and written with plain blocking writes, then committed (mode, times, rename). A larger file is
 //! streamed on the runtime: read through a large `BufReader` over `tokio::fs::File` (one blocking
 //! hop moves up to 1 MiB), written through a `BufWriter`, committed in one more blocking trip.
-//! Both paths run the same async [`FileJob::process`]. Any failure discards the temp file.
+//! Both paths run the same async [`FileJob::process`], which looks at the file's cancellation
+//! token (Ctrl-C, `--timeout`: see [`crate::deadline`]) between chunks and feeds the encoder in
+//! pieces, since the work on a lane never waits for the runtime. Any failure discards the temp
+//! file.
 //!
 //! One difference: a write on the small-file path blocks its lane, so a Ctrl-C during a write
 //! that hangs (a dead network file system) waits for it; the streaming path abandons it at once.
@@ -29,6 +32,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::codec::{self, Decoding, FilePlan, Format, KeepOpen, Reader};
 use crate::config::{ConvertConfig, Dest, Source};
+use crate::deadline::FileDeadline;
 use crate::input::{self, CountingReader, Opened, Prefetch, buffer_size, open_source};
 use crate::interrupt::Interrupt;
 use crate::output::{DirMirror, OutputOptions, Sink, SourceMeta, TempFile, TempRegistry};
@@ -49,6 +53,10 @@ const ENTRY_QUEUE: usize = 4;
 /// Batches of outcomes (of up to `pipeline::OUTCOME_BATCH`) buffered between the pool and the
 /// reporter.
 const REPORT_QUEUE: usize = 16;
+/// Most bytes handed to the writer (the encoder, if any) at once: the work between two looks at
+/// the cancellation token. An encoder compresses all it is given before it returns (brotli -11
+/// takes seconds over 1 MiB), so a chunk is fed in pieces.
+const WRITE_PIECE: usize = 64 * 1024;
 
 /// Runs a whole conversion and returns its exit code.
 pub async fn run(
@@ -428,10 +436,13 @@ impl Work for Converter {
             Planned::Report(report) => return report,
             Planned::Convert(task) => task,
         };
+        let started = std::time::Instant::now();
+        // --timeout counts from when the file was taken (retries included).
+        let deadline = FileDeadline::start(&self.cancel, started, self.config.timeout);
         let job = FileJob {
-            started: std::time::Instant::now(),
+            started,
             config: self.config.clone(),
-            cancel: self.cancel.clone(),
+            cancel: deadline.token().clone(),
             outputs: self.outputs.clone(),
         };
         if self.config.dry_run {
@@ -439,7 +450,13 @@ impl Work for Converter {
         }
         let mut retried = 0;
         loop {
-            let converted = job.attempt(&task, lane);
+            let converted = match job.attempt(&task, lane) {
+                Err(FileError::Cancelled) => match deadline.timed_out() {
+                    Some(error) => Err(FileError::Failed(error)),
+                    None => Err(FileError::Cancelled),
+                },
+                converted => converted,
+            };
             // Standard input cannot be read again, nor standard output taken back: no retry.
             let retryable = !task.input.is_stream() && task.output != Output::Stdout;
             match &converted {
@@ -452,7 +469,10 @@ impl Work for Converter {
                     let retry = (retried, self.config.retries);
                     let first = self.config.retry_delay;
                     if !input::wait_before_retry(&task.display, retry, first, error, &job.cancel) {
-                        return job.report(task, Err(FileError::Cancelled));
+                        let stopped = deadline
+                            .timed_out()
+                            .map_or(FileError::Cancelled, FileError::Failed);
+                        return job.report(task, Err(stopped));
                     }
                 }
                 _ => return self.keep_line(job.report(task, converted)),
@@ -485,6 +505,8 @@ struct FileJob {
     /// When the file was taken (for `--json`'s `ms`).
     started: std::time::Instant,
     config: Arc<ConvertConfig>,
+    /// The file's token (the run's, or under `--timeout` its own: see [`FileDeadline`]),
+    /// looked at between chunks of work and waited on wherever the file waits.
     cancel: CancellationToken,
     outputs: OutputOptions,
 }
@@ -589,21 +611,9 @@ impl FileJob {
                 }
             }
         };
-        // --timeout counts from when the file was taken (retries included) and stops the
-        // pumping; the commit is never cut short, so an output renamed into place is reported
-        // as written.
-        let result = match self.config.timeout {
-            None => pumped.await,
-            Some(limit) => {
-                let deadline = tokio::time::Instant::from_std(self.started + limit);
-                tokio::time::timeout_at(deadline, pumped)
-                    .await
-                    .unwrap_or_else(|_| {
-                        let limit = crate::cli::format_duration(limit);
-                        Err(FileError::Failed(anyhow!("timed out after {limit}")))
-                    })
-            }
-        };
+        // --timeout stops the pumping (through `self.cancel`, the file's own token); the commit
+        // is never cut short, so an output renamed into place is reported as written.
+        let result = pumped.await;
         drop(reader);
         let result = result.and_then(|()| {
             let consumed = raw_in.load(Ordering::Relaxed);
@@ -876,19 +886,21 @@ impl FileJob {
         self.write(writer, &transformed).await
     }
 
+    /// Writes `bytes` in pieces of [`WRITE_PIECE`], looking at the cancellation token (Ctrl-C,
+    /// `--timeout`) before each one.
     async fn write(
         &self,
         writer: &mut (dyn AsyncWrite + Unpin + Send + '_),
         bytes: &[u8],
     ) -> Result<(), FileError> {
-        if bytes.is_empty() {
-            return Ok(());
+        for piece in bytes.chunks(WRITE_PIECE) {
+            tokio::select! {
+                biased;
+                () = self.cancel.cancelled() => return Err(FileError::Cancelled),
+                written = writer.write_all(piece) => written.context("write error")?,
+            }
         }
-        tokio::select! {
-            biased;
-            () = self.cancel.cancelled() => Err(FileError::Cancelled),
-            written = writer.write_all(bytes) => Ok(written.context("write error")?),
-        }
+        Ok(())
     }
 
     /// The test-only slowdown (see `config::TEST_DELAY_ENV`); cancellation cuts it short.

@@ -66,13 +66,14 @@ impl Opened {
             let mut filled = 0;
             while filled < want {
                 match (&file).read(&mut chunk[filled..]) {
-                    Ok(0) => break,
+                    // Fewer bytes than the size seen at open (and no more than it is ever read):
+                    // the file was cut short before or while this chunk was read.
+                    Ok(0) => return Err(anyhow::Error::new(shrank()).context("read error")),
                     Ok(read) => filled += read,
                     Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
                     Err(error) => return Err(anyhow::Error::new(error).context("read error")),
                 }
             }
-            chunk.truncate(filled);
         } else {
             (&file)
                 .take(want as u64)
@@ -82,6 +83,7 @@ impl Opened {
         FILES_STARTED.fetch_add(1, Ordering::Relaxed);
         SIZES_STARTED.fetch_add(len, Ordering::Relaxed);
         throttle(chunk.len());
+        // With a known size, `want` bytes were read: all of the file when that is its size.
         let complete = chunk.len() < want || (len > 0 && chunk.len() as u64 >= len);
         Ok(if complete {
             Self::Whole(chunk)
@@ -107,6 +109,7 @@ pub fn open_source(path: &std::path::Path) -> anyhow::Result<(File, SourceMeta)>
     if !meta.is_file() {
         bail!("not a regular file");
     }
+    injected_truncation(path)?;
     Ok((file, SourceMeta::from_metadata(&meta)))
 }
 
@@ -241,6 +244,31 @@ fn injected_fault(path: &std::path::Path) -> Option<io::Error> {
     }))
 }
 
+/// Test-only shrinking file (see the README's "Testing only"): `SUBSTRING:LEN` cuts every file
+/// whose path contains SUBSTRING to LEN bytes right after it is opened and its size taken, before
+/// anything is read from it (a log truncated by its rotation at that moment).
+pub const TEST_TRUNCATE_ENV: &str = "ASYNCFILES_TEST_TRUNCATE";
+
+static TRUNCATE: std::sync::LazyLock<Option<(String, u64)>> = std::sync::LazyLock::new(|| {
+    let spec = std::env::var(TEST_TRUNCATE_ENV).ok()?;
+    let (substring, len) = spec.rsplit_once(':')?;
+    Some((substring.to_owned(), len.parse().ok()?))
+});
+
+/// Applies [`TEST_TRUNCATE_ENV`] to `path`, if it names it. Blocking.
+fn injected_truncation(path: &std::path::Path) -> anyhow::Result<()> {
+    match TRUNCATE.as_ref() {
+        Some((substring, len)) if path.to_string_lossy().contains(substring.as_str()) => {
+            OpenOptions::new()
+                .write(true)
+                .open(path)
+                .and_then(|file| file.set_len(*len))
+                .context("test seam: cannot truncate")
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Whether an error is worth another try: interrupted, would block (EAGAIN), timed out, stale
 /// NFS handle. Not found, permission denied, corrupt data and the like never are.
 pub fn is_transient(error: &anyhow::Error) -> bool {
@@ -373,8 +401,18 @@ pub fn throttle(bytes: usize) {
 
 /// The error for a file that ended before the size it had when opened.
 pub fn shrank() -> io::Error {
-    io::Error::other("the file shrank while it was read")
+    io::Error::other(Shrank)
 }
+
+/// Whether a read error is [`shrank`] (which no decoder should describe as invalid data).
+pub fn is_shrank(error: &io::Error) -> bool {
+    error.get_ref().is_some_and(|inner| inner.is::<Shrank>())
+}
+
+/// What [`shrank`] carries.
+#[derive(Debug, thiserror::Error)]
+#[error("the file shrank while it was read")]
+struct Shrank;
 
 /// A read on the blocking pool: the file and the buffer travel there and back.
 type ReadAhead = JoinHandle<io::Result<(File, Vec<u8>)>>;

@@ -8,6 +8,7 @@
 //! - [`pipeline`]: the bounded pool: `--jobs` lanes on tokio's blocking pool, a file at a time.
 //! - [`convert`]: the `convert` command: per-file job and orchestration, and its `--manifest`
 //!   (`convert::manifest`: merged with the previous one under `--incremental`).
+//! - [`deadline`]: `--timeout`: a file's own cancellation token, fired by a timer.
 //! - [`codec`]: compression formats: detection, names, decoders and encoders.
 //! - [`transform`]: the byte stages between reader and writer: line transforms, line endings.
 //! - [`input`]: opening inputs, their first chunk, reading ahead, `--max-rate`, retry rules.
@@ -23,6 +24,7 @@ pub mod cli;
 pub mod codec;
 pub mod config;
 pub mod convert;
+pub mod deadline;
 pub mod generate;
 pub mod hash;
 pub mod input;

@@ -14,6 +14,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::codec::{self, CodecConfig, Format, Reader};
 use crate::config::{DigestConfig, DigestKind};
+use crate::deadline::FileDeadline;
 use crate::input::{CountingReader, Opened, Prefetch, buffer_size, open_source, throttle};
 use crate::pipeline::{LaneHandle, Work};
 use crate::walk::Entry;
@@ -91,6 +92,7 @@ pub(super) struct Digester {
     codec: CodecConfig,
     /// The PATHs read as streams: `-` and named pipes.
     streams: Arc<[std::path::PathBuf]>,
+    /// The run's token; in one file's job, the file's own (see [`FileDeadline`]).
     cancel: CancellationToken,
 }
 
@@ -113,29 +115,6 @@ impl Digester {
     /// Whether `path` is one of the PATHs read as streams (`-`, a named pipe).
     fn is_stream(&self, path: &Path) -> bool {
         self.streams.iter().any(|stream| stream == path)
-    }
-
-    /// [`Digester::digest`] under `--timeout`: a timer cancels this file's own token (a child of
-    /// the run's), and a file cut short that way fails as timed out. Runs on a lane.
-    fn digest_within_timeout(&self, path: &Path, lane: &dyn LaneHandle) -> Result<Digest, Failure> {
-        let Some(limit) = self.timeout else {
-            return self.digest(path, lane);
-        };
-        let mut job = self.clone();
-        job.cancel = self.cancel.child_token();
-        let token = job.cancel.clone();
-        let timer = Handle::current().spawn(async move {
-            tokio::time::sleep(limit).await;
-            token.cancel();
-        });
-        let digested = job.digest(path, lane);
-        timer.abort();
-        match digested {
-            Err(Failure::Cancelled) if !self.cancel.is_cancelled() => Err(Failure::Failed(
-                anyhow!("timed out after {}", crate::cli::format_duration(limit)),
-            )),
-            digested => digested,
-        }
     }
 
     /// Reads `path` (`-`: standard input; a named pipe given as a PATH is read like it) and sums
@@ -359,16 +338,27 @@ impl Work for Digester {
             }
         };
         let started = std::time::Instant::now();
+        // --timeout counts from when the file was taken (retries included): the file's work
+        // obeys a token of its own, which a timer cancels.
+        let deadline = FileDeadline::start(&self.cancel, started, self.timeout);
+        let job = Digester {
+            cancel: deadline.token().clone(),
+            ..self.clone()
+        };
+        let stopped = || match deadline.timed_out() {
+            Some(error) => DigestOutcome::Failed(error),
+            None => DigestOutcome::Cancelled,
+        };
         let mut retried = 0;
         let outcome = loop {
-            match self.digest_within_timeout(&path, lane) {
+            match job.digest(&path, lane) {
                 Ok(digest) => {
                     break DigestOutcome::Done(Digest {
                         elapsed: started.elapsed(),
                         ..digest
                     });
                 }
-                Err(Failure::Cancelled) => break DigestOutcome::Cancelled,
+                Err(Failure::Cancelled) => break stopped(),
                 // A stream (standard input, a named pipe) cannot be read again: no retry.
                 Err(Failure::Failed(error))
                     if !self.is_stream(&path)
@@ -377,9 +367,9 @@ impl Work for Digester {
                 {
                     retried += 1;
                     let retry = (retried, self.retries);
-                    let (first, cancel) = (self.retry_delay, &self.cancel);
+                    let (first, cancel) = (self.retry_delay, &job.cancel);
                     if !crate::input::wait_before_retry(&path, retry, first, &error, cancel) {
-                        break DigestOutcome::Cancelled;
+                        break stopped();
                     }
                 }
                 Err(Failure::Failed(error)) => break DigestOutcome::Failed(error),
@@ -447,7 +437,10 @@ impl Leaves {
                     &mut buffer[..want],
                     at,
                 ) {
-                    Ok(0) => return Err(anyhow!("the file shrank while it was read").into()),
+                    Ok(0) => {
+                        let shrank = anyhow::Error::new(crate::input::shrank());
+                        return Err(shrank.context("read error").into());
+                    }
                     Ok(read) => read,
                     Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
                     Err(error) => {

@@ -134,7 +134,10 @@ impl TestEnv {
             .args(args)
             .current_dir(self.root())
             .env_remove(DELAY_ENV)
+            .env_remove(STALL_ENV)
             .env_remove("ASYNCFILES_REDACT_KEY")
+            .env_remove("ASYNCFILES_TEST_TRUNCATE")
+            .env_remove("ASYNCFILES_TEST_MEMORY_LIMIT")
             .env_remove(FAULT_ENV);
         command
     }
