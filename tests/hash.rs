@@ -448,8 +448,7 @@ fn incremental_manifest_equals_a_full_runs_manifest() {
     ];
     let verbose = env.run(&args);
     verbose.assert_code(0);
-    let note =
-        "v.b3: hashed 4 up-to-date outputs from OUT: the previous manifest does not list them";
+    let note = "v.b3: hashed 4 up-to-date outputs from OUT: the previous manifest does not list them as they are";
     assert!(
         verbose.stderr.lines().any(|l| l == note),
         "{}",
@@ -470,4 +469,37 @@ fn a_manifest_that_cannot_be_written_is_reported_before_the_summary() {
             "convert: 1 done, 0 skipped, 0 failed; 3 B in, 3 B out",
         ]);
     assert_eq!(fs::read(env.path("out/a.log")).unwrap(), b"hi\n");
+}
+
+/// An interrupted `--incremental` run (or one without `--manifest`) rewrites outputs and leaves
+/// the old manifest behind; the next `--incremental --manifest` run must not keep the old lines of
+/// those outputs (they are up to date now, but not the bytes the old line describes).
+#[test]
+fn incremental_manifest_rehashes_outputs_rewritten_since_it_was_written() {
+    let env = TestEnv::new();
+    env.write("in/a.log", "v1\n");
+    env.write("in/b.log", "stays\n");
+    let convert = |extra: &[&str]| {
+        let args = [
+            &["-q", "convert", "--incremental"][..],
+            extra,
+            &["in", "out"],
+        ]
+        .concat();
+        env.run(&args).assert_code(0);
+    };
+    convert(&["--manifest", "m.b3"]);
+    // Timestamps must differ between the runs (a coarse file system clock ticks in ms).
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    env.write("in/a.log", "v2, longer\n");
+    convert(&[]);
+    convert(&["--manifest", "m.b3"]);
+    let expected = [
+        line(&env.read("out/a.log"), "a.log"),
+        line(&env.read("out/b.log"), "b.log"),
+    ]
+    .concat();
+    assert_eq!(env.read("out/a.log"), b"v2, longer\n");
+    assert_eq!(fs::read_to_string(env.path("m.b3")).unwrap(), expected);
+    assert_b3sum_checks(&env, "m.b3", "out");
 }

@@ -5,10 +5,13 @@
 //! the plan, as a full run's does. A file skipped as up to date keeps its line from the previous
 //! manifest (its output did not change since); an output that manifest does not list (no
 //! previous manifest, an unreadable one, a malformed or missing line) is hashed as it is in OUT,
-//! on the lane that skipped it. Lines of files that are no longer in the plan are dropped with the
+//! on the lane that skipped it. So is an output changed since the previous manifest was written
+//! (its status change time is later than the manifest's modification time): an interrupted run,
+//! or one without `--manifest`, rewrote it and left the old line behind. Lines of files that are no longer in the plan are dropped with the
 //! rest of the old manifest. The manifest is written at the end, sorted, atomically.
 
 use std::collections::HashMap;
+use std::os::unix::fs::MetadataExt as _;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -39,6 +42,9 @@ pub(super) struct UpToDate {
     previous: HashMap<PathBuf, blake3::Hash>,
     /// Why the previous manifest could not be read, if it exists but could not.
     unreadable: Option<String>,
+    /// When the previous manifest was written: a line describes an output only if the output
+    /// has not changed since (its ctime is not later).
+    written: Option<(i64, i64)>,
     kept: Mutex<Hashed>,
     /// Outputs the previous manifest did not list, hashed from OUT.
     hashed: AtomicU64,
@@ -48,6 +54,9 @@ impl UpToDate {
     /// Reads the previous manifest at `manifest`, if any, line by line: a malformed line is
     /// left out (its output gets hashed instead). Blocking.
     pub(super) fn load(manifest: &Path, dest: &Dest) -> Self {
+        let written = std::fs::metadata(manifest)
+            .ok()
+            .map(|meta| (meta.mtime(), meta.mtime_nsec()));
         let (bytes, unreadable) = match std::fs::read(manifest) {
             Ok(bytes) => (bytes, None),
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => (Vec::new(), None),
@@ -62,6 +71,7 @@ impl UpToDate {
             base: base_of(dest),
             previous,
             unreadable,
+            written,
             kept: Mutex::default(),
             hashed: AtomicU64::new(0),
         }
@@ -71,7 +81,11 @@ impl UpToDate {
     /// bytes' hash as they are now. Blocking (it may read the whole output).
     pub(super) fn keep(&self, output: &Path) -> anyhow::Result<()> {
         let rel = output.strip_prefix(&self.base).unwrap_or(output);
-        let hash = match self.previous.get(rel) {
+        let hash = match self
+            .previous
+            .get(rel)
+            .filter(|_| self.unchanged_since(output))
+        {
             Some(hash) => *hash,
             None => {
                 let hash = hash_file(output).with_context(|| {
@@ -91,6 +105,13 @@ impl UpToDate {
         Ok(())
     }
 
+    /// Whether `output` has not changed since the previous manifest was written (its last
+    /// status change, a rename into place included, is not later). Blocking.
+    fn unchanged_since(&self, output: &Path) -> bool {
+        let changed = std::fs::metadata(output).map(|meta| (meta.ctime(), meta.ctime_nsec()));
+        matches!((changed, self.written), (Ok(changed), Some(written)) if changed <= written)
+    }
+
     /// The lines kept; says with `-v` how many outputs had to be hashed, and why.
     pub(super) fn finish(&self, manifest: &Path) -> Hashed {
         let hashed = self.hashed.load(Ordering::Relaxed);
@@ -98,7 +119,7 @@ impl UpToDate {
             let shown = escape_path(manifest);
             let why = match &self.unreadable {
                 Some(cause) => format!("the previous manifest cannot be read ({cause})"),
-                None => "the previous manifest does not list them".to_owned(),
+                None => "the previous manifest does not list them as they are".to_owned(),
             };
             let outputs = if hashed == 1 { "output" } else { "outputs" };
             tracing::info!("{shown}: hashed {hashed} up-to-date {outputs} from OUT: {why}");
