@@ -336,7 +336,7 @@ pub enum RedactArg {
     /// private_key, private-key, privatekey or authorization, or ends in cookie or in the word
     /// pass (db_pass, not bypass): a quoted value to its closing quote, an authorization or
     /// cookie value to the end of the line, any other to the next blank , ; & quote or
-    /// backslash (a Bearer, Basic or Token word goes with it); the password of
+    /// escaped quote (a Bearer, Basic or Token word goes with it); the password of
     /// scheme://user:PASSWORD@host; and anywhere, unless glued to a letter, digit, _ . or -: AWS
     /// access key ids (AKIA or ASIA and 16 more), GitHub tokens (ghp_ gho_ ghu_ ghs_ ghr_
     /// github_pat_ and 30 or more), GitLab (glpat- and 20 or more), Slack (xoxb- xoxp- xoxa-

@@ -242,6 +242,12 @@ fn secret_quoted_values_are_masked_to_their_closing_quote() {
             ),
             // An unclosed quote runs to the end of the line.
             (r#"password="abc def"#, r#"password="[SECRET]"#),
+            // A backslash inside a plain value is part of it; an escaped quote ends it.
+            (r"password=ab\cd next=1", "password=[SECRET] next=1"),
+            (
+                r#"msg="{\"pwd\":x\y\"}" next=1"#,
+                r#"msg="{\"pwd\":[SECRET]\"}" next=1"#,
+            ),
             (
                 r#""Authorization": "Bearer it's""#,
                 r#""Authorization": "[SECRET]""#,

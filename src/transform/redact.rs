@@ -98,9 +98,10 @@ const SECRET: &str = concat!(
     r#"\\"(?P<eq>(?:[^"\\\r\n]|\\[^"\\\r\n]|\\\\(?:[^\\\r\n]|\\[^\r\n]))+)(?:\\")?"#,
     r#"|"(?P<dq>(?:[^"\\\r\n]|\\[^\r\n])+)"?"#,
     r#"|'(?P<sq>(?:[^'\\\r\n]|\\[^\r\n])+)'?"#,
-    // ... or a plain one, to the next blank, comma, semicolon, ampersand, quote or backslash;
-    // a `Bearer`/`Basic`/`Token` scheme word goes with it.
-    r#"|(?P<v>(?:(?:bearer|basic|token)[ \t]+)?[^\s,;&"'\\]+))"#,
+    // ... or a plain one, to the next blank, comma, semicolon, ampersand, quote or escaped
+    // quote (a backslash before anything else is part of the value: `ab\cd`); a
+    // `Bearer`/`Basic`/`Token` scheme word goes with it.
+    r#"|(?P<v>(?:(?:bearer|basic|token)[ \t]+)?(?:[^\s,;&"'\\]|\\[^\s"'])+))"#,
     // The password of a URL: `scheme://user:PASSWORD@host` (up to the last `@` before the path;
     // the match starts at `://`, the scheme plays no part).
     r#"|://[^\s/?#@:]*:(?P<u>[^\s/?#"'\\]+)@"#,
