@@ -573,11 +573,11 @@ pub fn encoder<'a, W: AsyncWrite + Unpin + Send + 'a>(
     }
 }
 
-/// The memory one encoder of `format` at `level` needs, in bytes: the peak RSS measured with
-/// one job on a 16 MiB log, less that of a plain copy (~10 MiB), rounded up, by level band (the
-/// table in the README, "Memory"). xz -7 to -9 fill their dictionaries only on larger files:
-/// their figures are xz's own for its presets (lzma uses the same presets). A file smaller than the encoder's window needs
-/// less (zstd's window shrinks to fit it); this is the figure for a large file.
+/// The memory one encoder of `format` at `level` needs, in bytes, by level band (the table in
+/// the README, "Memory"): at or above the peak RSS measured with one job on a 16 MiB log less
+/// that of a plain copy (~10 MiB). xz -7 to -9 fill their dictionaries only on larger files:
+/// their figures are xz's own for its presets (lzma uses the same presets). A file smaller than
+/// the encoder's window needs less (zstd's window shrinks to fit it); this is for a large file.
 pub fn encoder_memory(format: Format, level: i32) -> u64 {
     let mib = match (format, level) {
         (Format::Gzip, _) => 2,

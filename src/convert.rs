@@ -48,8 +48,6 @@ mod manifest;
 
 use manifest::{UpToDate, write_manifest};
 
-/// Batches of entries (of up to `walk::TREE_BATCH`) buffered between the walker and the pool.
-const ENTRY_QUEUE: usize = 4;
 /// Batches of outcomes (of up to `pipeline::OUTCOME_BATCH`) buffered between the pool and the
 /// reporter.
 const REPORT_QUEUE: usize = 16;
@@ -287,7 +285,7 @@ fn planned_items(
     };
     match (&config.source, walk) {
         (Source::Dir(_), Some(walk)) => {
-            let (tx, rx) = mpsc::channel(ENTRY_QUEUE);
+            let (tx, rx) = mpsc::channel(walk::ENTRY_QUEUE);
             let walker = walk::spawn(walk, tx).context("cannot start the walker")?;
             let config = config.clone();
             let items =
@@ -303,7 +301,7 @@ fn planned_items(
 /// Reports for the items `items` holds ready (at most what the walker's queue holds): files the
 /// run found but never started.
 fn not_started(mut items: Items) -> Vec<FileReport> {
-    let most = (ENTRY_QUEUE + 1) * walk::TREE_BATCH;
+    let most = (walk::ENTRY_QUEUE + 1) * walk::TREE_BATCH;
     pipeline::ready_items(&mut items, most)
         .into_iter()
         .map(|item| {

@@ -1,7 +1,8 @@
-//! Standard output: every byte asyncfiles prints there (b3sum lines, `stats` columns, `--json`
+//! Standard output: every line asyncfiles prints there (b3sum lines, `stats` columns, `--json`
 //! objects, `--dry-run`'s plan) goes through [`write`], which tells a reader that left (a closed
 //! pipe: the run goes on quietly, as `| head` expects) from a real write error (a full disk: said
-//! once, and the run exits 1 however the files went).
+//! once, and the run exits 1 however the files went). A file converted to stdout (`convert IN -`)
+//! is streamed by its own sink instead: there a write error fails that file, as for any output.
 //!
 //! The state is process-wide because standard output is: once it failed, no later line may be
 //! written after the gap, whichever task prints it.

@@ -34,8 +34,6 @@ use crate::pipeline::{self};
 use crate::report::ExitCode;
 use crate::walk::{self, Entry, SkipReason};
 
-/// Batches of entries buffered between the walker and the pool.
-pub(super) const ENTRY_QUEUE: usize = 4;
 /// Batches of results buffered between the pool and the printer.
 pub(super) const RESULT_QUEUE: usize = 16;
 /// What was computed for one file.
@@ -115,7 +113,7 @@ pub(super) fn walked(
     roots: Vec<walk::Root>,
     found: Arc<AtomicU64>,
 ) -> Result<impl Stream<Item = DigestItem> + Unpin + Send> {
-    let (tx, rx) = mpsc::channel(ENTRY_QUEUE);
+    let (tx, rx) = mpsc::channel(walk::ENTRY_QUEUE);
     walk::spawn_roots(roots, tx).context("cannot start the walker")?;
     Ok(walk::EntryStream::counted(rx, found).map(DigestItem::Walked))
 }

@@ -114,6 +114,8 @@ pub enum Entry {
 /// Entries sent at once while walking a tree. A `--files-from` list is passed on an entry at a
 /// time instead: it may arrive slowly through a pipe, and each entry should start at once.
 pub const TREE_BATCH: usize = 64;
+/// Batches of entries (of up to [`TREE_BATCH`]) a walk's channel holds ahead of the pool.
+pub const ENTRY_QUEUE: usize = 4;
 
 /// Starts the walk on its own thread; batches of entries arrive on `tx` until the walk ends or
 /// the receiver is dropped.
