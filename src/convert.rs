@@ -727,7 +727,9 @@ impl FileJob {
                 (source, meta, Some(codec.plan(detected, self.transforms())))
             }
             Input::Stream(path) => {
-                let stream = input::open_stream(path)?;
+                let Some(stream) = input::open_stream(path, &self.cancel)? else {
+                    return Err(FileError::Cancelled);
+                };
                 (Opened::Stream(stream), SourceMeta::for_stdin(), None)
             }
         };
