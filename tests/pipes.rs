@@ -134,17 +134,24 @@ fn fifos_inside_a_walked_tree_stay_skipped() {
         .assert_stdout(format!("{}  logs/a.log\n", hex(b"a\n")).as_bytes());
 }
 
-/// Whether process `pid` has a handler for `signal` (its `SigCgt` mask in `/proc/PID/status`):
-/// from then on the signal reaches the run instead of killing the process.
-fn catches(pid: u32, signal: i32) -> bool {
-    let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) else {
-        return false;
-    };
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("SigCgt:"))
-        .and_then(|mask| u64::from_str_radix(mask.trim(), 16).ok())
-        .is_some_and(|mask| mask & (1 << (signal - 1)) != 0)
+/// Whether process `pid` is waiting for a writer of the FIFO `fifo`: it has it open (and polls
+/// it), or one of its threads is stuck in a blocking open of a FIFO (`wait_for_partner`). Either
+/// way the file has been taken by the run, and its signal handlers are in place.
+fn waits_for_writer(pid: u32, fifo: &Path) -> bool {
+    let has_open = std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .any(|fd| std::fs::read_link(fd.path()).is_ok_and(|target| target == fifo));
+    let in_open = std::fs::read_dir(format!("/proc/{pid}/task"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .any(|task| {
+            std::fs::read_to_string(task.path().join("wchan"))
+                .is_ok_and(|wchan| wchan == "wait_for_partner")
+        });
+    has_open || in_open
 }
 
 /// Waits for `child` to exit (killing it and failing, so that a failing test cannot hang, when
@@ -196,10 +203,10 @@ fn one_sighup_ends_a_run_whose_named_pipe_never_gets_a_writer() {
     ];
     for (args, stdout, stderr) in cases {
         let env = TestEnv::new();
-        mkfifo(&env, "p.fifo");
+        let fifo = mkfifo(&env, "p.fifo");
         let child = env.spawn_piped(args);
-        common::wait_until(Duration::from_secs(30), "the signal handlers", || {
-            catches(child.id(), libc::SIGHUP)
+        common::wait_until(Duration::from_secs(30), "the run to open the FIFO", || {
+            waits_for_writer(child.id(), &fifo)
         });
         common::send_signal(&child, libc::SIGHUP);
         let output = wait_for_exit(child, &format!("{args:?} after one SIGHUP"));
