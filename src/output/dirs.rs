@@ -80,28 +80,15 @@ impl DirMirror {
     /// records its own mode and times to restore. Blocking.
     fn open_existing_root(&self, meta: &fs::Metadata) -> Result<()> {
         let mode = meta.mode() & 0o7777;
-        let interim = mode | 0o700;
-        if mode == interim {
+        if mode & 0o700 == 0o700 {
             return Ok(());
         }
-        fs::set_permissions(&self.root, Permissions::from_mode(interim))
-            .with_context(|| format!("cannot set the mode of {}", self.root.display()))?;
-        self.record().push(MirroredDir {
-            path: self.root.clone(),
-            mode,
-            interim,
-            modified: meta.modified().ok(),
-            accessed: meta.accessed().ok(),
-            existing_root: true,
-        });
-        Ok(())
+        self.hold(&self.root, Some(mode), mode, meta, true)
     }
 
     /// Creates (or takes over) the directory `dir` of OUT with the source's mode as described in
     /// the module doc, and records it. Blocking.
     fn mirror(&self, dir: &Path, source: &fs::Metadata) -> Result<()> {
-        let mode = source.mode() & KEPT_BITS;
-        let interim = mode | 0o700;
         let current = match DirBuilder::new().mode(0o700).create(dir) {
             Ok(()) => None,
             Err(error) if error.kind() == io::ErrorKind::AlreadyExists => {
@@ -120,6 +107,21 @@ impl DirMirror {
                     .with_context(|| format!("cannot create directory {}", dir.display()));
             }
         };
+        self.hold(dir, current, source.mode() & KEPT_BITS, source, false)
+    }
+
+    /// Gives `dir`, of mode `current` (`None`: just made), its interim mode (`mode` with the
+    /// owner's `rwx`) and records that it gets `mode` and the times of `times` at the end.
+    /// Blocking.
+    fn hold(
+        &self,
+        dir: &Path,
+        current: Option<u32>,
+        mode: u32,
+        times: &fs::Metadata,
+        existing_root: bool,
+    ) -> Result<()> {
+        let interim = mode | 0o700;
         // Always for a new directory: it may have inherited a setgid bit its source lacks.
         if current != Some(interim) {
             fs::set_permissions(dir, Permissions::from_mode(interim))
@@ -129,9 +131,9 @@ impl DirMirror {
             path: dir.to_path_buf(),
             mode,
             interim,
-            modified: source.modified().ok(),
-            accessed: source.accessed().ok(),
-            existing_root: false,
+            modified: times.modified().ok(),
+            accessed: times.accessed().ok(),
+            existing_root,
         });
         Ok(())
     }
