@@ -166,8 +166,9 @@ pub async fn run(
     };
     // Last: a rename into a directory (the manifest's too) changes its modification time.
     let code = match dirs {
-        Some(dirs) if !stop.is_cancelled() => finish_dirs(dirs, code).await,
-        _ => code,
+        Some(dirs) if !stop.is_cancelled() => finish_dirs(dirs, code, DirMirror::finish).await,
+        Some(dirs) => finish_dirs(dirs, code, DirMirror::abandon).await,
+        None => code,
     };
     finished.print(signal.is_some()).await;
     if config.json {
@@ -203,11 +204,16 @@ async fn create_output_dir(config: &ConvertConfig) -> Result<Option<DirMirror>, 
     })
 }
 
-/// Gives the directories of a complete run their sources' modes and times; one that fails makes
-/// the run fail.
-async fn finish_dirs(dirs: DirMirror, code: ExitCode) -> ExitCode {
+/// Gives the directories of a run their final modes and times with `settle` ([`DirMirror::finish`]
+/// after a complete run, [`DirMirror::abandon`] after one that stopped early); one that fails
+/// makes a successful run fail.
+async fn finish_dirs(
+    dirs: DirMirror,
+    code: ExitCode,
+    settle: fn(&DirMirror) -> Vec<String>,
+) -> ExitCode {
     let finished = tokio::task::spawn_blocking(move || {
-        let errors = dirs.finish();
+        let errors = settle(&dirs);
         for error in &errors {
             eprintln!("{error}");
         }
@@ -719,7 +725,9 @@ impl FileJob {
                 (source, meta, Some(codec.plan(detected, self.transforms())))
             }
             Input::Stream(path) => {
-                let stream = input::open_stream(path)?;
+                let Some(stream) = input::open_stream(path, &self.cancel)? else {
+                    return Err(FileError::Cancelled);
+                };
                 (Opened::Stream(stream), SourceMeta::for_stdin(), None)
             }
         };

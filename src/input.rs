@@ -11,6 +11,7 @@
 use std::fs::{File, OpenOptions};
 use std::future::Future as _;
 use std::io::{self, Read};
+use std::os::fd::AsRawFd as _;
 use std::os::unix::fs::OpenOptionsExt;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -113,21 +114,78 @@ pub fn open_source(path: &std::path::Path) -> anyhow::Result<(File, SourceMeta)>
     Ok((file, SourceMeta::from_metadata(&meta)))
 }
 
+/// Longest wait for a named pipe's writer before the cancellation token is looked at again.
+const WRITER_POLL_MS: libc::c_int = 100;
+
 /// Opens a stream, read once and as it comes like standard input (no size known ahead, no retry,
 /// its format found by peeking at its first bytes): standard input for `-`, else the named pipe
-/// given on the command line at `path` (waiting, as `cat` does, for a writer). Blocking.
-pub fn open_stream(path: &std::path::Path) -> anyhow::Result<Reader> {
+/// given on the command line at `path` (waiting, as `cat` does, for a writer, unless the run is
+/// cancelled meanwhile: then `None`). Blocking.
+pub fn open_stream(
+    path: &std::path::Path,
+    cancel: &tokio_util::sync::CancellationToken,
+) -> anyhow::Result<Option<Reader>> {
     if path.as_os_str() == "-" {
         let stdin = tokio::io::stdin();
-        return Ok(Box::new(tokio::io::BufReader::with_capacity(
+        return Ok(Some(Box::new(tokio::io::BufReader::with_capacity(
             MAX_BUFFER, stdin,
-        )));
+        ))));
     }
-    let mut pipe = tokio::fs::File::from_std(File::open(path).context("cannot open")?);
+    let Some(pipe) = open_pipe(path, cancel).context("cannot open")? else {
+        return Ok(None);
+    };
+    let mut pipe = tokio::fs::File::from_std(pipe);
     pipe.set_max_buf_size(MAX_BUFFER);
-    Ok(Box::new(tokio::io::BufReader::with_capacity(
+    Ok(Some(Box::new(tokio::io::BufReader::with_capacity(
         MAX_BUFFER, pipe,
-    )))
+    ))))
+}
+
+/// Opens the pipe at `path` and waits until it has a writer (or data, or its end) as a blocking
+/// open would, but looks at `cancel` every [`WRITER_POLL_MS`]: a signal must end a run whose
+/// pipe never gets a writer, and a blocking open is out of its reach. `None` when cancelled.
+/// Blocking.
+fn open_pipe(
+    path: &std::path::Path,
+    cancel: &tokio_util::sync::CancellationToken,
+) -> io::Result<Option<File>> {
+    // O_NONBLOCK: the open returns at once, writer or not.
+    let pipe = OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)?;
+    let fd = pipe.as_raw_fd();
+    loop {
+        if cancel.is_cancelled() {
+            return Ok(None);
+        }
+        let mut wanted = libc::pollfd {
+            fd,
+            events: libc::POLLIN | libc::POLLHUP,
+            revents: 0,
+        };
+        // SAFETY: poll(2) on one pollfd that lives across the call, for a descriptor we own.
+        match unsafe { libc::poll(&mut wanted, 1, WRITER_POLL_MS) } {
+            // Nothing yet: Linux reports POLLHUP on a FIFO only once a writer came and went, so
+            // this means no writer so far (or one that has not written).
+            0 => {}
+            -1 => {
+                let error = io::Error::last_os_error();
+                if error.kind() != io::ErrorKind::Interrupted {
+                    return Err(error);
+                }
+            }
+            _ => break,
+        }
+    }
+    // From here on reads wait for data, as a pipe's reader does.
+    // SAFETY: fcntl(2) on a descriptor we own, no pointers.
+    let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
+    // SAFETY: as above.
+    if flags == -1 || unsafe { libc::fcntl(fd, libc::F_SETFL, flags & !libc::O_NONBLOCK) } == -1 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(Some(pipe))
 }
 
 /// A buffer as large as the file (plus one byte, so one read also sees the end), within bounds.

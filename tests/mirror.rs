@@ -318,3 +318,69 @@ fn files_listed_more_than_once_are_taken_once() {
     let names = ["in/a.log", "in/sub/b.log"];
     assert_eq!(run.stdout, tool_in(env.root(), "b3sum", &names, b""));
 }
+
+/// `command` run as an unprivileged user, for whom modes stop writes as they stop a user's:
+/// when the tests run as root, as `nobody` (uid and gid 65534, no other groups), after giving
+/// `env`'s tree to that user; otherwise as the user running them. Root alone when that user
+/// cannot be taken on (a note says so).
+fn unprivileged(env: &TestEnv, mut command: Command) -> Command {
+    // SAFETY: geteuid(2) has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        return command;
+    }
+    let nobody = 65534;
+    let given = common::tree(env.root())
+        .into_keys()
+        .map(|file| env.root().join(file))
+        .chain(dirs(env.root()).into_iter().map(|dir| env.root().join(dir)))
+        .chain([env.root().to_path_buf()])
+        .try_for_each(|path| std::os::unix::fs::chown(path, Some(nobody), Some(nobody)));
+    match given {
+        Ok(()) => {
+            command.uid(nobody).gid(nobody);
+        }
+        Err(error) => eprintln!("note: running as root, modes cannot stop writes: {error}"),
+    }
+    command
+}
+
+#[test]
+fn a_rerun_into_a_read_only_out_writes_into_it_and_gives_out_its_mode_back() {
+    let env = TestEnv::new();
+    env.write("in/a.log", "a\n");
+    set_mode(&env.path("in"), 0o555);
+    let first = unprivileged(&env, env.command(&["convert", "in", "out"]));
+    run_with_umask(first, 0o022)
+        .assert_code(0)
+        .assert_stderr(&[&summary(1, 0, 0, 2)]);
+    assert_eq!(mode(&env.path("out")), 0o555);
+
+    // OUT is the user's now, with a mode of its own: the run needs to write in it, then leaves
+    // it as it was.
+    set_mode(&env.path("out"), 0o500);
+    env.write("in2/a.log", "again\n");
+    env.write("in2/b.log", "b\n");
+    let second = unprivileged(&env, env.command(&["convert", "in2", "out"]));
+    run_with_umask(second, 0o022)
+        .assert_code(0)
+        .assert_stderr(&[&summary(2, 0, 0, 8)]);
+    assert_eq!(mode(&env.path("out")), 0o500);
+    set_mode(&env.path("out"), 0o700);
+    assert_eq!(env.read("out/a.log"), b"again\n");
+    assert_eq!(env.read("out/b.log"), b"b\n");
+    set_mode(&env.path("out"), 0o500);
+
+    // A run that stops early (here --fail-fast) gives it back too.
+    let gz = common::filter("gzip", &["-c"], &b"x\n".repeat(1000));
+    env.write("in3/bad.log.gz", &gz[..gz.len() / 2]);
+    let args = ["convert", "--fail-fast", "--to", "none", "in3", "out"];
+    run_with_umask(unprivileged(&env, env.command(&args)), 0o022)
+        .assert_code(1)
+        .assert_stderr(&[
+            "asyncfiles: in3/bad.log.gz: truncated gzip stream",
+            "convert: 0 done, 0 skipped, 1 failed; 0 B in, 0 B out",
+        ]);
+    assert_eq!(mode(&env.path("out")), 0o500);
+    set_mode(&env.path("out"), 0o755); // so that the temp dir can be removed
+    set_mode(&env.path("in"), 0o755);
+}

@@ -133,3 +133,103 @@ fn fifos_inside_a_walked_tree_stay_skipped() {
         .assert_stderr(&["asyncfiles: logs/p.fifo: skipped: named pipe"])
         .assert_stdout(format!("{}  logs/a.log\n", hex(b"a\n")).as_bytes());
 }
+
+/// Whether process `pid` is waiting for a writer of the FIFO `fifo`: it has it open (and polls
+/// it), or one of its threads is stuck in a blocking open of a FIFO (`wait_for_partner`). Either
+/// way the file has been taken by the run, and its signal handlers are in place.
+fn waits_for_writer(pid: u32, fifo: &Path) -> bool {
+    let has_open = std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .any(|fd| std::fs::read_link(fd.path()).is_ok_and(|target| target == fifo));
+    let in_open = std::fs::read_dir(format!("/proc/{pid}/task"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .any(|task| {
+            std::fs::read_to_string(task.path().join("wchan"))
+                .is_ok_and(|wchan| wchan == "wait_for_partner")
+        });
+    has_open || in_open
+}
+
+/// Waits for `child` to exit (killing it and failing, so that a failing test cannot hang, when
+/// it does not).
+fn wait_for_exit(mut child: std::process::Child, what: &str) -> std::process::Output {
+    let start = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed() > Duration::from_secs(30) {
+            child.kill().unwrap();
+            let output = child.wait_with_output().unwrap();
+            panic!(
+                "{what} did not end\n--- stderr ---\n{}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn one_sighup_ends_a_run_whose_named_pipe_never_gets_a_writer() {
+    // The pipe is abandoned as a file in flight is: cancelled, no output, nothing left behind.
+    let cases: [(&[&str], &str, [&str; 2]); 3] = [
+        (
+            &["convert", "p.fifo", "out.log"],
+            "",
+            [
+                "asyncfiles: p.fifo: cancelled",
+                "convert interrupted: 0 done, 0 skipped, 0 failed, 1 cancelled; 0 B in, 0 B out",
+            ],
+        ),
+        (
+            &["hash", "p.fifo"],
+            "",
+            [
+                "asyncfiles: p.fifo: cancelled",
+                "hash interrupted: 0 done, 0 skipped, 0 failed, 1 cancelled",
+            ],
+        ),
+        (
+            &["stats", "p.fifo"],
+            "0 0 total\n",
+            [
+                "asyncfiles: p.fifo: cancelled",
+                "stats interrupted: 0 done, 0 skipped, 0 failed, 1 cancelled",
+            ],
+        ),
+    ];
+    for (args, stdout, stderr) in cases {
+        let env = TestEnv::new();
+        let fifo = mkfifo(&env, "p.fifo");
+        let child = env.spawn_piped(args);
+        common::wait_until(Duration::from_secs(30), "the run to open the FIFO", || {
+            waits_for_writer(child.id(), &fifo)
+        });
+        common::send_signal(&child, libc::SIGHUP);
+        let output = wait_for_exit(child, &format!("{args:?} after one SIGHUP"));
+        let run = common::Run {
+            code: output.status.code(),
+            stdout: output.stdout,
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        };
+        run.assert_code(129)
+            .assert_stderr(&stderr)
+            .assert_stdout(stdout.as_bytes());
+        assert!(!env.path("out.log").exists(), "{args:?}");
+        assert!(env.temp_files().is_empty(), "{:?}", env.temp_files());
+    }
+}
+
+#[test]
+fn a_writer_that_leaves_without_writing_gives_an_empty_stream() {
+    let env = TestEnv::new();
+    let writer = fifo(&env, "p.fifo", b"");
+    env.run(&["hash", "p.fifo"])
+        .assert_code(0)
+        .assert_stderr(&[])
+        .assert_stdout(format!("{}  p.fifo\n", hex(b"")).as_bytes());
+    writer.join().unwrap();
+}

@@ -124,7 +124,9 @@ impl Digester {
             return Err(Failure::Cancelled);
         }
         if self.is_stream(path) {
-            let stream = crate::input::open_stream(path)?;
+            let Some(stream) = crate::input::open_stream(path, &self.cancel)? else {
+                return Err(Failure::Cancelled);
+            };
             return Handle::current().block_on(self.digest_stdin(stream));
         }
         let (file, meta) = open_source(path)?;

@@ -8,7 +8,10 @@
 //! modification time, so the exact mode and the times are set at the end of a complete run,
 //! deepest directories first ([`DirMirror::finish`]): one entry per directory is held until then.
 //! A directory that already exists in OUT is part of the mirror and gets the same treatment
-//! (as `rsync -a`); OUT itself only when this run creates it (an existing OUT is the user's).
+//! (as `rsync -a`); OUT itself only when this run creates it. An existing OUT is the user's and
+//! keeps its mode and times, but one without the owner's `rwx` (a read-only source's mirror made
+//! by an earlier run) gets them for the run, and then its own mode and times back, at the end of
+//! any run that gets that far, complete or not ([`DirMirror::abandon`]).
 
 use std::fs::{self, DirBuilder, File, FileTimes, Permissions};
 use std::io;
@@ -43,6 +46,8 @@ struct MirroredDir {
     interim: u32,
     modified: Option<SystemTime>,
     accessed: Option<SystemTime>,
+    /// An existing OUT, whose own mode comes back however the run ends.
+    existing_root: bool,
 }
 
 impl DirMirror {
@@ -55,10 +60,11 @@ impl DirMirror {
     }
 
     /// Creates OUT for the tree `source` if it does not exist (its parents as `mkdir -p` would),
-    /// with the source's mode. Blocking.
+    /// with the source's mode; an existing one is made writable for the run if need be. Blocking.
     pub fn create_root(&self, source: &Path) -> Result<()> {
         match fs::symlink_metadata(&self.root) {
-            Ok(meta) if meta.is_dir() || meta.is_symlink() => return Ok(()),
+            Ok(meta) if meta.is_dir() => return self.open_existing_root(&meta),
+            Ok(meta) if meta.is_symlink() => return Ok(()),
             Ok(_) => bail!("not a directory"),
             Err(error) if error.kind() == io::ErrorKind::NotFound => {}
             Err(error) => return Err(error.into()),
@@ -70,11 +76,19 @@ impl DirMirror {
         self.mirror(&self.root, &meta)
     }
 
+    /// Gives the existing OUT (`meta`) the owner's `rwx` for the run when it lacks them, and
+    /// records its own mode and times to restore. Blocking.
+    fn open_existing_root(&self, meta: &fs::Metadata) -> Result<()> {
+        let mode = meta.mode() & 0o7777;
+        if mode & 0o700 == 0o700 {
+            return Ok(());
+        }
+        self.hold(&self.root, Some(mode), mode, meta, true)
+    }
+
     /// Creates (or takes over) the directory `dir` of OUT with the source's mode as described in
     /// the module doc, and records it. Blocking.
     fn mirror(&self, dir: &Path, source: &fs::Metadata) -> Result<()> {
-        let mode = source.mode() & KEPT_BITS;
-        let interim = mode | 0o700;
         let current = match DirBuilder::new().mode(0o700).create(dir) {
             Ok(()) => None,
             Err(error) if error.kind() == io::ErrorKind::AlreadyExists => {
@@ -93,6 +107,21 @@ impl DirMirror {
                     .with_context(|| format!("cannot create directory {}", dir.display()));
             }
         };
+        self.hold(dir, current, source.mode() & KEPT_BITS, source, false)
+    }
+
+    /// Gives `dir`, of mode `current` (`None`: just made), its interim mode (`mode` with the
+    /// owner's `rwx`) and records that it gets `mode` and the times of `times` at the end.
+    /// Blocking.
+    fn hold(
+        &self,
+        dir: &Path,
+        current: Option<u32>,
+        mode: u32,
+        times: &fs::Metadata,
+        existing_root: bool,
+    ) -> Result<()> {
+        let interim = mode | 0o700;
         // Always for a new directory: it may have inherited a setgid bit its source lacks.
         if current != Some(interim) {
             fs::set_permissions(dir, Permissions::from_mode(interim))
@@ -102,8 +131,9 @@ impl DirMirror {
             path: dir.to_path_buf(),
             mode,
             interim,
-            modified: source.modified().ok(),
-            accessed: source.accessed().ok(),
+            modified: times.modified().ok(),
+            accessed: times.accessed().ok(),
+            existing_root,
         });
         Ok(())
     }
@@ -112,7 +142,21 @@ impl DirMirror {
     /// parent's mode may forbid reaching its children). Returns the messages of those that
     /// failed. Call it once the last file is written. Blocking.
     pub fn finish(&self) -> Vec<String> {
+        self.settle(|_| true)
+    }
+
+    /// The end of a run that stopped early (a signal, `--fail-fast`): the directories it
+    /// mirrored keep their interim modes (not all of their files were written), but an existing
+    /// OUT gets its own mode and times back, as always. Returns the messages of failures.
+    /// Blocking.
+    pub fn abandon(&self) -> Vec<String> {
+        self.settle(|dir| dir.existing_root)
+    }
+
+    /// Finishes the recorded directories that `which` picks, deepest first, and forgets all.
+    fn settle(&self, which: fn(&MirroredDir) -> bool) -> Vec<String> {
         let mut dirs = std::mem::take(&mut *self.record());
+        dirs.retain(which);
         dirs.sort_by_key(|dir| std::cmp::Reverse(dir.path.components().count()));
         dirs.iter()
             .filter_map(|dir| {
@@ -182,5 +226,31 @@ mod tests {
         assert!(mirror.finish().is_empty(), "nothing is left to finish");
         // So that the temp dir can be removed.
         fs::set_permissions(temp.path().join("out"), Permissions::from_mode(0o755)).unwrap();
+    }
+
+    #[test]
+    fn an_existing_out_is_writable_for_the_run_and_gets_its_own_mode_and_times_back() {
+        let temp = tempfile::tempdir().unwrap();
+        let (source, out) = (temp.path().join("source"), temp.path().join("out"));
+        fs::create_dir(&source).unwrap();
+        fs::create_dir(&out).unwrap();
+        let then = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_600_000_000);
+        File::open(&out)
+            .unwrap()
+            .set_times(FileTimes::new().set_modified(then))
+            .unwrap();
+        fs::set_permissions(&out, Permissions::from_mode(0o500)).unwrap();
+        let meta = fs::metadata(&source).unwrap();
+        let mut mirror = DirMirror::new(out.clone());
+        mirror.create_root(&source).unwrap();
+        mirror.visit(Path::new("sub"), &meta).unwrap();
+        assert_eq!(mode(&out), 0o700);
+        fs::write(out.join("a.log"), "a\n").unwrap();
+        // Stopped early: only OUT is settled.
+        assert_eq!(mirror.abandon(), Vec::<String>::new());
+        assert_eq!(mode(&out), 0o500);
+        assert_eq!(fs::metadata(&out).unwrap().modified().unwrap(), then);
+        assert!(mirror.finish().is_empty(), "nothing is left to finish");
+        fs::set_permissions(&out, Permissions::from_mode(0o755)).unwrap();
     }
 }
