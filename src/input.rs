@@ -576,16 +576,26 @@ impl AsyncBufRead for Prefetch {
 
 impl AsyncRead for Prefetch {
     fn poll_read(
-        mut self: Pin<&mut Self>,
+        self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        let available = ready!(self.as_mut().poll_fill_buf(cx))?;
-        let take = available.len().min(buf.remaining());
-        buf.put_slice(&available[..take]);
-        self.consume(take);
-        Poll::Ready(Ok(()))
+        poll_read_buffered(self, cx, buf)
     }
+}
+
+/// `AsyncRead::poll_read` of a reader whose bytes come from its own `poll_fill_buf`: copies what
+/// the buffer holds and consumes it.
+pub fn poll_read_buffered<R: AsyncBufRead + ?Sized>(
+    mut reader: Pin<&mut R>,
+    cx: &mut Context<'_>,
+    buf: &mut ReadBuf<'_>,
+) -> Poll<io::Result<()>> {
+    let available = ready!(reader.as_mut().poll_fill_buf(cx))?;
+    let take = available.len().min(buf.remaining());
+    buf.put_slice(&available[..take]);
+    reader.consume(take);
+    Poll::Ready(Ok(()))
 }
 
 #[cfg(test)]

@@ -163,15 +163,11 @@ impl AsyncBufRead for HeadCheck {
 
 impl AsyncRead for HeadCheck {
     fn poll_read(
-        mut self: Pin<&mut Self>,
+        self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        let available = ready!(self.as_mut().poll_fill_buf(cx))?;
-        let take = available.len().min(buf.remaining());
-        buf.put_slice(&available[..take]);
-        self.consume(take);
-        Poll::Ready(Ok(()))
+        crate::input::poll_read_buffered(self, cx, buf)
     }
 }
 
