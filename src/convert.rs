@@ -82,7 +82,7 @@ pub async fn run(
         Ok(planned) => planned,
         Err(error) => {
             eprintln!("asyncfiles: {}", error_chain(&error));
-            return ExitCode::Fatal;
+            return give_back(dirs).await;
         }
     };
     let (report_tx, report_rx) = mpsc::channel(REPORT_QUEUE);
@@ -97,7 +97,7 @@ pub async fn run(
                 Ok(loaded) => Some(Arc::new(loaded)),
                 Err(error) => {
                     eprintln!("asyncfiles: internal error: reading the manifest failed: {error}");
-                    return ExitCode::Fatal;
+                    return give_back(dirs.clone()).await;
                 }
             }
         }
@@ -202,6 +202,14 @@ async fn create_output_dir(config: &ConvertConfig) -> Result<Option<DirMirror>, 
         eprintln!("asyncfiles: {}: {}", dir.display(), error_chain(&error));
         ExitCode::Fatal
     })
+}
+
+/// A run that ends before its first file: an existing OUT gets back the mode it had.
+async fn give_back(dirs: Option<DirMirror>) -> ExitCode {
+    match dirs {
+        Some(dirs) => finish_dirs(dirs, ExitCode::Fatal, DirMirror::abandon).await,
+        None => ExitCode::Fatal,
+    }
 }
 
 /// Gives the directories of a run their final modes and times with `settle` ([`DirMirror::finish`]
