@@ -108,7 +108,7 @@ pub async fn run(
         cancel: stop.clone(),
         outputs: OutputOptions {
             fsync: config.fsync,
-            temps,
+            temps: temps.clone(),
         },
         up_to_date: up_to_date.clone(),
     };
@@ -144,8 +144,14 @@ pub async fn run(
             if let Some(up_to_date) = &up_to_date {
                 outputs.extend(up_to_date.finish(manifest));
             }
-            let written =
-                write_manifest(manifest.clone(), &config.dest, outputs, config.fsync).await;
+            let written = write_manifest(
+                manifest.clone(),
+                &config.dest,
+                outputs,
+                config.fsync,
+                temps.clone(),
+            )
+            .await;
             match written {
                 Ok(()) => code,
                 Err(error) => {

@@ -94,6 +94,32 @@ impl TempRegistry {
         self.lock().paths.remove(path);
     }
 
+    /// Writes `bytes` to `dest` atomically: a registered temp file beside it (so that a forced
+    /// exit removes it too), synced with `fsync` (and its directory after the rename), then
+    /// renamed over `dest`. For small whole files such as a manifest. Blocking.
+    pub fn write_atomically(&self, dest: &Path, bytes: &[u8], fsync: bool) -> io::Result<()> {
+        let temp = temp_path_for(dest);
+        let write = || -> io::Result<()> {
+            let mut file = self.create_registered(&temp, || File::create(&temp))?;
+            io::Write::write_all(&mut file, bytes)?;
+            if fsync {
+                file.sync_all()?;
+            }
+            fs::rename(&temp, dest)?;
+            if fsync {
+                let dir = dest.parent().filter(|dir| !dir.as_os_str().is_empty());
+                File::open(dir.unwrap_or(Path::new(".")))?.sync_all()?;
+            }
+            Ok(())
+        };
+        let written = write();
+        if written.is_err() {
+            let _ = fs::remove_file(&temp);
+        }
+        self.remove(&temp);
+        written
+    }
+
     /// Removes every registered temp file and closes the registry (blocking; used on the way out
     /// of an interrupted run). Waits at most a second for a worker that holds the registry in a
     /// hung `open()`: a forced exit must not hang on a dead file system.

@@ -20,6 +20,7 @@ use anyhow::Context as _;
 
 use crate::config::Dest;
 use crate::hash::{manifest_line, parse_manifest_line};
+use crate::output::TempRegistry;
 use crate::report::escape_path;
 
 /// Outputs paired with the hash of their bytes.
@@ -147,6 +148,7 @@ pub(super) async fn write_manifest(
     dest: &Dest,
     mut outputs: Hashed,
     fsync: bool,
+    temps: TempRegistry,
 ) -> anyhow::Result<()> {
     let base = base_of(dest);
     for (path, _) in &mut outputs {
@@ -163,29 +165,8 @@ pub(super) async fn write_manifest(
             .iter()
             .map(|(path, hash)| manifest_line(hash, path))
             .collect();
-        let name = manifest.file_name().unwrap_or_default().to_string_lossy();
-        let temp = manifest.with_file_name(format!(
-            ".{name}.{}{}",
-            std::process::id(),
-            crate::output::TEMP_SUFFIX
-        ));
-        let write = || -> std::io::Result<()> {
-            let mut file = std::fs::File::create(&temp)?;
-            std::io::Write::write_all(&mut file, text.as_bytes())?;
-            if fsync {
-                file.sync_all()?;
-            }
-            std::fs::rename(&temp, &manifest)?;
-            if fsync {
-                let dir = manifest.parent().filter(|d| !d.as_os_str().is_empty());
-                std::fs::File::open(dir.unwrap_or(Path::new(".")))?.sync_all()?;
-            }
-            Ok(())
-        };
-        write()
-            .inspect_err(|_| {
-                let _ = std::fs::remove_file(&temp);
-            })
+        temps
+            .write_atomically(&manifest, text.as_bytes(), fsync)
             .context("cannot write the manifest")
     })
     .await
