@@ -493,6 +493,12 @@ pub struct PoolArgs {
     /// Process at most N files at once [default: number of CPUs]
     #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub jobs: Option<u32>,
+
+    /// Keep at most N threads busy with CPU work (decoding, line transforms, encoding, hashing)
+    /// across the whole run [default: number of CPUs]. A large file is cut into blocks that
+    /// these threads work on side by side; brotli and lzma files stay on one thread each
+    #[arg(short = 'T', long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub threads: Option<u32>,
 }
 
 /// When `--progress` draws its bar.

@@ -101,6 +101,8 @@ pub struct ConvertConfig {
     /// `--jobs`: files in flight at once (a tree gets fewer when that many encoders would not
     /// fit in [`Self::memory_limit`]: see [`Self::lanes`]).
     pub jobs: usize,
+    /// `--threads`: the CPU budget (see [`crate::cpu`]); above 1, large files go block-parallel.
+    pub threads: usize,
     /// What the encoders in flight may use together (`None`: unknown, no limit).
     pub memory_limit: Option<MemoryLimit>,
     /// fsync each output and its directory.
@@ -162,6 +164,7 @@ impl ConvertConfig {
             retry_delay: args.run.retry_delay,
             codec,
             jobs: jobs(&args.pool),
+            threads: threads(&args.pool),
             memory_limit: MemoryLimit::of_this_machine()?,
             fsync: args.fsync,
             test_delay: test_duration(TEST_DELAY_ENV)?,
@@ -330,6 +333,8 @@ pub struct DigestConfig {
     pub codec: CodecConfig,
     /// Files in flight at once.
     pub jobs: usize,
+    /// `--threads`: the CPU budget (see [`crate::cpu`]).
+    pub threads: usize,
     /// `--fail-fast`.
     pub fail_fast: bool,
     /// `--max-rate`: input bytes per second.
@@ -461,6 +466,7 @@ impl DigestConfig {
             check_dirs: false,
             codec,
             jobs: jobs(pool),
+            threads: threads(pool),
             fail_fast: false,
             max_rate: None,
             timeout: None,
@@ -569,9 +575,12 @@ fn codec_config(from: FromArg, to: ToArg, level: Option<i32>) -> Result<CodecCon
 
 /// `--jobs`, defaulting to the number of CPUs.
 pub fn jobs(args: &PoolArgs) -> usize {
-    args.jobs
-        .map(|n| n as usize)
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, std::num::NonZero::get))
+    args.jobs.map_or_else(crate::cpu::cpus, |n| n as usize)
+}
+
+/// `--threads`, defaulting to the number of CPUs.
+pub fn threads(args: &PoolArgs) -> usize {
+    args.threads.map_or_else(crate::cpu::cpus, |n| n as usize)
 }
 
 fn test_duration(variable: &str) -> Result<Option<Duration>> {

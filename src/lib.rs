@@ -8,6 +8,8 @@
 //! - [`pipeline`]: the bounded pool: `--jobs` lanes on tokio's blocking pool, a file at a time.
 //! - [`convert`]: the `convert` command: per-file job and orchestration, and its `--manifest`
 //!   (`convert::manifest`: merged with the previous one under `--incremental`).
+//! - [`cpu`]: `--threads`: the run's CPU budget, one permit per busy thread.
+//! - [`blocks`]: one large file cut into blocks worked on side by side, written in order.
 //! - [`deadline`]: `--timeout`: a file's own cancellation token, fired by a timer.
 //! - [`codec`]: compression formats: detection, names, decoders and encoders.
 //! - [`transform`]: the byte stages between reader and writer: line transforms, line endings.
@@ -20,10 +22,12 @@
 //!   (`hash::listing`), the b3sum manifest format (`hash::manifest`) and `--check` (`hash::check`).
 //! - [`generate`]: man pages and shell completions from the clap definitions.
 
+pub mod blocks;
 pub mod cli;
 pub mod codec;
 pub mod config;
 pub mod convert;
+pub mod cpu;
 pub mod deadline;
 pub mod generate;
 pub mod hash;
@@ -91,9 +95,10 @@ fn fatal(error: &anyhow::Error) -> ExitCode {
 
 fn run_digest(mut config: config::DigestConfig, quiet: bool) -> ExitCode {
     config.progress &= !quiet;
-    let jobs = config.jobs;
+    let (jobs, threads) = (config.jobs, config.threads);
+    cpu::init(threads);
     let rate = config.max_rate;
-    on_runtime(jobs, TempRegistry::default(), |interrupt| {
+    on_runtime(jobs + threads, TempRegistry::default(), |interrupt| {
         if let Some(rate) = rate {
             input::set_max_rate(rate, interrupt.token().clone());
         }
@@ -103,8 +108,10 @@ fn run_digest(mut config: config::DigestConfig, quiet: bool) -> ExitCode {
 
 fn run_convert(config: ConvertConfig, report: ReportOptions) -> ExitCode {
     let (jobs, temps) = (config.jobs, TempRegistry::default());
+    cpu::init(config.threads);
     let rate = config.max_rate;
-    on_runtime(jobs, temps.clone(), |interrupt| {
+    // Block jobs run on the blocking pool beside the lanes, one per CPU permit at most.
+    on_runtime(jobs + config.threads, temps.clone(), |interrupt| {
         if let Some(rate) = rate {
             input::set_max_rate(rate, interrupt.token().clone());
         }
