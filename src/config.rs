@@ -25,6 +25,9 @@ use crate::walk::WalkConfig;
 /// For tests only: it makes interruption and resource tests deterministic on any machine. It is
 /// documented as such in the README and has no other effect.
 pub const TEST_DELAY_ENV: &str = "ASYNCFILES_TEST_DELAY_MS";
+/// For tests only: blocks of this many bytes (and files from this size on cut into blocks), so
+/// that a test sees many blocks in a small file. Documented as such in the README.
+pub const TEST_BLOCK_SIZE_ENV: &str = "ASYNCFILES_TEST_BLOCK_SIZE";
 
 /// Environment variable that makes opening each file hang this many milliseconds on the blocking
 /// pool, where no cancellation reaches: a stand-in for a hung network file system.
@@ -109,6 +112,8 @@ pub struct ConvertConfig {
     pub fsync: bool,
     /// Test-only slowdown per chunk (see [`TEST_DELAY_ENV`]).
     pub test_delay: Option<Duration>,
+    /// Test-only block size (see [`TEST_BLOCK_SIZE_ENV`]).
+    pub test_block_size: Option<usize>,
     /// Test-only hang when opening each file (see [`TEST_STALL_ENV`]).
     pub test_stall: Option<Duration>,
 }
@@ -168,6 +173,7 @@ impl ConvertConfig {
             memory_limit: MemoryLimit::of_this_machine()?,
             fsync: args.fsync,
             test_delay: test_duration(TEST_DELAY_ENV)?,
+            test_block_size: test_number(TEST_BLOCK_SIZE_ENV)?,
             test_stall: test_duration(TEST_STALL_ENV)?,
         })
     }
@@ -581,6 +587,15 @@ pub fn jobs(args: &PoolArgs) -> usize {
 /// `--threads`, defaulting to the number of CPUs.
 pub fn threads(args: &PoolArgs) -> usize {
     args.threads.map_or_else(crate::cpu::cpus, |n| n as usize)
+}
+
+fn test_number(variable: &str) -> Result<Option<usize>> {
+    match std::env::var(variable) {
+        Err(_) => Ok(None),
+        Ok(n) => Ok(Some(
+            n.parse().with_context(|| format!("{variable}={n:?}"))?,
+        )),
+    }
 }
 
 fn test_duration(variable: &str) -> Result<Option<Duration>> {

@@ -30,8 +30,10 @@ use tokio::sync::mpsc;
 use tokio_stream::{Stream, StreamExt};
 use tokio_util::sync::CancellationToken;
 
+use crate::blocks::{self, BlockReader, Engine};
 use crate::codec::{self, Decoding, FilePlan, Format, KeepOpen, Reader};
 use crate::config::{ConvertConfig, Dest, Source};
+use crate::cpu;
 use crate::deadline::FileDeadline;
 use crate::input::{self, CountingReader, Opened, Prefetch, buffer_size, open_source};
 use crate::interrupt::Interrupt;
@@ -41,7 +43,7 @@ use crate::report::{
     ExitCode, FileReport, FileStats, Outcome, ReportOptions, Reporter, error_chain,
 };
 use crate::transform::Chain;
-use crate::transform::lines::LineStage;
+use crate::transform::lines::{LineCounts, LineStage};
 use crate::walk::{self, Entry, Input, SkipReason};
 
 mod manifest;
@@ -393,6 +395,28 @@ fn output_for(dest: &Dest, rel: Option<&Path>) -> Output {
     }
 }
 
+/// The stages of a file, or of a block of one that starts after `first_line` lines: line
+/// transforms first, then line endings (so that transforms see the terminators as they came,
+/// and `--eol` writes every terminator that is left).
+fn chain_for(config: &ConvertConfig, first_line: u64) -> Chain {
+    let mut chain = Chain::default();
+    if let Some(lines) = &config.lines {
+        let stage = LineStage::new(lines.ops.clone(), lines.max_line).starting_after(first_line);
+        chain.push(Box::new(stage));
+    }
+    if let Some(stage) = config.eol.stage() {
+        chain.push(stage);
+    }
+    chain
+}
+
+/// What a file cut into blocks goes through: its output's block form (none for plain output)
+/// and its stages (none without transforms).
+struct BlockParts {
+    codec: Option<Arc<dyn blocks::BlockCodec>>,
+    chain: Option<blocks::ChainFactory>,
+}
+
 /// Why a file did not complete, as far as the caller needs to tell.
 #[derive(Debug)]
 enum FileError {
@@ -536,6 +560,8 @@ struct OpenFile {
     sink: Sink,
     /// Known once the first bytes are seen: for files in the open trip, for stdin after a peek.
     plan: Option<FilePlan>,
+    /// Large enough (or a stream) to be worked on in blocks, if its plan has a block form.
+    parallel: bool,
 }
 
 /// A file's counts and the path it was written to (which `--to` may rename).
@@ -585,6 +611,7 @@ impl FileJob {
             meta,
             mut sink,
             plan,
+            parallel,
         } = open;
         let raw_in = Arc::new(AtomicU64::new(0));
         let raw: Reader = Box::new(CountingReader {
@@ -609,7 +636,16 @@ impl FileJob {
             written: &mut written,
             hasher: hasher.as_mut(),
         };
+        let block_parts = self.block_parts(&plan, parallel);
+        let mut block_lines = None;
         let pumped = async {
+            if let Some(parts) = block_parts {
+                let lines = self
+                    .pump_blocks(&mut reader, parts, &mut output, plan.decode)
+                    .await?;
+                block_lines = lines;
+                return Ok(());
+            }
             match plan.encode {
                 None => {
                     self.pump(&mut reader, &mut chain, &mut output, plan.decode)
@@ -653,7 +689,7 @@ impl FileJob {
                 let stats = FileStats {
                     bytes_in: raw_in.load(Ordering::Relaxed),
                     bytes_out: written,
-                    lines: chain.line_counts(),
+                    lines: block_lines.or_else(|| chain.line_counts()),
                     hash: hasher.map(|hasher| hasher.finalize()),
                     elapsed: self.started.elapsed(),
                 };
@@ -672,17 +708,28 @@ impl FileJob {
         self.config.transforms()
     }
 
-    /// The file's stages: line transforms first, then line endings (so that transforms see
-    /// the terminators as they came, and `--eol` writes every terminator that is left).
+    /// The file's stages (see [`chain_for`]).
     fn chain(&self) -> Chain {
-        let mut chain = Chain::default();
-        if let Some(lines) = &self.config.lines {
-            chain.push(Box::new(LineStage::new(lines.ops.clone(), lines.max_line)));
+        chain_for(&self.config, 0)
+    }
+
+    /// How a large file is cut into blocks worked on side by side (see [`crate::blocks`]):
+    /// the block form of its output format, and its stages. `None` when it streams on one
+    /// thread: `--threads 1`, a file below the threshold, an output format without a block
+    /// form (brotli, lzma), or nothing to do but decode.
+    fn block_parts(&self, plan: &FilePlan, parallel: bool) -> Option<BlockParts> {
+        if !parallel || self.config.threads < 2 {
+            return None;
         }
-        if let Some(stage) = self.config.eol.stage() {
-            chain.push(stage);
-        }
-        chain
+        let codec = match plan.encode {
+            Some((format, level)) => Some(blocks::codec(format, level)?),
+            None => None,
+        };
+        let chain = self.transforms().then(|| {
+            let config = self.config.clone();
+            Arc::new(move |first_line| chain_for(&config, first_line)) as blocks::ChainFactory
+        });
+        (codec.is_some() || chain.is_some()).then_some(BlockParts { codec, chain })
     }
 
     /// Standard input has no first chunk yet: peek at its magic bytes when the plan needs them.
@@ -711,6 +758,7 @@ impl FileJob {
         &self,
         encoder: &mut (dyn AsyncWrite + Unpin + Send + '_),
     ) -> Result<(), FileError> {
+        let _cpu = self.cancellable(cpu::acquire()).await?;
         tokio::select! {
             biased;
             () = self.cancel.cancelled() => Err(FileError::Cancelled),
@@ -759,6 +807,7 @@ impl FileJob {
                     meta,
                     sink: Sink::Blocking(temp.into_blocking(buffer_size(Some(meta.len)))),
                     plan,
+                    parallel: false,
                 };
                 // Every read and write below completes at once (memory in, blocking file out),
                 // so the future never waits on I/O; `block_on` still lets cancellation and the
@@ -836,10 +885,8 @@ impl FileJob {
             plan,
             temp,
         } = opened;
-        let buffer = buffer_size(match source {
-            Opened::Stream(_) => None,
-            _ => Some(meta.len),
-        });
+        let stream = matches!(source, Opened::Stream(_));
+        let buffer = buffer_size((!stream).then_some(meta.len));
         let raw: Reader = match source {
             Opened::Whole(chunk) => Box::new(Cursor::new(chunk)),
             Opened::Partial(chunk, file) => {
@@ -857,11 +904,21 @@ impl FileJob {
             Some(temp) => Sink::File(temp.into_async(buffer)),
             None => Sink::Stdout(tokio::io::stdout()),
         };
+        // A compressed input decodes to several times its size.
+        let threshold = match (
+            self.config.test_block_size,
+            plan.and_then(|plan| plan.decode),
+        ) {
+            (Some(size), _) => size as u64,
+            (None, Some(_)) => blocks::BLOCK_THRESHOLD / 4,
+            (None, None) => blocks::BLOCK_THRESHOLD,
+        };
         OpenFile {
             raw,
             meta,
             sink,
             plan,
+            parallel: stream || meta.len >= threshold,
         }
     }
 
@@ -878,6 +935,8 @@ impl FileJob {
         let mut decoded = 0;
         let mut transformed = Vec::new();
         loop {
+            // A chunk's reading, decoding, transforms and encoding are CPU work: one permit.
+            let cpu = self.cancellable(cpu::acquire()).await?;
             let chunk = tokio::select! {
                 biased;
                 () = self.cancel.cancelled() => return Err(FileError::Cancelled),
@@ -899,11 +958,82 @@ impl FileJob {
             };
             self.write(writer, bytes).await?;
             reader.consume(consumed);
+            drop(cpu);
             self.test_delay().await?;
         }
+        let _cpu = self.cancellable(cpu::acquire()).await?;
         transformed.clear();
         chain.finish(&mut transformed)?;
         self.write(writer, &transformed).await
+    }
+
+    /// Streams the input through the chain and the encoder in blocks worked on side by side
+    /// (see [`crate::blocks`]), writing their results in order; returns the line counts of
+    /// the blocks' transforms. Reading (and decoding) stays on this lane, holding a CPU permit
+    /// while it decodes.
+    async fn pump_blocks(
+        &self,
+        reader: &mut Reader,
+        parts: BlockParts,
+        writer: &mut (dyn AsyncWrite + Unpin + Send + '_),
+        decoding: Option<Format>,
+    ) -> Result<Option<LineCounts>, FileError> {
+        let BlockParts { codec, chain } = parts;
+        let cut_lines = chain.is_some();
+        let window = Engine::window(self.config.threads);
+        let mut engine = Engine::new(codec, chain, window, self.cancel.clone());
+        let lines = self.config.lines.as_ref();
+        let max_line = lines.map_or(u64::MAX, |lines| lines.max_line);
+        let size = self.config.test_block_size.unwrap_or(engine.block_size());
+        let mut cutter = BlockReader::new(size, cut_lines, max_line);
+        self.write(writer, &engine.header()).await?;
+        let mut lines_before = 0;
+        loop {
+            let decoding_permit = match decoding {
+                Some(_) => Some(self.cancellable(cpu::acquire()).await?),
+                None => None,
+            };
+            let read = self.cancellable(cutter.next(reader)).await?;
+            drop(decoding_permit);
+            let block =
+                read.map_err(|error| codec::describe_read_error(decoding, error, cutter.decoded))?;
+            let Some(block) = block else { break };
+            let first_line = lines_before;
+            if lines.is_some() {
+                lines_before += crate::transform::lines::count_lines(&block);
+            }
+            self.cancellable(engine.submit(block, first_line)).await?;
+            while engine.is_full() || engine.head_is_done() {
+                self.write_next_block(&mut engine, writer).await?;
+            }
+            self.test_delay().await?;
+        }
+        while self.write_next_block(&mut engine, writer).await? {}
+        let trailer = engine.trailer().context("write error")?;
+        self.write(writer, &trailer).await?;
+        Ok(engine.line_counts())
+    }
+
+    /// Writes the oldest block once it is done; `false` when none was in flight.
+    async fn write_next_block(
+        &self,
+        engine: &mut Engine,
+        writer: &mut (dyn AsyncWrite + Unpin + Send + '_),
+    ) -> Result<bool, FileError> {
+        let Some(done) = self.cancellable(engine.next()).await? else {
+            return Ok(false);
+        };
+        self.write(writer, &done?).await?;
+        Ok(true)
+    }
+
+    /// `work`, unless the file's token fires first.
+    async fn cancellable<T>(&self, work: impl Future<Output = T>) -> Result<T, FileError> {
+        tokio::select! {
+            biased;
+            () = self.cancel.cancelled() => Err(FileError::Cancelled),
+            done = work => Ok(done),
+        }
     }
 
     /// Writes `bytes` in pieces of [`WRITE_PIECE`], looking at the cancellation token (Ctrl-C,

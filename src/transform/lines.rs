@@ -405,6 +405,9 @@ pub struct LineCounts {
 pub struct LineStage {
     ops: Arc<[Box<dyn LineOp>]>,
     max_line: u64,
+    /// Lines of the file before the first one this stage sees (a block of a large file starts
+    /// past them): messages name lines by their number in the file.
+    first_line: u64,
     /// The start of a line whose end has not arrived yet.
     carry: Vec<u8>,
     counts: LineCounts,
@@ -417,10 +420,17 @@ impl LineStage {
         Self {
             ops,
             max_line,
+            first_line: 0,
             carry: Vec::new(),
             counts: LineCounts::default(),
             scratch: [Vec::new(), Vec::new()],
         }
+    }
+
+    /// The same stage for a part of a file that starts after `lines` lines.
+    pub fn starting_after(mut self, lines: u64) -> Self {
+        self.first_line = lines;
+        self
     }
 
     /// Runs a block of whole lines through every transform, appending the result to `out`.
@@ -470,7 +480,7 @@ impl LineStage {
     fn too_long(&self, index_in_block: u64) -> anyhow::Error {
         anyhow::anyhow!(
             "line {} exceeds {}",
-            self.counts.read + index_in_block + 1,
+            self.first_line + self.counts.read + index_in_block + 1,
             binary_size(self.max_line)
         )
     }

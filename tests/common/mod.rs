@@ -138,6 +138,7 @@ impl TestEnv {
             .env_remove("ASYNCFILES_REDACT_KEY")
             .env_remove("ASYNCFILES_TEST_TRUNCATE")
             .env_remove("ASYNCFILES_TEST_MEMORY_LIMIT")
+            .env_remove("ASYNCFILES_TEST_BLOCK_SIZE")
             .env_remove(FAULT_ENV);
         command
     }
