@@ -33,6 +33,23 @@ pub fn cpus() -> usize {
 /// Sets the budget of this run to `threads` (at least 1); a later call changes nothing.
 pub fn init(threads: usize) {
     let _ = BUDGET.set(Budget::new(threads));
+    if threads > 1 {
+        return_large_buffers();
+    }
+}
+
+/// Blocks (MiB each) are allocated on one thread and freed on another. glibc's malloc would
+/// keep the freed ones in per-thread arenas (its mmap threshold rises with every large free),
+/// so peak RSS would grow with the number of threads that ever held a block, not with the
+/// blocks alive. Buffers of 2 MiB and up (blocks; not the 1 MiB reads of the one-thread path) are mapped and unmapped instead: what is freed goes
+/// back to the system at once, for a page fault per 4 KiB when the next one is filled.
+fn return_large_buffers() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only changes an allocator setting; it is called before the run's threads
+    // allocate (and glibc serialises it with allocations anyway).
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 2 << 20);
+    }
 }
 
 fn budget() -> &'static Budget {

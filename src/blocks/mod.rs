@@ -169,16 +169,23 @@ impl BlockReader {
                     return Ok(Some(self.cut(hard_limit)));
                 }
             }
+            // A block is allocated at its size once; only a line longer than the rest of the
+            // block makes it grow.
             if self.carry.capacity() < self.size {
-                self.carry
-                    .reserve_exact(self.size + self.size / 4 - self.carry.len());
+                self.carry.reserve_exact(self.size - self.carry.len());
             }
             let chunk = reader.fill_buf().await?;
             if chunk.is_empty() {
                 self.done = true;
                 return Ok(self.take_rest());
             }
-            let take = chunk.len();
+            let room = self.size.saturating_sub(self.carry.len());
+            let take = if room > 0 {
+                chunk.len().min(room)
+            } else {
+                chunk.len()
+            };
+            let chunk = &chunk[..take];
             self.carry.extend_from_slice(chunk);
             self.decoded += take as u64;
             reader.consume(take);
