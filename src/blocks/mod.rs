@@ -119,9 +119,11 @@ pub fn cancelled() -> io::Error {
     io::Error::new(io::ErrorKind::Interrupted, "cancelled")
 }
 
-/// Cuts a stream into blocks: at least `size` bytes each (but the last), ended just after a
-/// newline when `lines` is set, so that no line straddles two blocks. A line longer than
-/// `size + max_line` is cut anyway (the line stage then fails it, as it would unblocked).
+/// Cuts a stream into blocks of `size` bytes (but the last). With `lines` set, a block ends
+/// just after its last newline instead, so that no line straddles two blocks: it is shorter by
+/// the partial line, which starts the next one; a block without a newline grows until one
+/// comes, and a line longer than `size + max_line` is cut anyway (the line stage then fails
+/// it, as it would unblocked).
 pub struct BlockReader {
     size: usize,
     lines: bool,
@@ -389,8 +391,11 @@ mod tests {
         let cut = blocks(input, 8, true, 100).await;
         assert_eq!(cut.concat(), input);
         for block in &cut[..cut.len() - 1] {
-            assert!(block.len() >= 8 && block.ends_with(b"\n"), "{block:?}");
+            assert!(block.ends_with(b"\n"), "{block:?}");
         }
+        // A line longer than a block makes its block longer.
+        let cut = blocks(b"a\nbbbbbbbbbbbb\ncc\n", 4, true, 100).await;
+        assert_eq!(cut, [&b"a\n"[..], b"bbbbbbbbbbbb\ncc\n"]);
         let raw = blocks(input, 8, false, 100).await;
         assert_eq!(raw.concat(), input);
         assert!(raw[..raw.len() - 1].iter().all(|block| block.len() == 8));
