@@ -987,7 +987,7 @@ impl FileJob {
         let size = self.config.test_block_size.unwrap_or(engine.block_size());
         let mut cutter = BlockReader::new(size, cut_lines, max_line);
         self.write(writer, &engine.header()).await?;
-        let mut lines_before = 0;
+        let (mut lines_before, mut blocks) = (0, 0u64);
         loop {
             let decoding_permit = match decoding {
                 Some(_) => Some(self.cancellable(cpu::acquire()).await?),
@@ -997,7 +997,12 @@ impl FileJob {
             drop(decoding_permit);
             let block =
                 read.map_err(|error| codec::describe_read_error(decoding, error, cutter.decoded))?;
-            let Some(block) = block else { break };
+            let block = match block {
+                Some(block) => block,
+                None if blocks == 0 && engine.needs_a_block() => Vec::new(),
+                None => break,
+            };
+            blocks += 1;
             let first_line = lines_before;
             if lines.is_some() {
                 lines_before += crate::transform::lines::count_lines(&block);

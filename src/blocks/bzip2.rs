@@ -48,6 +48,10 @@ impl BlockCodec for Bzip2Blocks {
     fn trailer(&self) -> Box<dyn Trailer> {
         Box::new(NoTrailer)
     }
+
+    fn needs_a_block(&self) -> bool {
+        true
+    }
 }
 
 #[cfg(test)]

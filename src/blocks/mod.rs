@@ -84,6 +84,12 @@ pub trait BlockCodec: Send + Sync {
 
     /// What follows the last block, built from every block in order.
     fn trailer(&self) -> Box<dyn Trailer>;
+
+    /// Whether an empty input still needs one (empty) block: a zstd file is at least one
+    /// frame, a bzip2 file at least one stream.
+    fn needs_a_block(&self) -> bool {
+        false
+    }
 }
 
 /// The end of a block stream, built block by block.
@@ -272,6 +278,13 @@ impl Engine {
         self.codec
             .as_ref()
             .map_or_else(Vec::new, |codec| codec.header())
+    }
+
+    /// Whether an input that gave no block at all still needs an empty one.
+    pub fn needs_a_block(&self) -> bool {
+        self.codec
+            .as_ref()
+            .is_some_and(|codec| codec.needs_a_block())
     }
 
     /// Whether as many blocks are in flight as the window allows.

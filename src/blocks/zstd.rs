@@ -68,6 +68,10 @@ impl BlockCodec for ZstdBlocks {
     fn trailer(&self) -> Box<dyn Trailer> {
         Box::new(NoTrailer)
     }
+
+    fn needs_a_block(&self) -> bool {
+        true
+    }
 }
 
 #[cfg(test)]
