@@ -1,0 +1,114 @@
+//! How a lane of `hash` and `stats` keeps to the CPU budget ([`crate::cpu`]) while it streams a
+//! file: it holds a permit while it has bytes to hash, count or decode, and gives it back
+//! before it waits for input (a read ahead, a `--max-rate` sleep, a pipe), so that a lane
+//! waiting for I/O never keeps a permit from one that has work.
+
+use std::io;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll, ready};
+
+use tokio::io::{AsyncBufRead, AsyncRead, ReadBuf};
+
+use crate::codec::Reader;
+use crate::cpu::{self, Permit};
+
+/// A lane's CPU permit, held while there is work at hand. Clones share it (the lane's loop and
+/// the [`PermitReader`] under its decoder).
+#[derive(Clone, Default)]
+pub(super) struct LanePermit(Arc<Mutex<Option<Permit>>>);
+
+impl LanePermit {
+    fn slot(&self) -> std::sync::MutexGuard<'_, Option<Permit>> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn is_held(&self) -> bool {
+        self.slot().is_some()
+    }
+
+    /// Waits for a permit unless one is held.
+    pub(super) async fn hold(&self) {
+        if !self.is_held() {
+            let permit = cpu::acquire().await;
+            *self.slot() = Some(permit);
+        }
+    }
+
+    /// Takes a permit unless one is held, from a blocking thread (a lane).
+    pub(super) fn hold_blocking(&self) {
+        if !self.is_held() {
+            let permit = cpu::acquire_blocking();
+            *self.slot() = Some(permit);
+        }
+    }
+
+    /// Gives the permit back (before a wait).
+    pub(super) fn release(&self) {
+        *self.slot() = None;
+    }
+}
+
+/// A reader that holds the lane's permit whenever it hands bytes on, and gives it back while
+/// its input is not ready: what runs on the bytes it gives (a decoder, the hasher) runs under a
+/// permit, the waits for its input do not.
+pub(super) struct PermitReader {
+    inner: Reader,
+    permit: LanePermit,
+    /// The permit being waited for, once input is ready.
+    acquiring: Option<Pin<Box<dyn Future<Output = Permit> + Send>>>,
+}
+
+impl PermitReader {
+    /// Reads `inner` under `permit`.
+    pub(super) fn new(inner: Reader, permit: LanePermit) -> Self {
+        Self {
+            inner,
+            permit,
+            acquiring: None,
+        }
+    }
+}
+
+impl AsyncBufRead for PermitReader {
+    fn poll_fill_buf(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<&[u8]>> {
+        let this = self.get_mut();
+        if !this.permit.is_held() {
+            // Input first: the permit is for working on it, not for waiting for it.
+            if let Err(error) = ready!(Pin::new(&mut this.inner).poll_fill_buf(cx)) {
+                return Poll::Ready(Err(error));
+            }
+            let acquiring = this
+                .acquiring
+                .get_or_insert_with(|| Box::pin(cpu::acquire()));
+            let permit = ready!(acquiring.as_mut().poll(cx));
+            this.acquiring = None;
+            *this.permit.slot() = Some(permit);
+        }
+        match Pin::new(&mut this.inner).poll_fill_buf(cx) {
+            Poll::Pending => {
+                this.permit.release();
+                Poll::Pending
+            }
+            ready => ready,
+        }
+    }
+
+    fn consume(self: Pin<&mut Self>, amt: usize) {
+        Pin::new(&mut self.get_mut().inner).consume(amt);
+    }
+}
+
+impl AsyncRead for PermitReader {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let available = ready!(self.as_mut().poll_fill_buf(cx))?;
+        let read = available.len().min(buf.remaining());
+        buf.put_slice(&available[..read]);
+        self.consume(read);
+        Poll::Ready(Ok(()))
+    }
+}
