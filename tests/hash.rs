@@ -564,13 +564,8 @@ const BUSY_SAMPLES: usize = 8;
 /// a result, the runtime waking a helper) would count too, the more so while other tests load
 /// the machine.
 fn most_busy_threads(env: &TestEnv, args: &[&str], expected: &str) -> usize {
-    let mut child = env
-        .command(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn binary");
+    let mut child = env.spawn_piped(args);
+    drop(child.stdin.take()); // nothing to read there
     let mut last: VecDeque<BTreeSet<String>> = VecDeque::new();
     let mut most = 0;
     while child.try_wait().unwrap().is_none() {

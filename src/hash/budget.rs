@@ -101,14 +101,10 @@ impl AsyncBufRead for PermitReader {
 
 impl AsyncRead for PermitReader {
     fn poll_read(
-        mut self: Pin<&mut Self>,
+        self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        let available = ready!(self.as_mut().poll_fill_buf(cx))?;
-        let read = available.len().min(buf.remaining());
-        buf.put_slice(&available[..read]);
-        self.consume(read);
-        Poll::Ready(Ok(()))
+        crate::input::poll_read_buffered(self, cx, buf)
     }
 }
