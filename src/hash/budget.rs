@@ -14,38 +14,64 @@ use crate::codec::Reader;
 use crate::cpu::{self, Permit};
 
 /// A lane's CPU permit, held while there is work at hand. Clones share it (the lane's loop and
-/// the [`PermitReader`] under its decoder).
+/// the [`PermitReader`] under its decoder), and share one wait for it too: a second wait queued
+/// behind a forgotten first would never be served, as the semaphore hands permits out in turn.
 #[derive(Clone, Default)]
-pub(super) struct LanePermit(Arc<Mutex<Option<Permit>>>);
+pub(super) struct LanePermit(Arc<Mutex<Slot>>);
+
+/// Where a lane's permit stands.
+#[derive(Default)]
+enum Slot {
+    #[default]
+    Free,
+    Waiting(Pin<Box<dyn Future<Output = Permit> + Send>>),
+    Held(#[allow(dead_code, reason = "held to be dropped: that gives the permit back")] Permit),
+}
 
 impl LanePermit {
-    fn slot(&self) -> std::sync::MutexGuard<'_, Option<Permit>> {
+    fn slot(&self) -> std::sync::MutexGuard<'_, Slot> {
         self.0.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     fn is_held(&self) -> bool {
-        self.slot().is_some()
+        matches!(*self.slot(), Slot::Held(_))
     }
 
-    /// Waits for a permit unless one is held.
+    /// Ready once the permit is held (waiting for it, unless it is).
+    fn poll_hold(&self, cx: &mut Context<'_>) -> Poll<()> {
+        let mut slot = self.slot();
+        let permit = match &mut *slot {
+            Slot::Held(_) => return Poll::Ready(()),
+            Slot::Waiting(acquiring) => ready!(acquiring.as_mut().poll(cx)),
+            Slot::Free => {
+                let mut acquiring = Box::pin(cpu::acquire());
+                let polled = acquiring.as_mut().poll(cx);
+                let Poll::Ready(permit) = polled else {
+                    *slot = Slot::Waiting(acquiring);
+                    return Poll::Pending;
+                };
+                permit
+            }
+        };
+        *slot = Slot::Held(permit);
+        Poll::Ready(())
+    }
+
+    /// Waits for the permit unless it is held.
     pub(super) async fn hold(&self) {
-        if !self.is_held() {
-            let permit = cpu::acquire().await;
-            *self.slot() = Some(permit);
-        }
+        std::future::poll_fn(|cx| self.poll_hold(cx)).await;
     }
 
-    /// Takes a permit unless one is held, from a blocking thread (a lane).
+    /// Takes the permit unless it is held, from a blocking thread (a lane).
     pub(super) fn hold_blocking(&self) {
         if !self.is_held() {
-            let permit = cpu::acquire_blocking();
-            *self.slot() = Some(permit);
+            tokio::runtime::Handle::current().block_on(self.hold());
         }
     }
 
     /// Gives the permit back (before a wait).
     pub(super) fn release(&self) {
-        *self.slot() = None;
+        *self.slot() = Slot::Free;
     }
 }
 
@@ -55,18 +81,12 @@ impl LanePermit {
 pub(super) struct PermitReader {
     inner: Reader,
     permit: LanePermit,
-    /// The permit being waited for, once input is ready.
-    acquiring: Option<Pin<Box<dyn Future<Output = Permit> + Send>>>,
 }
 
 impl PermitReader {
     /// Reads `inner` under `permit`.
     pub(super) fn new(inner: Reader, permit: LanePermit) -> Self {
-        Self {
-            inner,
-            permit,
-            acquiring: None,
-        }
+        Self { inner, permit }
     }
 }
 
@@ -78,12 +98,7 @@ impl AsyncBufRead for PermitReader {
             if let Err(error) = ready!(Pin::new(&mut this.inner).poll_fill_buf(cx)) {
                 return Poll::Ready(Err(error));
             }
-            let acquiring = this
-                .acquiring
-                .get_or_insert_with(|| Box::pin(cpu::acquire()));
-            let permit = ready!(acquiring.as_mut().poll(cx));
-            this.acquiring = None;
-            *this.permit.slot() = Some(permit);
+            ready!(this.permit.poll_hold(cx));
         }
         match Pin::new(&mut this.inner).poll_fill_buf(cx) {
             Poll::Pending => {
