@@ -81,8 +81,7 @@ impl Opened {
                 .read_to_end(&mut chunk)
                 .context("read error")?;
         }
-        FILES_STARTED.fetch_add(1, Ordering::Relaxed);
-        SIZES_STARTED.fetch_add(len, Ordering::Relaxed);
+        count_started(len);
         throttle(chunk.len());
         // With a known size, `want` bytes were read: all of the file when that is its size.
         let complete = chunk.len() < want || (len > 0 && chunk.len() as u64 >= len);
@@ -417,6 +416,13 @@ pub struct ReadTotals {
 static BYTES_READ: AtomicU64 = AtomicU64::new(0);
 static FILES_STARTED: AtomicU64 = AtomicU64::new(0);
 static SIZES_STARTED: AtomicU64 = AtomicU64::new(0);
+
+/// Counts a file of `len` bytes (its size when opened) whose reading starts, for the progress
+/// bar's totals (its bytes are counted as they are read, by [`throttle`]).
+pub fn count_started(len: u64) {
+    FILES_STARTED.fetch_add(1, Ordering::Relaxed);
+    SIZES_STARTED.fetch_add(len, Ordering::Relaxed);
+}
 
 /// The process's [`ReadTotals`] now.
 pub fn read_totals() -> ReadTotals {

@@ -5,6 +5,7 @@
 
 mod common;
 
+use std::collections::{BTreeSet, VecDeque};
 use std::fs;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -502,4 +503,140 @@ fn incremental_manifest_rehashes_outputs_rewritten_since_it_was_written() {
     assert_eq!(env.read("out/a.log"), b"v2, longer\n");
     assert_eq!(fs::read_to_string(env.path("m.b3")).unwrap(), expected);
     assert_b3sum_checks(&env, "m.b3", "out");
+}
+
+/// `size` bytes of log-like text, different for each `seed` (fast to make: one line repeated).
+fn big_log(size: usize, seed: usize) -> Vec<u8> {
+    let line = format!("2026-11-21T03:15:59Z seed {seed} a line of log text to hash\n");
+    let mut data = line.repeat(size / line.len() + 1).into_bytes(); // copies, doubling
+    data.truncate(size);
+    data
+}
+
+/// A 40 MiB file (hashed wide, as BLAKE3 subtrees) gives b3sum's line on one thread and on two.
+#[test]
+fn a_wide_file_hashes_as_b3sum_on_one_thread_and_on_two() {
+    let env = TestEnv::new();
+    let data = big_log((40 << 20) + 12_345, 0);
+    env.write("big.log", &data);
+    let b3sum = Command::new("b3sum")
+        .arg("big.log")
+        .current_dir(env.root())
+        .output()
+        .expect("b3sum is needed for these tests (.ci/run installs it)");
+    assert!(b3sum.status.success());
+    assert_eq!(b3sum.stdout, line(&data, "big.log").as_bytes());
+    for threads in ["1", "2"] {
+        let run = env.run(&["hash", "--threads", threads, "big.log"]);
+        run.assert_code(0)
+            .assert_stderr(&[])
+            .assert_stdout(&b3sum.stdout);
+    }
+}
+
+/// The state letter of a `/proc/PID/task/TID/stat` line (after the command name, which may hold
+/// spaces and parentheses).
+fn task_state(stat: &str) -> Option<char> {
+    stat[stat.rfind(')')? + 1..].trim_start().chars().next()
+}
+
+/// The threads of process `pid` running or ready to run (state R) right now.
+fn busy_threads(pid: u32) -> BTreeSet<String> {
+    let Ok(tasks) = fs::read_dir(format!("/proc/{pid}/task")) else {
+        return BTreeSet::new(); // it has just ended
+    };
+    tasks
+        .filter_map(|task| {
+            let task = task.ok()?;
+            let stat = fs::read_to_string(task.path().join("stat")).ok()?;
+            (task_state(&stat) == Some('R')).then(|| task.file_name().to_string_lossy().into())
+        })
+        .collect()
+}
+
+/// Samples in a row (2 ms apart, or more) a thread must be busy in to count as busy.
+const BUSY_SAMPLES: usize = 8;
+
+/// Runs `env`'s binary with `args` (whose output must be `expected`, with no message) and
+/// returns the most threads it kept busy at once, sampled from /proc. A thread counts when it is
+/// busy in [`BUSY_SAMPLES`] samples in a row: on this 2-core machine anything woken waits in
+/// state R while two threads work, so brief turns (six lanes starting at once, a lane handing on
+/// a result, the runtime waking a helper) would count too, the more so while other tests load
+/// the machine.
+fn most_busy_threads(env: &TestEnv, args: &[&str], expected: &str) -> usize {
+    let mut child = env.spawn_piped(args);
+    drop(child.stdin.take()); // nothing to read there
+    let mut last: VecDeque<BTreeSet<String>> = VecDeque::new();
+    let mut most = 0;
+    while child.try_wait().unwrap().is_none() {
+        last.push_back(busy_threads(child.id()));
+        if last.len() > BUSY_SAMPLES {
+            last.pop_front();
+        }
+        if last.len() == BUSY_SAMPLES {
+            let busy = last[0]
+                .iter()
+                .filter(|tid| last.iter().all(|sample| sample.contains(*tid)));
+            most = most.max(busy.count());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&output.stderr), "");
+    assert_eq!(String::from_utf8(output.stdout).unwrap(), expected);
+    assert_eq!(output.status.code(), Some(0));
+    most
+}
+
+/// Six logs of `size` bytes (made fast), each written as `tree/f{i}.log{suffix}` from `encode(content)`;
+/// returns each name (less the suffix) with its content.
+fn six_big_logs(
+    env: &TestEnv,
+    size: usize,
+    suffix: &str,
+    encode: fn(&[u8]) -> Vec<u8>,
+) -> Vec<(String, Vec<u8>)> {
+    let files: Vec<(String, Vec<u8>)> = (0..6)
+        .map(|i| (format!("tree/f{i}.log"), big_log(size, i)))
+        .collect();
+    for (name, data) in &files {
+        env.write(&format!("{name}{suffix}"), encode(data));
+    }
+    files
+}
+
+/// `--threads` caps the busy threads however many lanes hash wide files at once: six lanes,
+/// each on a file that could be hashed on several threads, keep at most `--threads` threads
+/// hashing (`+ 2` leaves room for two brief turns of others at once). Without the budget (each
+/// lane hashing on itself and a helper), 12 threads are busy throughout.
+#[test]
+fn hash_keeps_busy_threads_within_the_cpu_budget() {
+    let env = TestEnv::new();
+    let files = six_big_logs(&env, 64 << 20, "", <[u8]>::to_vec);
+    let expected: String = files.iter().map(|(name, data)| line(data, name)).collect();
+    let most = most_busy_threads(&env, &["hash", "-j", "6", "-T", "2", "tree"], &expected);
+    assert!(
+        most <= 4,
+        "{most} threads busy at once, more than --threads 2 + 2"
+    );
+}
+
+/// The same cap while lanes decode (`--decompressed`): decoding and hashing hold permits, the
+/// reads ahead do not. Without the budget, all six lanes decode at once.
+#[test]
+fn decompressed_hash_keeps_busy_threads_within_the_cpu_budget() {
+    let env = TestEnv::new();
+    let files = six_big_logs(&env, 16 << 20, ".zst", |data| {
+        common::filter("zstd", &["-q", "-1", "-c"], data)
+    });
+    let expected: String = files
+        .iter()
+        .map(|(name, data)| line(data, &format!("{name}.zst")))
+        .collect();
+    let args = ["hash", "--decompressed", "-j", "6", "-T", "2", "tree"];
+    let most = most_busy_threads(&env, &args, &expected);
+    assert!(
+        most <= 4,
+        "{most} threads busy at once, more than --threads 2 + 2"
+    );
 }

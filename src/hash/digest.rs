@@ -1,5 +1,7 @@
 //! Hashing or counting one file on a lane: small files in one read, large ones read ahead
-//! while hashed, wide ones (16 MiB and up) as BLAKE3 subtrees on two threads, merged.
+//! while hashed, wide ones (16 MiB and up) as BLAKE3 subtrees on up to `--threads` threads
+//! ([`super::wide`]). The CPU work of each holds a permit of the run's budget ([`crate::cpu`]),
+//! never across a wait for input ([`super::budget`]).
 
 use std::io::{self, Cursor};
 use std::path::Path;
@@ -7,7 +9,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use anyhow::{Context as _, Result, anyhow};
-use blake3::hazmat::{ChainingValue, HasherExt as _, Mode};
 use tokio::io::AsyncBufReadExt;
 use tokio::runtime::Handle;
 use tokio_util::sync::CancellationToken;
@@ -19,12 +20,10 @@ use crate::input::{CountingReader, Opened, Prefetch, buffer_size, open_source, t
 use crate::pipeline::{LaneHandle, Work};
 use crate::walk::Entry;
 
+use super::budget::{LanePermit, PermitReader};
+use super::wide::{self, WIDE_HASH};
 use super::{Digest, DigestItem, DigestOutcome, DigestReport};
 
-/// Files from this size on are hashed on two threads ([`Digester::digest_wide`]).
-pub(super) const WIDE_HASH: u64 = 16 << 20;
-/// Largest subtree one thread hashes in one go.
-pub(super) const LEAF: u64 = 4 << 20;
 /// Chunk size for large files (fits in a core's cache).
 pub(super) const LARGE_CHUNK: usize = 64 << 10;
 /// Chunks read ahead of the hashing.
@@ -90,6 +89,10 @@ pub(super) struct Digester {
     retry_delay: std::time::Duration,
     decompressed: bool,
     codec: CodecConfig,
+    /// `--threads`: how many threads may hash one wide file.
+    threads: usize,
+    /// Whether `--max-rate` limits reading (then no file is hashed wide: see [`Digester::wide`]).
+    throttled: bool,
     /// The PATHs read as streams: `-` and named pipes.
     streams: Arc<[std::path::PathBuf]>,
     /// The run's token; in one file's job, the file's own (see [`FileDeadline`]).
@@ -107,6 +110,8 @@ impl Digester {
             retry_delay: config.retry_delay,
             decompressed: config.decompressed,
             codec: config.codec,
+            threads: config.threads,
+            throttled: config.max_rate.is_some(),
             streams: config.streams.clone().into(),
             cancel: cancel.clone(),
         }
@@ -130,6 +135,12 @@ impl Digester {
             return Handle::current().block_on(self.digest_stdin(stream));
         }
         let (file, meta) = open_source(path)?;
+        if !self.decompressed && self.wide(meta.len) {
+            // Read by subtrees from the start: a first chunk read here would be read twice.
+            crate::input::count_started(meta.len);
+            lane.flush(); // it may take a while: what the lane has done is reported first
+            return self.digest_wide(file, meta.len);
+        }
         let opened = Opened::read_first_chunk(file, meta.len)?;
         let format = self
             .decompressed
@@ -143,6 +154,7 @@ impl Digester {
             Opened::Whole(chunk) if format.is_none() => {
                 // All of a small file is here: no reader needed.
                 let mut sum = Summer::new(self.kind);
+                let _permit = crate::cpu::acquire_blocking();
                 sum.update(&chunk);
                 return Ok(sum.finish());
             }
@@ -167,7 +179,8 @@ impl Digester {
     /// A large file, not decoded: a blocking-pool task reads it in chunks small enough to stay
     /// in cache, a couple ahead, while this lane hashes them. (Handing each chunk to the
     /// blocking pool in turn costs a thread hop per chunk, and 1 MiB chunks are slower to copy
-    /// while another core reads them.) Blocking.
+    /// while another core reads them.) The lane holds a CPU permit while chunks are ready, and
+    /// gives it back before it waits for the next. Blocking.
     fn digest_large(
         &self,
         first: Vec<u8>,
@@ -181,68 +194,53 @@ impl Digester {
         let _reader =
             tokio::task::spawn_blocking(move || read_chunks(file, left, &full_tx, &empty_rx));
         let mut sum = Summer::new(self.kind);
+        let permit = LanePermit::default();
+        permit.hold_blocking();
         sum.update(&first);
         loop {
-            // A read that hangs must not hold up cancellation (or --timeout): wait in slices.
-            let chunk = match full_rx.recv_timeout(std::time::Duration::from_millis(50)) {
+            let chunk = match full_rx.try_recv() {
                 Ok(chunk) => chunk,
-                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
-                    if self.cancel.is_cancelled() {
-                        return Err(Failure::Cancelled); // dropping the receiver stops the reader
+                Err(std::sync::mpsc::TryRecvError::Disconnected) => break,
+                Err(std::sync::mpsc::TryRecvError::Empty) => {
+                    // Waiting for the reader (a read, a --max-rate sleep): no permit held.
+                    permit.release();
+                    // A read that hangs must not hold up cancellation (or --timeout): wait in
+                    // slices.
+                    match full_rx.recv_timeout(std::time::Duration::from_millis(50)) {
+                        Ok(chunk) => chunk,
+                        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                            if self.cancel.is_cancelled() {
+                                return Err(Failure::Cancelled); // dropping the receiver stops the reader
+                            }
+                            continue;
+                        }
+                        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
                     }
-                    continue;
                 }
-                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
             };
             if self.cancel.is_cancelled() {
                 return Err(Failure::Cancelled);
             }
             let chunk: Vec<u8> =
                 chunk.map_err(|error| anyhow::Error::new(error).context("read error"))?;
+            permit.hold_blocking();
             sum.update(&chunk);
             let _ = empty_tx.try_send(chunk); // the reader reuses it
         }
         Ok(sum.finish())
     }
 
-    /// Whether a file of `len` bytes is hashed by [`Digester::digest_wide`].
+    /// Whether a file of `len` bytes is hashed as subtrees ([`wide::hash`]). Not under
+    /// `--max-rate`: the rate is the run's, so reading one file in several places gains
+    /// nothing, and [`Digester::digest_large`] sleeps on its reader, not on a CPU permit.
     fn wide(&self, len: u64) -> bool {
-        self.kind == DigestKind::Hash && len >= WIDE_HASH
+        self.kind == DigestKind::Hash && len >= WIDE_HASH && !self.throttled
     }
 
-    /// A large file hashed on two threads (this lane and a helper on the blocking pool): BLAKE3
-    /// is a tree, so the file is cut into whole subtrees of at most [`LEAF`] bytes, each hashed
-    /// on its own (read with `pread` into a buffer that stays in its core's cache), and their
-    /// chaining values merged back up the tree. The file is read up to its size at open; one
-    /// that shrinks meanwhile fails. Blocking.
+    /// A large file hashed as BLAKE3 subtrees on up to `--threads` threads, this lane
+    /// included; read up to its size at open. Blocking.
     fn digest_wide(&self, file: std::fs::File, len: u64) -> Result<Digest, Failure> {
-        let mut leaves = Vec::new();
-        subtrees(0, len, &mut leaves);
-        let work = Arc::new(Leaves {
-            file,
-            leaves,
-            next: std::sync::atomic::AtomicUsize::new(0),
-            cancel: self.cancel.clone(),
-        });
-        let helper = {
-            let work = work.clone();
-            tokio::task::spawn_blocking(move || work.hash_some())
-        };
-        let mine = work.hash_some();
-        let theirs = Handle::current()
-            .block_on(helper)
-            .map_err(|error| anyhow!("internal error: the hashing helper failed: {error}"))?;
-        let mut values = vec![None; work.leaves.len()];
-        for (index, value) in mine?.into_iter().chain(theirs?) {
-            values[index] = Some(value);
-        }
-        let values: Option<Vec<ChainingValue>> = values.into_iter().collect();
-        let values = values.ok_or_else(|| anyhow!("internal error: a subtree was not hashed"))?;
-        let mut values = values.into_iter();
-        let left = blake3::hazmat::left_subtree_len(len);
-        let left_value = merge(left, &mut values);
-        let right_value = merge(len - left, &mut values);
-        let hash = blake3::hazmat::merge_subtrees_root(&left_value, &right_value, Mode::Hash);
+        let hash = wide::hash(file, len, self.threads, &self.cancel)?;
         Ok(Digest {
             hash: Some(hash),
             bytes: len,
@@ -266,7 +264,8 @@ impl Digester {
     }
 
     /// Streams `raw` (decoded as `format`, if any) through a [`Summer`]; with a known `size`, a
-    /// decoder that stops before the end of the file is an error (trailing data).
+    /// decoder that stops before the end of the file is an error (trailing data). Decoding and
+    /// summing hold a CPU permit, waiting for `raw` does not ([`PermitReader`]).
     async fn digest_reader(
         &self,
         raw: Reader,
@@ -274,8 +273,9 @@ impl Digester {
         size: Option<u64>,
     ) -> Result<Digest, Failure> {
         let consumed = Arc::new(AtomicU64::new(0));
+        let permit = LanePermit::default();
         let raw: Reader = Box::new(CountingReader {
-            inner: raw,
+            inner: Box::new(PermitReader::new(raw, permit.clone())),
             count: consumed.clone(),
         });
         let mut reader = match format {
@@ -295,6 +295,8 @@ impl Digester {
                 break;
             }
             let read = chunk.len();
+            // Held already, unless the decoder handed on what it had when its input ran dry.
+            permit.hold().await;
             sum.update(chunk);
             decoded += read as u64;
             reader.consume(read);
@@ -406,80 +408,6 @@ impl Work for Digester {
     }
 }
 
-/// The subtrees of a wide hash, hashed by whichever thread takes them first.
-pub(super) struct Leaves {
-    file: std::fs::File,
-    /// Byte ranges of whole BLAKE3 subtrees, in order.
-    leaves: Vec<std::ops::Range<u64>>,
-    next: std::sync::atomic::AtomicUsize,
-    cancel: CancellationToken,
-}
-
-impl Leaves {
-    /// Hashes subtrees until none is left; returns each one's index and chaining value.
-    /// Blocking.
-    fn hash_some(&self) -> Result<Vec<(usize, ChainingValue)>, Failure> {
-        let mut buffer = vec![0; LARGE_CHUNK];
-        let mut done = Vec::new();
-        loop {
-            let index = self.next.fetch_add(1, Ordering::Relaxed);
-            let Some(range) = self.leaves.get(index) else {
-                return Ok(done);
-            };
-            let mut hasher = blake3::Hasher::new();
-            hasher.set_input_offset(range.start);
-            let mut at = range.start;
-            while at < range.end {
-                if self.cancel.is_cancelled() {
-                    return Err(Failure::Cancelled);
-                }
-                let want = (range.end - at).min(LARGE_CHUNK as u64) as usize;
-                let read = match std::os::unix::fs::FileExt::read_at(
-                    &self.file,
-                    &mut buffer[..want],
-                    at,
-                ) {
-                    Ok(0) => {
-                        let shrank = anyhow::Error::new(crate::input::shrank());
-                        return Err(shrank.context("read error").into());
-                    }
-                    Ok(read) => read,
-                    Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
-                    Err(error) => {
-                        return Err(anyhow::Error::new(error).context("read error").into());
-                    }
-                };
-                throttle(read);
-                hasher.update(&buffer[..read]);
-                at += read as u64;
-            }
-            done.push((index, hasher.finalize_non_root()));
-        }
-    }
-}
-
-/// Cuts `start..start + len` into whole BLAKE3 subtrees of at most [`LEAF`] bytes, in order.
-pub(super) fn subtrees(start: u64, len: u64, out: &mut Vec<std::ops::Range<u64>>) {
-    if len <= LEAF {
-        out.push(start..start + len);
-        return;
-    }
-    let left = blake3::hazmat::left_subtree_len(len);
-    subtrees(start, left, out);
-    subtrees(start + left, len - left, out);
-}
-
-/// The chaining value of a subtree of `len` bytes, from its leaves' values (taken in order).
-pub(super) fn merge(len: u64, values: &mut impl Iterator<Item = ChainingValue>) -> ChainingValue {
-    if len <= LEAF {
-        return values.next().expect("one value per subtree");
-    }
-    let left = blake3::hazmat::left_subtree_len(len);
-    let left_value = merge(left, values);
-    let right_value = merge(len - left, values);
-    blake3::hazmat::merge_subtrees_non_root(&left_value, &right_value, Mode::Hash)
-}
-
 /// The reading side of [`Digester::digest_large`]: reads `file` (at most `left` bytes) in
 /// chunks, sending each to `full`, reusing the buffers that come back on `empty`. Stops at the
 /// end, on an error (which it sends), or when the hashing side hangs up. Blocking.
@@ -536,36 +464,46 @@ mod tests {
         fn flush(&self) {}
     }
 
+    /// Subtrees merged in the right order whoever hashed them: 1 (the lane alone), 2 and 3
+    /// workers (more than this machine's permits, maybe: the third waits for one).
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn wide_hashes_equal_blake3_whatever_the_size() {
+    async fn wide_hashes_equal_blake3_whatever_the_size_and_the_workers() {
         let dir = tempfile::tempdir().unwrap();
-        let digester = Digester {
-            kind: DigestKind::Hash,
-            fail_fast: false,
-            timeout: None,
-            retries: 0,
-            retry_delay: std::time::Duration::ZERO,
-            decompressed: false,
-            codec: CodecConfig::new(codec::Decoding::Auto, None, true, None).unwrap(),
-            streams: Arc::new([]),
-            cancel: CancellationToken::new(),
-        };
-        let digester = Arc::new(digester);
         for len in [WIDE_HASH, WIDE_HASH + 1, 20_000_000, (33 << 20) + 1023] {
             let data: Vec<u8> = (0..len)
                 .map(|i| (i % 251) as u8 ^ (i >> 16) as u8)
                 .collect();
             let path = dir.path().join(format!("f{len}"));
             std::fs::write(&path, &data).unwrap();
-            let digester = digester.clone();
-            let digest = tokio::task::spawn_blocking(move || digester.digest(&path, &NoLane))
-                .await
-                .unwrap();
-            let Ok(digest) = digest else {
-                panic!("{len}: failed")
-            };
-            assert_eq!(digest.hash, Some(blake3::hash(&data)), "{len} bytes");
-            assert_eq!(digest.bytes, len);
+            let expected = blake3::hash(&data);
+            for threads in [1, 2, 3] {
+                let digester = Digester {
+                    kind: DigestKind::Hash,
+                    fail_fast: false,
+                    timeout: None,
+                    retries: 0,
+                    retry_delay: std::time::Duration::ZERO,
+                    decompressed: false,
+                    codec: CodecConfig::new(codec::Decoding::Auto, None, true, None).unwrap(),
+                    threads,
+                    throttled: false,
+                    streams: Arc::new([]),
+                    cancel: CancellationToken::new(),
+                };
+                let path = path.clone();
+                let digest = tokio::task::spawn_blocking(move || digester.digest(&path, &NoLane))
+                    .await
+                    .unwrap();
+                let Ok(digest) = digest else {
+                    panic!("{len} bytes, {threads} threads: failed")
+                };
+                assert_eq!(
+                    digest.hash,
+                    Some(expected),
+                    "{len} bytes, {threads} threads"
+                );
+                assert_eq!(digest.bytes, len);
+            }
         }
     }
 }

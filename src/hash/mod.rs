@@ -4,13 +4,17 @@
 //! Files go through the same walker and pool as `convert`. A lane (a thread of tokio's blocking
 //! pool, see [`crate::pipeline`]) reads a small file in one read and hashes it right there; a
 //! large one is read one 1 MiB chunk ahead ([`Prefetch`]) while the lane hashes the chunk before,
-//! so hashing never runs on the runtime's workers. Results are printed sorted by path (held until
-//! the end), or as they come with `--unsorted`.
+//! so hashing never runs on the runtime's workers; a wide one (16 MiB and up) is hashed as BLAKE3
+//! subtrees on up to `--threads` threads (`wide`). All this CPU work holds permits of the run's
+//! budget (`budget`). Results are printed sorted by path (held until the end), or as they come
+//! with `--unsorted`.
 
+mod budget;
 mod check;
 mod digest;
 mod listing;
 mod manifest;
+mod wide;
 mod writer;
 
 pub use manifest::{ManifestEntry, manifest_line, parse_manifest_line};
