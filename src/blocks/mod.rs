@@ -110,7 +110,8 @@ pub fn codec(format: Format, level: i32) -> Option<Arc<dyn BlockCodec>> {
         Format::Gzip => Some(Arc::new(gzip::GzipBlocks::new(level))),
         Format::Zstd => Some(Arc::new(zstd::ZstdBlocks::new(level))),
         Format::Bzip2 => Some(Arc::new(bzip2::Bzip2Blocks::new(level))),
-        Format::Xz | Format::Brotli | Format::Lzma => None,
+        Format::Xz => Some(Arc::new(xz::XzBlocks::new(level))),
+        Format::Brotli | Format::Lzma => None,
     }
 }
 
