@@ -235,11 +235,12 @@ mod tests {
 
     #[test]
     fn the_first_block_header_says_whether_threads_can_help() {
-        // xz -T2 -6 --block-size=1MiB: header of 12 bytes, 0x40|0x80, sizes, LZMA2 dict 8 MiB.
+        // What `xz -T2 -6 --block-size=1MiB` writes for 3 MB of one letter: a block header of
+        // 16 bytes recording both sizes (225 and 1 MiB), LZMA2 with an 8 MiB dictionary.
         let mut head = vec![
             0xfd, b'7', b'z', b'X', b'Z', 0, 0, 4, 0xe6, 0xd6, 0xb4, 0x46,
         ];
-        head.extend([0x03, 0xc0, 0x90, 0x1f, 0x80, 0x80, 0x40, 0x21, 0x01, 0x16]);
+        head.extend([0x03, 0xc0, 0xe1, 0x01, 0x80, 0x80, 0x40, 0x21, 0x01, 0x16]);
         let block = FirstBlock::parse(&head).unwrap();
         assert_eq!(
             block,
