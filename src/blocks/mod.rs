@@ -120,6 +120,22 @@ pub fn cancelled() -> io::Error {
     io::Error::new(io::ErrorKind::Interrupted, "cancelled")
 }
 
+/// Feeds `block` to `feed` in pieces of [`ENCODE_PIECE`], looking at `cancel` before each: an
+/// encoder's loop, which stops with [`cancelled`] once the token fires.
+pub fn in_pieces(
+    block: &[u8],
+    cancel: &CancellationToken,
+    mut feed: impl FnMut(&[u8]) -> io::Result<()>,
+) -> io::Result<()> {
+    for piece in block.chunks(ENCODE_PIECE) {
+        if cancel.is_cancelled() {
+            return Err(cancelled());
+        }
+        feed(piece)?;
+    }
+    Ok(())
+}
+
 /// Cuts a stream into blocks: at least `size` bytes each (but the last), ended just after a
 /// newline when `lines` is set, so that no line straddles two blocks. A line longer than
 /// `size + max_line` is cut anyway (the line stage then fails it, as it would unblocked).
