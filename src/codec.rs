@@ -24,6 +24,8 @@ use async_compression::tokio::{bufread, write};
 use tokio::io::{AsyncBufRead, AsyncWrite, BufReader};
 
 mod framing;
+pub(crate) mod liblzma;
+mod xz;
 
 /// Bytes of an input needed to recognise its format (bzip2 needs its block signature too).
 pub const MAGIC_LEN: usize = 10;
@@ -494,14 +496,11 @@ pub fn decoder(format: Format, input: Reader, input_len: Option<u64>) -> Reader 
         // liblzma's own stream decoder with LZMA_CONCATENATED, as `xz -d` decodes: streams and
         // their padding checked by liblzma (the crate's XzDecoder uses the auto decoder, which
         // takes an LZMA_Alone stream after an xz one, and its own padding loop accepts padding
-        // of any length at the end).
-        Format::Xz => {
-            let params = LzmaDecoderParams::Stream {
-                mem_limit: XZ_MEMORY_LIMIT,
-                flags: LZMA_CONCATENATED,
-            };
-            liblzma_decoder(input, params, capacity)
-        }
+        // of any length at the end); its threaded decoder for multi-block files (see [`xz`]).
+        Format::Xz => Box::new(BufReader::with_capacity(
+            capacity,
+            xz::XzReader::new(input, input_len, XZ_MEMORY_LIMIT),
+        )),
         Format::Bzip2 => buffered!(bufread::BzDecoder::new(input), true),
         Format::Brotli => buffered!(bufread::BrotliDecoder::new(input), false),
         // One stream, no members (`xz --format=lzma -d` reads no more either).
@@ -513,9 +512,6 @@ pub fn decoder(format: Format, input: Reader, input_len: Option<u64>) -> Reader 
         }
     }
 }
-
-/// liblzma's `LZMA_CONCATENATED` decoder flag (`lzma/container.h`; part of its stable ABI).
-const LZMA_CONCATENATED: u32 = 0x08;
 
 /// A liblzma decoder set up as `params` say (in the crate's pass-through LZMA codec), which
 /// stops where liblzma says its input ends. A decoder liblzma cannot set up fails the first read.

@@ -6,7 +6,7 @@ use std::io::{self, Write};
 
 use tokio_util::sync::CancellationToken;
 
-use super::{BlockCodec, ENCODE_PIECE, Encoded, NoTrailer, Trailer, cancelled};
+use super::{BlockCodec, Encoded, NoTrailer, Trailer, in_pieces};
 
 /// The block form of bzip2 at one level.
 pub struct Bzip2Blocks {
@@ -31,12 +31,7 @@ impl BlockCodec for Bzip2Blocks {
     ) -> io::Result<Encoded> {
         let out = Vec::with_capacity(block.len() / 4 + 1024);
         let mut encoder = bzip2::write::BzEncoder::new(out, bzip2::Compression::new(self.level));
-        for piece in block.chunks(ENCODE_PIECE) {
-            if cancel.is_cancelled() {
-                return Err(cancelled());
-            }
-            encoder.write_all(piece)?;
-        }
+        in_pieces(block, cancel, |piece| encoder.write_all(piece))?;
         let bytes = encoder.finish()?;
         Ok(Encoded {
             bytes,

@@ -9,7 +9,7 @@ use std::io;
 use flate2::{Compress, Compression, FlushCompress, Status};
 use tokio_util::sync::CancellationToken;
 
-use super::{BlockCodec, ENCODE_PIECE, Encoded, Trailer, cancelled};
+use super::{BlockCodec, Encoded, Trailer, in_pieces};
 
 /// The block form of gzip at one level.
 pub struct GzipBlocks {
@@ -59,12 +59,9 @@ impl BlockCodec for GzipBlocks {
         }
         // Logs deflate to well under half; the vector grows if not.
         let mut bytes = Vec::with_capacity(block.len() / 3 + 64);
-        for piece in block.chunks(ENCODE_PIECE) {
-            if cancel.is_cancelled() {
-                return Err(cancelled());
-            }
-            deflate_all(&mut deflate, piece, FlushCompress::None, &mut bytes)?;
-        }
+        in_pieces(block, cancel, |piece| {
+            deflate_all(&mut deflate, piece, FlushCompress::None, &mut bytes)
+        })?;
         // Byte-aligned, not final: the next block's bits start on a fresh byte.
         deflate_all(&mut deflate, &[], FlushCompress::Sync, &mut bytes)?;
         let mut crc = crc32fast::Hasher::new();

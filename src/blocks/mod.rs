@@ -116,13 +116,30 @@ pub fn codec(format: Format, level: i32) -> Option<Arc<dyn BlockCodec>> {
         Format::Gzip => Some(Arc::new(gzip::GzipBlocks::new(level))),
         Format::Zstd => Some(Arc::new(zstd::ZstdBlocks::new(level))),
         Format::Bzip2 => Some(Arc::new(bzip2::Bzip2Blocks::new(level))),
-        Format::Xz | Format::Brotli | Format::Lzma => None,
+        Format::Xz => Some(Arc::new(xz::XzBlocks::new(level))),
+        Format::Brotli | Format::Lzma => None,
     }
 }
 
 /// The error an encoder returns when the file's token fired under it.
 pub fn cancelled() -> io::Error {
     io::Error::new(io::ErrorKind::Interrupted, "cancelled")
+}
+
+/// Feeds `block` to `feed` in pieces of [`ENCODE_PIECE`], looking at `cancel` before each: an
+/// encoder's loop, which stops with [`cancelled`] once the token fires.
+pub fn in_pieces(
+    block: &[u8],
+    cancel: &CancellationToken,
+    mut feed: impl FnMut(&[u8]) -> io::Result<()>,
+) -> io::Result<()> {
+    for piece in block.chunks(ENCODE_PIECE) {
+        if cancel.is_cancelled() {
+            return Err(cancelled());
+        }
+        feed(piece)?;
+    }
+    Ok(())
 }
 
 /// Cuts a stream into blocks of `size` bytes (but the last). With `lines` set, a block ends

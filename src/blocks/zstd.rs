@@ -7,7 +7,7 @@ use std::io::{self, Write};
 
 use tokio_util::sync::CancellationToken;
 
-use super::{BLOCK_SIZE, BlockCodec, ENCODE_PIECE, Encoded, NoTrailer, Trailer, cancelled};
+use super::{BLOCK_SIZE, BlockCodec, Encoded, NoTrailer, Trailer, in_pieces};
 
 /// The block form of zstd at one level.
 pub struct ZstdBlocks {
@@ -51,12 +51,7 @@ impl BlockCodec for ZstdBlocks {
         encoder.include_checksum(true)?;
         encoder.include_contentsize(true)?;
         encoder.set_pledged_src_size(Some(block.len() as u64))?;
-        for piece in block.chunks(ENCODE_PIECE) {
-            if cancel.is_cancelled() {
-                return Err(cancelled());
-            }
-            encoder.write_all(piece)?;
-        }
+        in_pieces(block, cancel, |piece| encoder.write_all(piece))?;
         let bytes = encoder.finish()?;
         Ok(Encoded {
             bytes,
