@@ -980,11 +980,15 @@ impl FileJob {
     ) -> Result<Option<LineCounts>, FileError> {
         let BlockParts { codec, chain } = parts;
         let cut_lines = chain.is_some();
-        let window = Engine::window(self.config.threads);
+        let size = self.config.test_block_size.unwrap_or_else(|| {
+            codec
+                .as_ref()
+                .map_or(blocks::BLOCK_SIZE, |codec| codec.block_size())
+        });
+        let window = Engine::window(self.config.threads, size);
         let mut engine = Engine::new(codec, chain, window, self.cancel.clone());
         let lines = self.config.lines.as_ref();
         let max_line = lines.map_or(u64::MAX, |lines| lines.max_line);
-        let size = self.config.test_block_size.unwrap_or(engine.block_size());
         let mut cutter = BlockReader::new(size, cut_lines, max_line);
         self.write(writer, &engine.header()).await?;
         let (mut lines_before, mut blocks) = (0, 0u64);

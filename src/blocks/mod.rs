@@ -277,17 +277,13 @@ impl Engine {
         }
     }
 
-    /// Blocks in flight for a run of `threads`: enough to keep every permit busy while the lane
-    /// reads the next block and writes the last one.
-    pub fn window(threads: usize) -> usize {
-        threads.saturating_mul(2).max(2)
-    }
-
-    /// The input block size: the codec's, or [`BLOCK_SIZE`].
-    pub fn block_size(&self) -> usize {
-        self.codec
-            .as_ref()
-            .map_or(BLOCK_SIZE, |codec| codec.block_size())
+    /// Blocks in flight for a run of `threads`, blocks of `block_size`: two per thread, enough
+    /// to keep every permit busy while the lane reads the next block and writes the oldest; for
+    /// large blocks (xz's 24 MiB at -6) as few as keep the threads busy, one more than there are.
+    pub fn window(threads: usize, block_size: usize) -> usize {
+        const LARGE: usize = 32 << 20;
+        let fit = LARGE / block_size.max(1);
+        threads.saturating_mul(2).min(fit.max(threads + 1)).max(2)
     }
 
     /// Bytes before the first block.
@@ -413,6 +409,16 @@ mod tests {
             out.push(block);
         }
         out
+    }
+
+    #[test]
+    fn the_window_is_two_blocks_a_thread_unless_blocks_are_large() {
+        assert_eq!(Engine::window(1, BLOCK_SIZE), 2);
+        assert_eq!(Engine::window(2, BLOCK_SIZE), 4);
+        assert_eq!(Engine::window(16, BLOCK_SIZE), 17);
+        // xz -6: 24 MiB blocks.
+        assert_eq!(Engine::window(2, 24 << 20), 3);
+        assert_eq!(Engine::window(8, 24 << 20), 9);
     }
 
     #[tokio::test]
