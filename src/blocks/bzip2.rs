@@ -6,7 +6,7 @@ use std::io::{self, Write};
 
 use tokio_util::sync::CancellationToken;
 
-use super::{BlockCodec, ENCODE_PIECE, Encoded, NoTrailer, Trailer, cancelled};
+use super::{BlockCodec, ENCODE_PIECE, Encoded, StreamsTrailer, Trailer, cancelled};
 
 /// The block form of bzip2 at one level.
 pub struct Bzip2Blocks {
@@ -46,7 +46,7 @@ impl BlockCodec for Bzip2Blocks {
     }
 
     fn trailer(&self) -> Box<dyn Trailer> {
-        Box::new(NoTrailer)
+        StreamsTrailer::boxed(Self { level: self.level })
     }
 }
 

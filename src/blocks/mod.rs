@@ -104,6 +104,36 @@ impl Trailer for NoTrailer {
     }
 }
 
+/// The trailer of a format whose blocks are whole streams or frames (zstd, bzip2): nothing after
+/// the last block, but one empty stream when there was no block at all (empty stdin), since
+/// zero bytes are no valid zstd or bzip2 file.
+pub struct StreamsTrailer {
+    /// The codec that writes the empty stream, until a block is added.
+    empty: Option<Box<dyn BlockCodec>>,
+}
+
+impl StreamsTrailer {
+    /// The trailer of `codec`'s streams.
+    pub fn boxed(codec: impl BlockCodec + 'static) -> Box<dyn Trailer> {
+        Box::new(Self {
+            empty: Some(Box::new(codec)),
+        })
+    }
+}
+
+impl Trailer for StreamsTrailer {
+    fn add(&mut self, _: &Encoded) {
+        self.empty = None;
+    }
+
+    fn finish(&mut self) -> io::Result<Vec<u8>> {
+        match self.empty.take() {
+            Some(codec) => Ok(codec.encode(&[], &[], &CancellationToken::new())?.bytes),
+            None => Ok(Vec::new()),
+        }
+    }
+}
+
 /// The block form of `format` at `level`, if it has one (brotli and lzma have none).
 pub fn codec(format: Format, level: i32) -> Option<Arc<dyn BlockCodec>> {
     match format {

@@ -7,7 +7,7 @@ use std::io::{self, Write};
 
 use tokio_util::sync::CancellationToken;
 
-use super::{BLOCK_SIZE, BlockCodec, ENCODE_PIECE, Encoded, NoTrailer, Trailer, cancelled};
+use super::{BLOCK_SIZE, BlockCodec, ENCODE_PIECE, Encoded, StreamsTrailer, Trailer, cancelled};
 
 /// The block form of zstd at one level.
 pub struct ZstdBlocks {
@@ -66,7 +66,7 @@ impl BlockCodec for ZstdBlocks {
     }
 
     fn trailer(&self) -> Box<dyn Trailer> {
-        Box::new(NoTrailer)
+        StreamsTrailer::boxed(Self { level: self.level })
     }
 }
 

@@ -1,0 +1,374 @@
+//! Block-parallel `convert` (`--threads 2` and more on one large file, see `src/blocks`): the
+//! outputs are standard files that the system tools read back to the exact input; gzip is one
+//! member; line transforms give the bytes of a one-thread run whatever the block size; errors,
+//! Ctrl-C and `--timeout` end a file as they do on one thread; memory and busy threads stay
+//! bounded.
+//!
+//! Most tests use the `ASYNCFILES_TEST_BLOCK_SIZE` seam to see many blocks in a file of little
+//! more than 1 MiB (files that fit in the first 1 MiB read are never cut). No test holds a
+//! wall-clock threshold.
+
+mod common;
+
+use std::fs;
+use std::io::Read;
+use std::process::Stdio;
+use std::time::Duration;
+
+use common::{DELAY_ENV, Run, TestEnv, filter, send_signal, tool_in, wait_until};
+use proptest::prelude::*;
+
+/// The test seam that cuts every streamed file of at least this many bytes into blocks of it.
+const SEAM: &str = "ASYNCFILES_TEST_BLOCK_SIZE";
+
+/// Files up to this size are converted in one go, never cut (the first read).
+const FIRST_READ: usize = 1 << 20;
+
+/// An output format with a block form: its `--to` name and the system tool that reads it.
+#[derive(Clone, Copy, Debug)]
+struct Format {
+    to: &'static str,
+    tool: &'static str,
+}
+
+const GZ: Format = Format {
+    to: "gz",
+    tool: "gzip",
+};
+const ZST: Format = Format {
+    to: "zst",
+    tool: "zstd",
+};
+const BZ2: Format = Format {
+    to: "bz2",
+    tool: "bzip2",
+};
+
+/// `len` bytes of varied log text, the same for the same `seed`: LF and CRLF lines, empty lines,
+/// trailing blanks, IPv4 addresses, levels to grep for; the last line is usually cut short
+/// (no newline).
+fn log_text(len: usize, seed: u64) -> Vec<u8> {
+    let mut state = seed ^ 0x2545_f491_4f6c_dd1d;
+    let mut out = Vec::with_capacity(len + 200);
+    let mut line = 0u64;
+    while out.len() < len {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        let r = state >> 33;
+        match r % 17 {
+            0 => out.push(b'\n'),
+            1 => out.extend_from_slice(b"\r\n"),
+            _ => {
+                let level = ["INFO", "INFO", "WARN", "ERROR", "DEBUG"][(r % 5) as usize];
+                let text = format!(
+                    "2026-11-21T03:15:{:02}Z host{:02} {level} 10.{}.{}.{} GET /api/{:x} took {}ms",
+                    line % 60,
+                    (r >> 8) % 40,
+                    (r >> 3) % 256,
+                    (r >> 11) % 256,
+                    (r >> 19) % 256,
+                    state & 0xffff_ffff,
+                    (r >> 5) % 1000
+                );
+                out.extend_from_slice(text.as_bytes());
+                if r % 6 == 0 {
+                    out.extend_from_slice(b" \t ");
+                }
+                out.extend_from_slice(if r % 7 == 0 { b"\r\n" } else { b"\n" });
+            }
+        }
+        line += 1;
+    }
+    out.truncate(len);
+    out
+}
+
+/// Runs `asyncfiles ARGS` with blocks of `block` bytes (the seam), or none.
+fn run(env: &TestEnv, args: &[&str], block: Option<usize>) -> Run {
+    let mut command = env.command(args);
+    if let Some(block) = block {
+        command.env(SEAM, block.to_string());
+    }
+    let output = command.stdin(Stdio::null()).output().expect("run binary");
+    run_of(output)
+}
+
+/// Runs `asyncfiles ARGS` with `input` on stdin and blocks of `block` bytes, or none.
+fn run_stdin(env: &TestEnv, args: &[&str], block: Option<usize>, input: &[u8]) -> Run {
+    let mut command = env.command(args);
+    if let Some(block) = block {
+        command.env(SEAM, block.to_string());
+    }
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn binary");
+    let mut stdin = child.stdin.take().unwrap();
+    let input = input.to_vec();
+    let writer = std::thread::spawn(move || std::io::Write::write_all(&mut stdin, &input));
+    let output = child.wait_with_output().expect("wait");
+    writer.join().unwrap().unwrap();
+    run_of(output)
+}
+
+fn run_of(output: std::process::Output) -> Run {
+    Run {
+        code: output.status.code(),
+        stdout: output.stdout,
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// What `TOOL -t` accepts and `TOOL -dc` gives back.
+fn decode(format: Format, bytes: &[u8]) -> Vec<u8> {
+    filter(format.tool, &["-t"], bytes);
+    filter(format.tool, &["-dc"], bytes)
+}
+
+/// How many blocks an output of `format` holds: zstd frames, bzip2 streams, and for gzip the
+/// sync flushes that end each block (the empty stored block `00 00 ff ff`).
+fn blocks_in(format: Format, bytes: &[u8]) -> usize {
+    match format.to {
+        "zst" => {
+            let mut rest = bytes;
+            let mut frames = 0;
+            while !rest.is_empty() {
+                let size = zstd::zstd_safe::find_frame_compressed_size(rest).expect("a frame");
+                rest = &rest[size..];
+                frames += 1;
+            }
+            frames
+        }
+        "bz2" => {
+            let mut rest = bytes;
+            let mut streams = 0;
+            while !rest.is_empty() {
+                let mut decoder = bzip2::bufread::BzDecoder::new(rest);
+                std::io::copy(&mut decoder, &mut std::io::sink()).expect("a bzip2 stream");
+                rest = decoder.into_inner();
+                streams += 1;
+            }
+            streams
+        }
+        _ => bytes
+            .windows(4)
+            .filter(|window| *window == [0, 0, 0xff, 0xff])
+            .count(),
+    }
+}
+
+/// The first line of `--json` output, parsed.
+fn json_of(run: &Run) -> serde_json::Value {
+    let first = run.stdout.split(|&b| b == b'\n').next().unwrap_or_default();
+    serde_json::from_slice(first)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&run.stdout)))
+}
+
+/// One round trip: `len` bytes of log text in blocks of `block` (the seam; none: the codec's
+/// own size), from a path or from stdin, cut into `expected_blocks`.
+struct Trip {
+    what: &'static str,
+    len: usize,
+    block: Option<usize>,
+    stdin: bool,
+    expected_blocks: usize,
+}
+
+/// Block counts 1, 2 and 17, a last block of one byte, nothing at all. Standard input is always
+/// cut (its size is unknown), so the trips with many blocks read it: they need no file above
+/// the first read's 1 MiB, and bzip2 is slow in the debug build.
+const TRIPS: [Trip; 7] = [
+    Trip {
+        what: "exactly one block",
+        len: 1_050_000,
+        block: Some(1_050_000),
+        stdin: false,
+        expected_blocks: 1,
+    },
+    Trip {
+        what: "one short block (stdin, the codec's block size)",
+        len: 300_000,
+        block: None,
+        stdin: true,
+        expected_blocks: 1,
+    },
+    Trip {
+        what: "two blocks",
+        len: 1_100_000,
+        block: Some(550_000),
+        stdin: false,
+        expected_blocks: 2,
+    },
+    Trip {
+        what: "17 blocks",
+        len: 16 * 20_000 + 1_000,
+        block: Some(20_000),
+        stdin: true,
+        expected_blocks: 17,
+    },
+    Trip {
+        what: "a last block of one byte",
+        len: 2 * 100_000 + 1,
+        block: Some(100_000),
+        stdin: true,
+        expected_blocks: 3,
+    },
+    Trip {
+        what: "empty stdin",
+        len: 0,
+        block: None,
+        stdin: true,
+        expected_blocks: 0,
+    },
+    Trip {
+        what: "empty file",
+        len: 0,
+        block: Some(1000),
+        stdin: false,
+        expected_blocks: 0,
+    },
+];
+
+/// Converts each of [`TRIPS`] to `format` at `--threads 2` at the default level and at
+/// `levels` (on the multi-block stdin trips): the tool accepts the output and decodes it to the input,
+/// with as many blocks as the cut makes.
+fn assert_round_trips(format: Format, levels: &[&str]) {
+    let env = TestEnv::new();
+    let out = format!("out.{}", format.to);
+    for (seed, trip) in TRIPS.iter().enumerate() {
+        let input = log_text(trip.len, seed as u64);
+        let default: &[&str] = &[];
+        let level_args: Vec<&[&str]> = std::iter::once(default)
+            .chain(
+                levels
+                    .iter()
+                    // On the trips of many small blocks (a level changes no cut).
+                    .filter(|_| trip.stdin && trip.expected_blocks > 1)
+                    .map(std::slice::from_ref),
+            )
+            .collect();
+        for level in level_args {
+            let context = format!("{} {}: {:?}", format.to, trip.what, level);
+            let mut args = vec!["-q", "convert", "--to", format.to, "-T", "2"];
+            if let Some(level) = level.first() {
+                args.extend(["--level", level]);
+            }
+            let run = if trip.stdin {
+                args.extend(["-", &out]);
+                run_stdin(&env, &args, trip.block, &input)
+            } else {
+                env.write("in.log", &input);
+                args.extend(["in.log", &out]);
+                run(&env, &args, trip.block)
+            };
+            run.assert_code(0).assert_stdout(b"").assert_stderr(&[]);
+            let output = env.read(&out);
+            assert!(decode(format, &output) == input, "{context}: decodes wrong");
+            if trip.len == 0 {
+                // No block: an empty file is read in one go (the one-thread encoder), and empty
+                // stdin makes no block but gzip's header and trailer, or one empty zstd frame
+                // or bzip2 stream (zero bytes are no zstd or bzip2 file).
+                continue;
+            }
+            assert_eq!(
+                blocks_in(format, &output),
+                trip.expected_blocks,
+                "{context}: blocks"
+            );
+        }
+    }
+    assert!(env.temp_files().is_empty(), "{:?}", env.temp_files());
+}
+
+#[test]
+fn gzip_blocks_round_trip_through_gzip() {
+    assert_round_trips(GZ, &["1"]);
+}
+
+#[test]
+fn zstd_frames_round_trip_through_zstd() {
+    assert_round_trips(ZST, &["1"]);
+}
+
+#[test]
+fn bzip2_streams_round_trip_through_bzip2() {
+    assert_round_trips(BZ2, &["1"]);
+}
+
+#[test]
+fn block_gzip_is_one_member_with_the_whole_crc_size_and_header() {
+    let env = TestEnv::new();
+    let input = log_text(16 * 80_000 + 1_000, 7);
+    env.write("in.log", &input);
+    for (level, xfl) in [(None, 0x00), (Some("1"), 0x04), (Some("9"), 0x02)] {
+        let mut args = vec!["-q", "convert", "--to", "gz", "-T", "2"];
+        if let Some(level) = level {
+            args.extend(["--level", level]);
+        }
+        args.extend(["in.log", "out.gz"]);
+        run(&env, &args, Some(80_000)).assert_code(0);
+        let gz = env.read("out.gz");
+        assert_eq!(blocks_in(GZ, &gz), 17, "level {level:?}");
+        // One member: a single-member decoder reads it all and leaves nothing behind.
+        let mut decoder = flate2::bufread::GzDecoder::new(&gz[..]);
+        let mut decoded = Vec::new();
+        decoder.read_to_end(&mut decoded).unwrap();
+        assert!(
+            decoded == input,
+            "level {level:?}: one member decodes wrong"
+        );
+        assert_eq!(
+            decoder.into_inner().len(),
+            0,
+            "level {level:?}: a second member"
+        );
+        assert_eq!(
+            gz[..10],
+            [0x1f, 0x8b, 0x08, 0, 0, 0, 0, 0, xfl, 0xff],
+            "level {level:?}: header"
+        );
+        let trailer = &gz[gz.len() - 8..];
+        assert_eq!(trailer[..4], crc32fast::hash(&input).to_le_bytes());
+        assert_eq!(trailer[4..], (input.len() as u32).to_le_bytes());
+        // The header is the one-thread encoder's.
+        args[5] = "1";
+        run(&env, &args, None).assert_code(0);
+        assert_eq!(env.read("out.gz")[..10], gz[..10], "level {level:?}");
+    }
+}
+
+#[test]
+fn one_thread_output_is_the_same_with_and_without_the_seam_and_two_threads_decode_alike() {
+    let env = TestEnv::new();
+    let input = log_text(1_300_000, 11);
+    env.write("in.log", &input);
+    // bzip2 is left out: on one thread it takes seconds in the debug build, and the choice of
+    // the one-thread path does not depend on the format (plain output is below).
+    for format in [GZ, ZST] {
+        let out = format!("out.{}", format.to);
+        let args = |threads| {
+            [
+                "-q", "convert", "--to", format.to, "-T", threads, "in.log", &out,
+            ]
+        };
+        run(&env, &args("1"), None).assert_code(0);
+        let before = env.read(&out);
+        run(&env, &args("1"), Some(100_000)).assert_code(0);
+        assert!(env.read(&out) == before, "{}: -T1 changed", format.to);
+        run(&env, &args("2"), Some(100_000)).assert_code(0);
+        let blocks = env.read(&out);
+        assert_eq!(blocks_in(format, &blocks), 13, "{}", format.to);
+        assert!(decode(format, &blocks) == input, "{}", format.to);
+    }
+    // Plain output with a transform: the line stage alone.
+    let args = |threads| ["-q", "convert", "--trim", "-T", threads, "in.log", "out.log"];
+    run(&env, &args("1"), None).assert_code(0);
+    let before = env.read("out.log");
+    run(&env, &args("1"), Some(100_000)).assert_code(0);
+    assert!(env.read("out.log") == before, "plain: -T1 changed");
+    run(&env, &args("2"), Some(100_000)).assert_code(0);
+    assert!(env.read("out.log") == before, "plain: -T2 differs");
+}
