@@ -149,9 +149,10 @@ pub fn cancelled() -> io::Error {
     io::Error::new(io::ErrorKind::Interrupted, "cancelled")
 }
 
-/// Cuts a stream into blocks: at least `size` bytes each (but the last), ended just after a
-/// newline when `lines` is set, so that no line straddles two blocks. A line longer than
-/// `size + max_line` is cut anyway (the line stage then fails it, as it would unblocked).
+/// Cuts a stream into blocks: `size` bytes each (but the last), or when `lines` is set, `size`
+/// bytes and the rest of the line they end in, so that no line straddles two blocks. A line
+/// longer than `size + max_line` is cut anyway (the line stage then fails it, as it would
+/// unblocked).
 pub struct BlockReader {
     size: usize,
     lines: bool,
@@ -191,9 +192,12 @@ impl BlockReader {
                 if !self.lines {
                     return Ok(Some(self.cut(self.size)));
                 }
-                // The last newline of what is there; none yet means a long line: read on.
-                if let Some(newline) = memchr::memrchr(b'\n', &self.carry) {
-                    return Ok(Some(self.cut(newline + 1)));
+                // The first newline from the block's last byte on (not the last newline held:
+                // a read may bring a whole MiB past the size); none yet means a long line:
+                // read on.
+                let from = self.size - 1;
+                if let Some(newline) = memchr::memchr(b'\n', &self.carry[from..]) {
+                    return Ok(Some(self.cut(from + newline + 1)));
                 }
                 if self.carry.len() >= hard_limit {
                     return Ok(Some(self.cut(hard_limit)));
@@ -413,6 +417,8 @@ mod tests {
         assert_eq!(cut.concat(), input);
         for block in &cut[..cut.len() - 1] {
             assert!(block.len() >= 8 && block.ends_with(b"\n"), "{block:?}");
+            // Ended at the first newline from the size on, however much was read.
+            assert!(!block[7..block.len() - 1].contains(&b'\n'), "{block:?}");
         }
         let raw = blocks(input, 8, false, 100).await;
         assert_eq!(raw.concat(), input);
