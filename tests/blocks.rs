@@ -364,11 +364,239 @@ fn one_thread_output_is_the_same_with_and_without_the_seam_and_two_threads_decod
         assert!(decode(format, &blocks) == input, "{}", format.to);
     }
     // Plain output with a transform: the line stage alone.
-    let args = |threads| ["-q", "convert", "--trim", "-T", threads, "in.log", "out.log"];
+    let args = |threads| {
+        [
+            "-q", "convert", "--trim", "-T", threads, "in.log", "out.log",
+        ]
+    };
     run(&env, &args("1"), None).assert_code(0);
     let before = env.read("out.log");
     run(&env, &args("1"), Some(100_000)).assert_code(0);
     assert!(env.read("out.log") == before, "plain: -T1 changed");
     run(&env, &args("2"), Some(100_000)).assert_code(0);
     assert!(env.read("out.log") == before, "plain: -T2 differs");
+}
+
+/// The line transforms compared between one thread and blocks: each alone, then together.
+const TRANSFORMS: [&[&str]; 9] = [
+    &["--redact", "ipv4"],
+    &["--grep", "ERROR"],
+    &["--grep-v", "INFO"],
+    &["--replace", "host([0-9]+)", "node-${1}"],
+    &["--trim"],
+    &["--drop-empty"],
+    &["--eol", "crlf"],
+    &["--eol", "lf"],
+    &[
+        "--grep-v",
+        "DEBUG",
+        "--redact",
+        "ipv4",
+        "--replace",
+        "took ([0-9]+)ms",
+        "t=$1",
+        "--trim",
+        "--drop-empty",
+        "--eol",
+        "crlf",
+    ],
+];
+
+/// Runs `convert --json ARGS -T THREADS in.log OUT` (blocks of `block` at two threads) and
+/// returns the output's bytes (decoded, for `--to`) and the file's `--json` object.
+fn converted(
+    env: &TestEnv,
+    args: &[&str],
+    to: Option<Format>,
+    threads: &str,
+    block: usize,
+) -> (Vec<u8>, serde_json::Value) {
+    let out = to.map_or("out.log".to_string(), |format| format!("out.{}", format.to));
+    let mut all = vec!["-q", "convert", "--json", "-T", threads];
+    if let Some(format) = to {
+        all.extend(["--to", format.to]);
+    }
+    all.extend(args);
+    all.extend(["in.log", &out]);
+    let run = run(env, &all, Some(block));
+    run.assert_code(0).assert_stderr(&[]);
+    let bytes = env.read(&out);
+    let bytes = match to {
+        Some(format) => decode(format, &bytes),
+        None => bytes,
+    };
+    let json = json_of(&run);
+    assert_eq!(
+        json["bytes_out"],
+        fs::metadata(env.path(&out)).unwrap().len()
+    );
+    (bytes, json)
+}
+
+#[test]
+fn line_transforms_in_blocks_give_the_one_thread_bytes_and_counts() {
+    let env = TestEnv::new();
+    let input = log_text(FIRST_READ + 150_000, 3);
+    env.write("in.log", &input);
+    for args in TRANSFORMS {
+        for to in [None, Some(GZ)] {
+            let (one, one_json) = converted(&env, args, to, "1", 40_000);
+            let (blocks, blocks_json) = converted(&env, args, to, "2", 40_000);
+            let context = format!("{args:?} to {to:?}");
+            assert!(blocks == one, "{context}: output differs");
+            // `--eol` alone counts no lines (it is no line transform).
+            let counted = args[0] != "--eol";
+            for key in ["lines_in", "lines_out", "bytes_in"] {
+                assert_eq!(blocks_json[key], one_json[key], "{context}: {key}");
+                let present = counted || key == "bytes_in";
+                assert_eq!(
+                    one_json[key].is_u64(),
+                    present,
+                    "{context}: {key}: {one_json}"
+                );
+            }
+            if to.is_none() {
+                assert_eq!(blocks_json["bytes_out"], one_json["bytes_out"], "{context}");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_line_over_max_line_bytes_in_block_3_fails_alike_on_one_thread_and_in_blocks() {
+    let env = TestEnv::new();
+    let mut input = log_text(FIRST_READ + 100_000, 5);
+    // A line of 5000 bytes starting in the third block of 200 kB.
+    let at = 450_000 + memchr_newline(&input[450_000..]) + 1;
+    input.splice(at..at, std::iter::repeat_n(b'x', 5000).chain([b'\n']));
+    let line = input[..at].iter().filter(|&&b| b == b'\n').count() + 1;
+    env.write("in.log", &input);
+    let expected = format!("asyncfiles: in.log: line {line} exceeds 4 KiB");
+    for to in [&[][..], &["--to", "gz"]] {
+        for threads in ["1", "2"] {
+            let out = if to.is_empty() { "out.log" } else { "out.gz" };
+            let mut args = vec!["-q", "convert", "--trim", "--max-line-bytes", "4K"];
+            args.extend(to);
+            args.extend(["-T", threads, "in.log", out]);
+            run(&env, &args, Some(200_000))
+                .assert_code(1)
+                .assert_stdout(b"")
+                .assert_stderr(&[&expected]);
+            assert!(!env.path(out).exists(), "{args:?}");
+            assert!(env.temp_files().is_empty(), "{:?}", env.temp_files());
+        }
+    }
+}
+
+/// Where the first newline of `bytes` is.
+fn memchr_newline(bytes: &[u8]) -> usize {
+    bytes.iter().position(|&b| b == b'\n').expect("a newline")
+}
+
+/// Random line data: short lines of a few tokens (IPv4 addresses, blanks, a lone `\r`, a word
+/// the transforms look for), empty lines, long lines; LF or CRLF; a last line with or without
+/// a newline.
+fn lines() -> impl Strategy<Value = Vec<u8>> {
+    let token = prop::sample::select(vec![
+        &b"10.1.2.3"[..],
+        b"999.1.1.1",
+        b"a",
+        b"ERROR",
+        b" ",
+        b"\t",
+        b"\r",
+        b"host7",
+        b"took 12ms",
+    ]);
+    let short = prop::collection::vec(token, 0..12).prop_map(|tokens| tokens.concat());
+    let long = (1_000..9_000usize).prop_map(|len| b"x.".repeat(len / 2));
+    let line = prop_oneof![8 => short, 1 => Just(Vec::new()), 1 => long];
+    let ended = (line, prop::bool::weighted(0.3)).prop_map(|(mut line, crlf)| {
+        line.extend_from_slice(if crlf { b"\r\n" } else { b"\n" });
+        line
+    });
+    (
+        prop::collection::vec(ended, 0..400),
+        prop::collection::vec(b'a'..=b'z', 0..20),
+    )
+        .prop_map(|(lines, last)| [lines.concat(), last].concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+
+    /// Standard input is always cut into blocks at two threads, so small random inputs see many
+    /// blocks of random sizes (down to one byte: every line its own block, long lines longer
+    /// than a block).
+    #[test]
+    fn random_lines_in_random_blocks_give_the_one_thread_bytes(
+        input in lines(),
+        block in prop_oneof![1..64usize, 64..4_096usize, 4_096..40_000usize],
+        transforms in prop::sample::select(TRANSFORMS.to_vec()),
+        gzip in any::<bool>(),
+    ) {
+        let env = TestEnv::new();
+        let mut args = vec!["-q", "convert"];
+        args.extend(transforms);
+        if gzip {
+            args.extend(["--to", "gz"]);
+        }
+        let one = run_stdin(&env, &[&args[..], &["-T", "1", "-", "-"]].concat(), None, &input);
+        let blocks =
+            run_stdin(&env, &[&args[..], &["-T", "2", "-", "-"]].concat(), Some(block), &input);
+        one.assert_code(0).assert_stderr(&[]);
+        blocks.assert_code(0).assert_stderr(&[]);
+        if gzip {
+            prop_assert!(decode(GZ, &blocks.stdout) == decode(GZ, &one.stdout));
+        } else {
+            prop_assert!(blocks.stdout == one.stdout);
+        }
+    }
+}
+
+/// The decoded size of each zstd frame of `bytes`.
+fn frame_sizes(bytes: &[u8]) -> Vec<usize> {
+    let mut rest = bytes;
+    let mut sizes = Vec::new();
+    while !rest.is_empty() {
+        let size = zstd::zstd_safe::find_frame_compressed_size(rest).expect("a frame");
+        sizes.push(zstd::decode_all(&rest[..size]).unwrap().len());
+        rest = &rest[size..];
+    }
+    sizes
+}
+
+#[test]
+fn line_cut_blocks_are_the_block_size_ended_at_the_next_newline() {
+    // Line transforms cut blocks after a newline: each block is `block` bytes and the rest of
+    // the line it ends in, whatever the size of the reads under it (1 MiB from a file).
+    let env = TestEnv::new();
+    let input = log_text(FIRST_READ + 150_000, 9);
+    env.write("in.log", &input);
+    let block = 100_000;
+    let mut expected = Vec::new();
+    let mut start = 0;
+    while start < input.len() {
+        let end = match input[(start + block - 1).min(input.len())..]
+            .iter()
+            .position(|&b| b == b'\n')
+        {
+            Some(at) => start + block - 1 + at + 1,
+            None => input.len(),
+        };
+        expected.push(end - start);
+        start = end;
+    }
+    // A transform that changes nothing, so that block sizes show in the frames.
+    let args = [
+        "-q", "convert", "--grep-v", "NEVER", "--to", "zst", "-T", "2",
+    ];
+    run(
+        &env,
+        &[&args[..], &["in.log", "out.zst"]].concat(),
+        Some(block),
+    )
+    .assert_code(0);
+    assert_eq!(frame_sizes(&env.read("out.zst")), expected);
+    assert!(decode(ZST, &env.read("out.zst")) == input);
 }
