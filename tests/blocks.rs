@@ -600,3 +600,68 @@ fn line_cut_blocks_are_the_block_size_ended_at_the_next_newline() {
     assert_eq!(frame_sizes(&env.read("out.zst")), expected);
     assert!(decode(ZST, &env.read("out.zst")) == input);
 }
+
+/// A `.gz` made by `gzip` of about 3 MiB (over the 2 MiB from which compressed files are cut
+/// into blocks without the seam) and its content.
+fn big_gzip(env: &TestEnv) -> (Vec<u8>, Vec<u8>) {
+    let text = log_text(9 << 20, 13);
+    let gz = tool_in(env.root(), "gzip", &["-c"], &text);
+    assert!((2 << 20..4 << 20).contains(&gz.len()), "{} bytes", gz.len());
+    (text, gz)
+}
+
+#[test]
+fn a_gzip_input_reencoded_to_zstd_in_blocks_round_trips() {
+    let env = TestEnv::new();
+    let (text, gz) = big_gzip(&env);
+    env.write("in.log.gz", &gz);
+    let run = run(
+        &env,
+        &["convert", "--to", "zst", "-T", "2", "in.log.gz", "out.zst"],
+        None,
+    );
+    run.assert_code(0);
+    let zst = env.read("out.zst");
+    // Decoded, 9 MiB make three frames of the 4 MiB blocks.
+    assert_eq!(blocks_in(ZST, &zst), 3);
+    assert!(decode(ZST, &zst) == text);
+}
+
+#[test]
+fn a_corrupt_gzip_input_fails_alike_on_one_thread_and_in_blocks() {
+    let env = TestEnv::new();
+    let (_, gz) = big_gzip(&env);
+    let mut garbled = gz.clone();
+    let middle = gz.len() / 2;
+    garbled[middle..middle + 64].fill(0xa5);
+    // Still over 2 MiB, so that two threads cut it into blocks.
+    let truncated = gz[..gz.len() - 200_000].to_vec();
+    assert!(truncated.len() > 2 << 20);
+    for (corrupt, message) in [
+        // Deflate decodes the garbage; the CRC at the end tells.
+        (garbled, "invalid gzip data after "),
+        (truncated, "truncated gzip stream"),
+    ] {
+        env.write("in.log.gz", &corrupt);
+        let mut seen = Vec::new();
+        for threads in ["1", "2"] {
+            let args = ["-q", "convert", "--to", "zst", "-T", threads, "in.log.gz", "out.zst"];
+            let run = run(&env, &args, None);
+            run.assert_code(1).assert_stdout(b"");
+            assert!(!env.path("out.zst").exists(), "-T{threads}");
+            assert!(env.temp_files().is_empty(), "{:?}", env.temp_files());
+            seen.push(run.stderr);
+        }
+        assert_eq!(seen[0], seen[1]);
+        let prefix = format!("asyncfiles: in.log.gz: {message}");
+        assert!(seen[0].starts_with(&prefix), "{}", seen[0]);
+        assert_eq!(seen[0].lines().count(), 1, "{}", seen[0]);
+        if message.starts_with("invalid") {
+            assert!(
+                seen[0].ends_with(" decoded bytes: CRC computed does not match\n"),
+                "{}",
+                seen[0]
+            );
+        }
+    }
+}
