@@ -10,10 +10,11 @@
 
 mod common;
 
+use std::collections::HashMap;
 use std::fs;
 use std::io::Read;
 use std::process::Stdio;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use common::{DELAY_ENV, Run, TestEnv, filter, send_signal, tool_in, wait_until};
 use proptest::prelude::*;
@@ -732,4 +733,103 @@ fn one_gibibyte_in_blocks_stays_within_64_mib() {
         rss <= RSS_BUDGET_KIB,
         "peak RSS {rss} KiB, over {RSS_BUDGET_KIB} KiB"
     );
+}
+
+/// Every thread of `pid` with the CPU time it has used (ns, `/proc/PID/task/TID/schedstat`);
+/// `None` once it is gone or a zombie.
+fn cpu_times(pid: u32) -> Option<HashMap<String, u64>> {
+    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The state follows the command name, which is in parentheses and may hold anything.
+    if stat.rsplit_once(") ")?.1.starts_with('Z') {
+        return None;
+    }
+    let tasks = fs::read_dir(format!("/proc/{pid}/task")).ok()?;
+    let times = tasks
+        .flatten()
+        .filter_map(|task| {
+            let schedstat = fs::read_to_string(task.path().join("schedstat")).ok()?;
+            let ns = schedstat.split_whitespace().next()?.parse().ok()?;
+            Some((task.file_name().to_string_lossy().into_owned(), ns))
+        })
+        .collect();
+    Some(times)
+}
+
+/// How long a window of samples is: long enough that a thread at work shows a real share of
+/// it, short against a block's work (hundreds of ms in the debug build).
+const WINDOW: Duration = Duration::from_millis(60);
+
+/// Runs `convert --jobs 6 --threads THREADS --to gz in out`, sampling its threads' CPU times
+/// every 2 ms, and returns the most threads that did CPU work at once: that used a tenth or
+/// more of a [`WINDOW`] of wall time within it. (Their state, `R` in `/proc/PID/task/*/stat`,
+/// tells less on a shared machine: under load a thread that wakes for a read's system call
+/// waits in `R` for a core; 5 to 6 at once were seen now and then at `--threads 2` when other
+/// runs kept the two cores busy.)
+fn most_busy(env: &TestEnv, threads: &str) -> usize {
+    let child = env
+        .command(&[
+            "-q",
+            "convert",
+            "--jobs",
+            "6",
+            "--threads",
+            threads,
+            "--to",
+            "gz",
+        ])
+        .args(["in", "out"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn binary");
+    // Sampled from a window after every lane streams its file (its temp output exists): the
+    // open trips and first read-aheads before are reads, which the budget leaves out by
+    // design, and in the debug build each read's 1 MiB buffer is zeroed byte by byte
+    // (`Vec::resize` at opt-level 0: some ms of CPU), on six lanes at once (6 busy seen).
+    wait_until(Duration::from_secs(60), "six temp outputs", || {
+        env.temp_files().len() == 6
+    });
+    std::thread::sleep(WINDOW);
+    let mut samples = Vec::new();
+    while let Some(times) = cpu_times(child.id()) {
+        samples.push((Instant::now(), times));
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let output = child.wait_with_output().unwrap();
+    run_of(output).assert_code(0).assert_stderr(&[]);
+    let mut most = 0;
+    for (at, (start, before)) in samples.iter().enumerate() {
+        let Some((end, after)) = samples[at..]
+            .iter()
+            .find(|(end, _)| *end - *start >= WINDOW)
+        else {
+            break;
+        };
+        let share = u64::try_from((*end - *start).as_nanos() / 10).unwrap();
+        let busy = after
+            .iter()
+            .filter(|(tid, ns)| **ns - before.get(*tid).copied().unwrap_or(0) >= share)
+            .count();
+        most = most.max(busy);
+    }
+    most
+}
+
+#[test]
+fn six_lanes_of_large_files_keep_at_most_threads_plus_two_busy() {
+    // Six files of 16 MiB: each is cut into blocks, six lanes read at once, and every block job
+    // and lane holds one of the run's CPU permits while it works.
+    let env = TestEnv::new();
+    common::generated_tree(&env.path("in"), 6, 16 << 20);
+    let capped = most_busy(&env, "2");
+    assert!(
+        capped <= 2 + 2,
+        "{capped} threads busy at once at --threads 2"
+    );
+    // The sampling does see more when the budget allows it.
+    fs::remove_dir_all(env.path("out")).unwrap();
+    let wide = most_busy(&env, "6");
+    assert!(wide > 4, "only {wide} threads busy at once at --threads 6");
+    eprintln!("threads busy at once: {capped} at --threads 2, {wide} at --threads 6");
 }
