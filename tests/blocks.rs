@@ -833,3 +833,104 @@ fn six_lanes_of_large_files_keep_at_most_threads_plus_two_busy() {
     assert!(wide > 4, "only {wide} threads busy at once at --threads 6");
     eprintln!("threads busy at once: {capped} at --threads 2, {wide} at --threads 6");
 }
+
+/// Starts `convert -q ARGS` on a 2 MiB `in.log` cut into blocks of 64 KiB, each block slowed by
+/// 100 ms, and waits until its temp output exists and it is still running.
+fn start_slow_blocks(env: &TestEnv, args: &[&str]) -> std::process::Child {
+    env.write("in.log", log_text(2 << 20, 17));
+    let mut child = env
+        .command(
+            &[
+                &["-q", "convert"],
+                args,
+                &["--to", "gz", "-T", "2", "in.log", "out.gz"],
+            ]
+            .concat(),
+        )
+        .env(SEAM, (64 << 10).to_string())
+        .env(DELAY_ENV, "100")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn binary");
+    wait_until(Duration::from_secs(20), "the temp output", || {
+        env.temp_files().len() == 1
+    });
+    // Some blocks into the file (32 of them take 3.2 s at least).
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(child.try_wait().unwrap().is_none(), "finished too soon");
+    child
+}
+
+#[test]
+fn ctrl_c_during_a_block_parallel_file_exits_130_and_leaves_nothing() {
+    let env = TestEnv::new();
+    let child = start_slow_blocks(&env, &[]);
+    send_signal(&child, libc::SIGINT);
+    let output = child.wait_with_output().unwrap();
+    let run = run_of(output);
+    // `-q`: nothing to say but the exit code.
+    run.assert_code(130).assert_stdout(b"").assert_stderr(&[]);
+    assert!(!env.path("out.gz").exists());
+    assert!(env.temp_files().is_empty(), "{:?}", env.temp_files());
+}
+
+#[test]
+fn a_timeout_during_a_block_parallel_file_fails_it_and_leaves_nothing() {
+    let env = TestEnv::new();
+    let child = start_slow_blocks(&env, &["--timeout", "800ms"]);
+    let run = run_of(child.wait_with_output().unwrap());
+    run.assert_code(1)
+        .assert_stdout(b"")
+        .assert_stderr(&["asyncfiles: in.log: timed out after 800ms"]);
+    assert!(!env.path("out.gz").exists());
+    assert!(env.temp_files().is_empty(), "{:?}", env.temp_files());
+}
+
+#[test]
+fn manifest_and_json_hashes_of_block_outputs_are_their_blake3() {
+    let env = TestEnv::new();
+    env.write("in/a.log", log_text(FIRST_READ + 200_000, 19));
+    env.write("in/sub/b.log", log_text(FIRST_READ + 50_000, 23));
+    let args = [
+        "convert",
+        "--json",
+        "--manifest",
+        "out.b3",
+        "--to",
+        "gz",
+        "-T",
+        "2",
+    ];
+    let run = run(&env, &[&args[..], &["in", "out"]].concat(), Some(100_000));
+    run.assert_code(0);
+    let names = ["a.log.gz", "sub/b.log.gz"];
+    for name in names {
+        assert!(
+            blocks_in(GZ, &env.read(&format!("out/{name}"))) > 10,
+            "{name}"
+        );
+    }
+    let expected = tool_in(&env.path("out"), "b3sum", &names, b"");
+    assert_eq!(
+        String::from_utf8(env.read("out.b3")).unwrap(),
+        String::from_utf8(expected).unwrap()
+    );
+    let stdout = String::from_utf8(run.stdout).unwrap();
+    let mut files = 0;
+    for line in stdout.lines() {
+        let json: serde_json::Value = serde_json::from_str(line).unwrap();
+        let Some(output) = json["output"].as_str() else {
+            continue;
+        };
+        let bytes = fs::read(env.root().join(output)).unwrap();
+        assert_eq!(
+            json["blake3"],
+            blake3::hash(&bytes).to_hex().as_str(),
+            "{output}"
+        );
+        files += 1;
+    }
+    assert_eq!(files, 2, "{stdout}");
+}
