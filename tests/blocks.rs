@@ -92,7 +92,7 @@ fn run(env: &TestEnv, args: &[&str], block: Option<usize>) -> Run {
         command.env(SEAM, block.to_string());
     }
     let output = command.stdin(Stdio::null()).output().expect("run binary");
-    run_of(output)
+    Run::from_output(output)
 }
 
 /// Runs `asyncfiles ARGS` with `input` on stdin and blocks of `block` bytes, or none.
@@ -101,26 +101,17 @@ fn run_stdin(env: &TestEnv, args: &[&str], block: Option<usize>, input: &[u8]) -
     if let Some(block) = block {
         command.env(SEAM, block.to_string());
     }
-    let mut child = command
-        .stdin(Stdio::piped())
+    common::run_with_stdin(command, input)
+}
+
+/// Starts `command` with stdin closed, stdout and stderr piped.
+fn spawn(command: &mut std::process::Command) -> std::process::Child {
+    command
+        .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("spawn binary");
-    let mut stdin = child.stdin.take().unwrap();
-    let input = input.to_vec();
-    let writer = std::thread::spawn(move || std::io::Write::write_all(&mut stdin, &input));
-    let output = child.wait_with_output().expect("wait");
-    writer.join().unwrap().unwrap();
-    run_of(output)
-}
-
-fn run_of(output: std::process::Output) -> Run {
-    Run {
-        code: output.status.code(),
-        stdout: output.stdout,
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
+        .expect("spawn binary")
 }
 
 /// What `TOOL -t` accepts and `TOOL -dc` gives back.
@@ -708,7 +699,7 @@ fn one_gibibyte_in_blocks_stays_within_64_mib() {
         .env_remove(DELAY_ENV)
         .output()
         .expect("/usr/bin/time is needed for this test (.ci/run installs it)");
-    let run = run_of(output);
+    let run = Run::from_output(output);
     run.assert_code(0).assert_stderr(&[]);
     fs::remove_file(env.path("big.log")).unwrap();
     let zst = env.read("out.zst");
@@ -766,23 +757,17 @@ const WINDOW: Duration = Duration::from_millis(60);
 /// waits in `R` for a core; 5 to 6 at once were seen now and then at `--threads 2` when other
 /// runs kept the two cores busy.)
 fn most_busy(env: &TestEnv, threads: &str) -> usize {
-    let child = env
-        .command(&[
-            "-q",
-            "convert",
-            "--jobs",
-            "6",
-            "--threads",
-            threads,
-            "--to",
-            "gz",
-        ])
-        .args(["in", "out"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn binary");
+    let args = [
+        "-q",
+        "convert",
+        "--jobs",
+        "6",
+        "--threads",
+        threads,
+        "--to",
+        "gz",
+    ];
+    let child = spawn(env.command(&args).args(["in", "out"]));
     // Sampled from a window after every lane streams its file (its temp output exists): the
     // open trips and first read-aheads before are reads, which the budget leaves out by
     // design, and in the debug build each read's 1 MiB buffer is zeroed byte by byte
@@ -797,7 +782,7 @@ fn most_busy(env: &TestEnv, threads: &str) -> usize {
         std::thread::sleep(Duration::from_millis(2));
     }
     let output = child.wait_with_output().unwrap();
-    run_of(output).assert_code(0).assert_stderr(&[]);
+    Run::from_output(output).assert_code(0).assert_stderr(&[]);
     let mut most = 0;
     for (at, (start, before)) in samples.iter().enumerate() {
         let Some((end, after)) = samples[at..]
@@ -838,22 +823,12 @@ fn six_lanes_of_large_files_keep_at_most_threads_plus_two_busy() {
 /// 100 ms, and waits until its temp output exists and it is still running.
 fn start_slow_blocks(env: &TestEnv, args: &[&str]) -> std::process::Child {
     env.write("in.log", log_text(2 << 20, 17));
-    let mut child = env
-        .command(
-            &[
-                &["-q", "convert"],
-                args,
-                &["--to", "gz", "-T", "2", "in.log", "out.gz"],
-            ]
-            .concat(),
-        )
+    let tail = ["--to", "gz", "-T", "2", "in.log", "out.gz"];
+    let mut command = env.command(&[&["-q", "convert"], args, &tail].concat());
+    command
         .env(SEAM, (64 << 10).to_string())
-        .env(DELAY_ENV, "100")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn binary");
+        .env(DELAY_ENV, "100");
+    let mut child = spawn(&mut command);
     wait_until(Duration::from_secs(20), "the temp output", || {
         env.temp_files().len() == 1
     });
@@ -869,7 +844,7 @@ fn ctrl_c_during_a_block_parallel_file_exits_130_and_leaves_nothing() {
     let child = start_slow_blocks(&env, &[]);
     send_signal(&child, libc::SIGINT);
     let output = child.wait_with_output().unwrap();
-    let run = run_of(output);
+    let run = Run::from_output(output);
     // `-q`: nothing to say but the exit code.
     run.assert_code(130).assert_stdout(b"").assert_stderr(&[]);
     assert!(!env.path("out.gz").exists());
@@ -880,7 +855,7 @@ fn ctrl_c_during_a_block_parallel_file_exits_130_and_leaves_nothing() {
 fn a_timeout_during_a_block_parallel_file_fails_it_and_leaves_nothing() {
     let env = TestEnv::new();
     let child = start_slow_blocks(&env, &["--timeout", "800ms"]);
-    let run = run_of(child.wait_with_output().unwrap());
+    let run = Run::from_output(child.wait_with_output().unwrap());
     run.assert_code(1)
         .assert_stdout(b"")
         .assert_stderr(&["asyncfiles: in.log: timed out after 800ms"]);
