@@ -36,7 +36,8 @@ pub struct Run {
 }
 
 impl Run {
-    fn from_output(output: Output) -> Self {
+    /// What a finished child left.
+    pub fn from_output(output: Output) -> Self {
         Self {
             code: output.status.code(),
             stdout: output.stdout,
@@ -167,21 +168,7 @@ impl TestEnv {
 
     /// Runs the binary with `input` on stdin.
     pub fn run_with_stdin(&self, args: &[&str], input: &[u8]) -> Run {
-        let mut child = self
-            .command(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn binary");
-        let mut stdin = child.stdin.take().unwrap();
-        let input = input.to_vec();
-        let writer = std::thread::spawn(move || {
-            let _ = stdin.write_all(&input);
-        });
-        let output = child.wait_with_output().expect("wait");
-        writer.join().unwrap();
-        Run::from_output(output)
+        run_with_stdin(self.command(args), input)
     }
 
     /// Every regular file below `rel` with its bytes, keyed by path relative to `rel`.
@@ -196,6 +183,24 @@ impl TestEnv {
             .filter(|p| p.to_string_lossy().ends_with(".asyncfiles-tmp"))
             .collect()
     }
+}
+
+/// Runs `command` (one of [`TestEnv::command`], maybe with more set) with `input` on stdin.
+pub fn run_with_stdin(mut command: Command, input: &[u8]) -> Run {
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn binary");
+    let mut stdin = child.stdin.take().unwrap();
+    let input = input.to_vec();
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(&input);
+    });
+    let output = child.wait_with_output().expect("wait");
+    writer.join().unwrap();
+    Run::from_output(output)
 }
 
 /// Every regular file below `root` with its bytes, keyed by path relative to `root`.
