@@ -3,9 +3,12 @@
 //! (and which a decoder can split again, as pzstd does). A block holds a few windows of the
 //! level, so a frame loses little by not seeing the frame before it.
 
-use std::io::{self, Write};
+use std::io;
+use std::sync::Mutex;
 
 use tokio_util::sync::CancellationToken;
+use zstd::zstd_safe::zstd_sys::ZSTD_EndDirective;
+use zstd::zstd_safe::{CCtx, CParameter, InBuffer, OutBuffer, ResetDirective};
 
 use super::{BLOCK_SIZE, BlockCodec, Encoded, NoTrailer, Trailer, in_pieces};
 
@@ -33,6 +36,76 @@ fn window_log(level: i32) -> u32 {
     }
 }
 
+/// Compression contexts not in use: as many as block jobs ever ran at once (CPU permits).
+static CONTEXTS: Mutex<Vec<CCtx<'static>>> = Mutex::new(Vec::new());
+
+/// `block` as one frame at `level`, with its content size and checksum.
+fn compress_frame(
+    context: &mut CCtx<'static>,
+    level: i32,
+    block: &[u8],
+    cancel: &CancellationToken,
+) -> io::Result<Vec<u8>> {
+    context
+        .reset(ResetDirective::SessionAndParameters)
+        .map_err(zstd_error)?;
+    for parameter in [
+        CParameter::CompressionLevel(level),
+        CParameter::ChecksumFlag(true),
+        CParameter::ContentSizeFlag(true),
+    ] {
+        context.set_parameter(parameter).map_err(zstd_error)?;
+    }
+    context
+        .set_pledged_src_size(Some(block.len() as u64))
+        .map_err(zstd_error)?;
+    // Room for the worst case: no reallocation, and pages are touched only as they are written.
+    let mut out = Vec::with_capacity(zstd::zstd_safe::compress_bound(block.len()));
+    in_pieces(block, cancel, |piece| {
+        let mut input = InBuffer::around(piece);
+        while input.pos < piece.len() {
+            step(
+                context,
+                &mut out,
+                &mut input,
+                ZSTD_EndDirective::ZSTD_e_continue,
+            )?;
+        }
+        Ok(())
+    })?;
+    let mut nothing = InBuffer::around(&[]);
+    while step(
+        context,
+        &mut out,
+        &mut nothing,
+        ZSTD_EndDirective::ZSTD_e_end,
+    )? > 0
+    {}
+    Ok(out)
+}
+
+/// One call of the streaming compressor, appending to `out` (grown when full); returns what
+/// is left to flush.
+fn step(
+    context: &mut CCtx<'static>,
+    out: &mut Vec<u8>,
+    input: &mut InBuffer<'_>,
+    directive: ZSTD_EndDirective,
+) -> io::Result<usize> {
+    if out.len() == out.capacity() {
+        out.reserve(64 << 10);
+    }
+    let pos = out.len();
+    let mut output = OutBuffer::around_pos(out, pos);
+    context
+        .compress_stream2(&mut output, input, directive)
+        .map_err(zstd_error)
+}
+
+fn zstd_error(code: usize) -> io::Error {
+    io::Error::other(zstd::zstd_safe::get_error_name(code))
+}
+
 impl BlockCodec for ZstdBlocks {
     fn block_size(&self) -> usize {
         // Two windows at least, as libzstd's own workers take four (more memory, no better ratio
@@ -46,13 +119,19 @@ impl BlockCodec for ZstdBlocks {
         _dictionary: &[u8],
         cancel: &CancellationToken,
     ) -> io::Result<Encoded> {
-        let out = Vec::with_capacity(block.len() / 4 + 1024);
-        let mut encoder = zstd::stream::write::Encoder::new(out, self.level)?;
-        encoder.include_checksum(true)?;
-        encoder.include_contentsize(true)?;
-        encoder.set_pledged_src_size(Some(block.len() as u64))?;
-        in_pieces(block, cancel, |piece| encoder.write_all(piece))?;
-        let bytes = encoder.finish()?;
+        // Contexts are kept between blocks (a fresh one would allocate, and fault in, its
+        // window and tables for every block): at most one per busy thread.
+        let mut context = CONTEXTS
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .pop()
+            .unwrap_or_else(CCtx::create);
+        let bytes = compress_frame(&mut context, self.level, block, cancel)?;
+        // A frame cut short (an error) leaves its context mid-frame: it is dropped.
+        CONTEXTS
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(context);
         Ok(Encoded {
             bytes,
             input_len: block.len() as u64,
