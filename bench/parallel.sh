@@ -93,11 +93,14 @@ for job in $JOBS; do
     mixed)
       [ -f "$CORPUS/big1024.log" ] || "$gen" big "$CORPUS/big1024.log" 1024
       if [ ! -d "$CORPUS/mixed" ]; then
-        mkdir -p "$CORPUS/mixed"
-        find "$CORPUS/tree" -type f | sort | head -3000 | while read -r f; do
-          d=$CORPUS/mixed/$(dirname "${f#"$CORPUS/tree/"}"); mkdir -p "$d"; cp "$f" "$d/"
+        rm -rf "$CORPUS/mixed.tmp" && mkdir -p "$CORPUS/mixed.tmp"
+        # A list first: `head` closing a pipe would fail the pipeline (pipefail).
+        find "$CORPUS/tree" -type f | sort >"$CORPUS/mixed.list"
+        sed -n 1,3000p "$CORPUS/mixed.list" | while read -r f; do
+          d=$CORPUS/mixed.tmp/$(dirname "${f#"$CORPUS/tree/"}"); mkdir -p "$d"; cp "$f" "$d/"
         done
-        cp "$CORPUS/big1024.log" "$CORPUS/mixed/"
+        cp "$CORPUS/big1024.log" "$CORPUS/mixed.tmp/"
+        mv "$CORPUS/mixed.tmp" "$CORPUS/mixed"
       fi
       header "mixed tree: 3,000 small logs + one 1 GiB log, --to zst (target: wall <= 1.15 x CPU / $(nproc))"
       row "asyncfiles -T1" "$bin -q convert -T 1 --to zst $CORPUS/mixed $out/m"

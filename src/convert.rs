@@ -986,10 +986,10 @@ impl FileJob {
                 .map_or(blocks::BLOCK_SIZE, |codec| codec.block_size())
         });
         let window = Engine::window(self.config.threads, size);
-        let mut engine = Engine::new(codec, chain, window, self.cancel.clone());
+        let mut engine = Engine::new(codec, chain, (window, size), self.cancel.clone());
         let lines = self.config.lines.as_ref();
         let max_line = lines.map_or(u64::MAX, |lines| lines.max_line);
-        let mut cutter = BlockReader::new(size, cut_lines, max_line);
+        let mut cutter = BlockReader::new(size, cut_lines, max_line).with_spares(engine.spares());
         self.write(writer, &engine.header()).await?;
         let (mut lines_before, mut blocks) = (0, 0u64);
         loop {
@@ -1032,7 +1032,9 @@ impl FileJob {
         let Some(done) = self.cancellable(engine.next()).await? else {
             return Ok(false);
         };
-        self.write(writer, &done?).await?;
+        let bytes = done?;
+        self.write(writer, &bytes).await?;
+        engine.spares().give(bytes);
         Ok(true)
     }
 

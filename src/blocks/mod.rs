@@ -142,6 +142,51 @@ pub fn in_pieces(
     Ok(())
 }
 
+/// Block buffers given back once their bytes are done with, for the next block to fill: a
+/// buffer that is filled again costs no allocation and no page faults (a fresh 4 MiB one costs
+/// a thousand), and memory stays that of the blocks in flight. Only buffers at least the block
+/// size are kept, at most `most` of them.
+pub struct Spares {
+    free: std::sync::Mutex<Vec<Vec<u8>>>,
+    size: usize,
+    most: usize,
+}
+
+impl Spares {
+    /// A pool for blocks of `size`, keeping at most `most` buffers.
+    pub fn new(size: usize, most: usize) -> Self {
+        Self {
+            free: std::sync::Mutex::new(Vec::new()),
+            size,
+            most,
+        }
+    }
+
+    /// An empty buffer with room for a block.
+    pub fn take(&self) -> Vec<u8> {
+        let spare = self.lock().pop();
+        spare.unwrap_or_else(|| Vec::with_capacity(self.size))
+    }
+
+    /// Keeps `buffer` for a later block, if it is large enough and the pool not full.
+    pub fn give(&self, mut buffer: Vec<u8>) {
+        if buffer.capacity() < self.size {
+            return;
+        }
+        let mut free = self.lock();
+        if free.len() < self.most {
+            buffer.clear();
+            free.push(buffer);
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Vec<u8>>> {
+        self.free
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
 /// Cuts a stream into blocks of `size` bytes (but the last). With `lines` set, a block ends
 /// just after its last newline instead, so that no line straddles two blocks: it is shorter by
 /// the partial line, which starts the next one; a block without a newline grows until one
@@ -156,6 +201,8 @@ pub struct BlockReader {
     /// Decoded bytes read so far (for messages about read errors).
     pub decoded: u64,
     done: bool,
+    /// Where the next block's buffer comes from.
+    spares: Option<Arc<Spares>>,
 }
 
 impl BlockReader {
@@ -168,7 +215,14 @@ impl BlockReader {
             carry: Vec::new(),
             decoded: 0,
             done: false,
+            spares: None,
         }
+    }
+
+    /// The same reader, filling buffers that `spares` gives back.
+    pub fn with_spares(mut self, spares: Arc<Spares>) -> Self {
+        self.spares = Some(spares);
+        self
     }
 
     /// The next block of `reader`; `None` at the end. Cancel-safe: bytes consumed from the reader
@@ -219,7 +273,11 @@ impl BlockReader {
 
     /// The first `len` bytes held, as a block; the rest stays for the next one.
     fn cut(&mut self, len: usize) -> Vec<u8> {
-        let rest = self.carry[len..].to_vec();
+        let mut rest = match &self.spares {
+            Some(spares) => spares.take(),
+            None => Vec::new(),
+        };
+        rest.extend_from_slice(&self.carry[len..]);
         let mut block = std::mem::replace(&mut self.carry, rest);
         block.truncate(len);
         block
@@ -253,6 +311,7 @@ pub struct Engine {
     previous_tail: Option<mpsc::Receiver<Vec<u8>>>,
     trailer: Option<Box<dyn Trailer>>,
     lines: Option<LineCounts>,
+    spares: Arc<Spares>,
 }
 
 impl Engine {
@@ -261,10 +320,13 @@ impl Engine {
     pub fn new(
         codec: Option<Arc<dyn BlockCodec>>,
         chain: Option<ChainFactory>,
-        window: usize,
+        (window, block_size): (usize, usize),
         cancel: CancellationToken,
     ) -> Self {
         let trailer = codec.as_ref().map(|codec| codec.trailer());
+        // A buffer given back is soon filled again (the lane reads the next block as a job
+        // ends): a few spares are enough, and more would only hold memory.
+        let spares = Arc::new(Spares::new(block_size, 3));
         Self {
             codec,
             chain,
@@ -274,7 +336,13 @@ impl Engine {
             previous_tail: None,
             trailer,
             lines: None,
+            spares,
         }
+    }
+
+    /// The buffers blocks are read into and given back to.
+    pub fn spares(&self) -> Arc<Spares> {
+        self.spares.clone()
     }
 
     /// Blocks in flight for a run of `threads`, blocks of `block_size`: two per thread, enough
@@ -324,15 +392,16 @@ impl Engine {
         } else {
             None
         };
+        let spares = self.spares.clone();
         let job = tokio::task::spawn_blocking(move || {
             let _permit = permit;
             let (output, lines) = match chain {
                 Some(chain) => {
                     let mut chain = chain(first_line);
-                    let mut output = Vec::with_capacity(block.len() + block.len() / 8);
+                    let mut output = spares.take();
                     chain.process(&block, &mut output)?;
                     chain.finish(&mut output)?;
-                    drop(block);
+                    spares.give(block);
                     let lines = chain.line_counts();
                     (output, lines)
                 }
@@ -348,7 +417,9 @@ impl Engine {
                 Some(codec) => {
                     // No tail (the first block, or a previous block that failed): no dictionary.
                     let dictionary = previous.and_then(|rx| rx.recv().ok()).unwrap_or_default();
-                    codec.encode(&output, &dictionary, &cancel)?
+                    let encoded = codec.encode(&output, &dictionary, &cancel)?;
+                    spares.give(output);
+                    encoded
                 }
                 None => Encoded {
                     input_len: output.len() as u64,
