@@ -41,14 +41,17 @@ pub fn init(threads: usize) {
 /// Blocks (MiB each) are allocated on one thread and freed on another. glibc's malloc would
 /// keep the freed ones in per-thread arenas (its mmap threshold rises with every large free),
 /// so peak RSS would grow with the number of threads that ever held a block, not with the
-/// blocks alive. Buffers of 2 MiB and up (blocks; not the 1 MiB reads of the one-thread path) are mapped and unmapped instead: what is freed goes
-/// back to the system at once, for a page fault per 4 KiB when the next one is filled.
+/// blocks alive. Buffers of 4 MiB and up (blocks and their outputs; not the encoders of small
+/// files) are mapped and unmapped instead, so what is freed goes back to the system at once.
+/// Fixing that threshold also fixes the trim threshold at its 128 KiB default, which would
+/// hand the heap back and forth to the system for every small file: it is raised to 32 MiB.
 fn return_large_buffers() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: mallopt only changes an allocator setting; it is called before the run's threads
+    // SAFETY: mallopt only changes allocator settings; it is called before the run's threads
     // allocate (and glibc serialises it with allocations anyway).
     unsafe {
-        libc::mallopt(libc::M_MMAP_THRESHOLD, 2 << 20);
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 4 << 20);
+        libc::mallopt(libc::M_TRIM_THRESHOLD, 32 << 20);
     }
 }
 
