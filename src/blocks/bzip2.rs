@@ -6,7 +6,7 @@ use std::io::{self, Write};
 
 use tokio_util::sync::CancellationToken;
 
-use super::{BlockCodec, Encoded, NoTrailer, Trailer, in_pieces};
+use super::{BlockCodec, Encoded, in_pieces};
 
 /// The block form of bzip2 at one level.
 pub struct Bzip2Blocks {
@@ -33,15 +33,7 @@ impl BlockCodec for Bzip2Blocks {
         let mut encoder = bzip2::write::BzEncoder::new(out, bzip2::Compression::new(self.level));
         in_pieces(block, cancel, |piece| encoder.write_all(piece))?;
         let bytes = encoder.finish()?;
-        Ok(Encoded {
-            bytes,
-            input_len: block.len() as u64,
-            ..Encoded::default()
-        })
-    }
-
-    fn trailer(&self) -> Box<dyn Trailer> {
-        Box::new(NoTrailer)
+        Ok(Encoded::whole(bytes, block.len()))
     }
 
     fn needs_a_block(&self) -> bool {

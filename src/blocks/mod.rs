@@ -53,6 +53,17 @@ pub struct Encoded {
     pub unpadded_size: u64,
 }
 
+impl Encoded {
+    /// A block that is a whole stream or frame: `bytes`, from `input_len` bytes.
+    pub fn whole(bytes: Vec<u8>, input_len: usize) -> Self {
+        Self {
+            bytes,
+            input_len: input_len as u64,
+            ..Self::default()
+        }
+    }
+}
+
 /// How one output format is written in independent blocks. `encode` runs on many threads at
 /// once; what joins the blocks (a header, a trailer built from every block) is the stream's.
 pub trait BlockCodec: Send + Sync {
@@ -82,8 +93,11 @@ pub trait BlockCodec: Send + Sync {
         cancel: &CancellationToken,
     ) -> io::Result<Encoded>;
 
-    /// What follows the last block, built from every block in order.
-    fn trailer(&self) -> Box<dyn Trailer>;
+    /// What follows the last block, built from every block in order (nothing, for a format
+    /// whose blocks are whole streams or frames).
+    fn trailer(&self) -> Box<dyn Trailer> {
+        Box::new(NoTrailer)
+    }
 
     /// Whether an empty input still needs one (empty) block: a zstd file is at least one
     /// frame, a bzip2 file at least one stream.

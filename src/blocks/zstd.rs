@@ -10,7 +10,7 @@ use tokio_util::sync::CancellationToken;
 use zstd::zstd_safe::zstd_sys::ZSTD_EndDirective;
 use zstd::zstd_safe::{CCtx, CParameter, InBuffer, OutBuffer, ResetDirective};
 
-use super::{BLOCK_SIZE, BlockCodec, Encoded, NoTrailer, Trailer, in_pieces};
+use super::{BLOCK_SIZE, BlockCodec, Encoded, in_pieces};
 
 /// The block form of zstd at one level.
 pub struct ZstdBlocks {
@@ -132,15 +132,7 @@ impl BlockCodec for ZstdBlocks {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .push(context);
-        Ok(Encoded {
-            bytes,
-            input_len: block.len() as u64,
-            ..Encoded::default()
-        })
-    }
-
-    fn trailer(&self) -> Box<dyn Trailer> {
-        Box::new(NoTrailer)
+        Ok(Encoded::whole(bytes, block.len()))
     }
 
     fn needs_a_block(&self) -> bool {
