@@ -759,11 +759,8 @@ impl FileJob {
         encoder: &mut (dyn AsyncWrite + Unpin + Send + '_),
     ) -> Result<(), FileError> {
         let _cpu = self.cancellable(cpu::acquire()).await?;
-        tokio::select! {
-            biased;
-            () = self.cancel.cancelled() => Err(FileError::Cancelled),
-            done = encoder.shutdown() => Ok(done.context("write error")?),
-        }
+        let done = self.cancellable(encoder.shutdown()).await?;
+        Ok(done.context("write error")?)
     }
 
     /// Opens the input, reads its first chunk, decides the file's plan and output name from it,
@@ -937,13 +934,10 @@ impl FileJob {
         loop {
             // A chunk's reading, decoding, transforms and encoding are CPU work: one permit.
             let cpu = self.cancellable(cpu::acquire()).await?;
-            let chunk = tokio::select! {
-                biased;
-                () = self.cancel.cancelled() => return Err(FileError::Cancelled),
-                chunk = reader.fill_buf() => chunk.map_err(|error| {
-                    codec::describe_read_error(decoding, error, decoded)
-                })?,
-            };
+            let chunk = self
+                .cancellable(reader.fill_buf())
+                .await?
+                .map_err(|error| codec::describe_read_error(decoding, error, decoded))?;
             if chunk.is_empty() {
                 break;
             }
@@ -1034,7 +1028,7 @@ impl FileJob {
         };
         let bytes = done?;
         self.write(writer, &bytes).await?;
-        engine.spares().give(bytes);
+        engine.give_back(bytes);
         Ok(true)
     }
 
@@ -1055,11 +1049,8 @@ impl FileJob {
         bytes: &[u8],
     ) -> Result<(), FileError> {
         for piece in bytes.chunks(WRITE_PIECE) {
-            tokio::select! {
-                biased;
-                () = self.cancel.cancelled() => return Err(FileError::Cancelled),
-                written = writer.write_all(piece) => written.context("write error")?,
-            }
+            let written = self.cancellable(writer.write_all(piece)).await?;
+            written.context("write error")?;
         }
         Ok(())
     }
@@ -1069,10 +1060,7 @@ impl FileJob {
         let Some(delay) = self.config.test_delay else {
             return Ok(());
         };
-        tokio::select! {
-            () = self.cancel.cancelled() => Err(FileError::Cancelled),
-            () = tokio::time::sleep(delay) => Ok(()),
-        }
+        self.cancellable(tokio::time::sleep(delay)).await
     }
 }
 

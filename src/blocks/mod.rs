@@ -359,6 +359,11 @@ impl Engine {
         self.spares.clone()
     }
 
+    /// Gives back the bytes of a block once they are written, for a later block to fill.
+    pub fn give_back(&self, bytes: Vec<u8>) {
+        self.spares.give(bytes);
+    }
+
     /// Blocks in flight for a run of `threads`, blocks of `block_size`: two per thread, enough
     /// to keep every permit busy while the lane reads the next block and writes the oldest; for
     /// large blocks (xz's 24 MiB at -6) as few as keep the threads busy, one more than there are.
@@ -399,12 +404,13 @@ impl Engine {
         let codec = self.codec.clone();
         let chain = self.chain.clone();
         let cancel = self.cancel.clone();
-        let dictionary = codec.as_ref().is_some_and(|codec| codec.uses_dictionary());
-        let (tail_tx, tail_rx) = mpsc::sync_channel(1);
-        let previous = if dictionary {
-            self.previous_tail.replace(tail_rx)
-        } else {
-            None
+        // gzip's dictionary: this block's tail goes to the next block's job.
+        let (tail_tx, previous) = match &codec {
+            Some(codec) if codec.uses_dictionary() => {
+                let (tail_tx, tail_rx) = mpsc::sync_channel(1);
+                (Some(tail_tx), self.previous_tail.replace(tail_rx))
+            }
+            _ => (None, None),
         };
         let spares = self.spares.clone();
         let job = tokio::task::spawn_blocking(move || {
@@ -421,7 +427,7 @@ impl Engine {
                 }
                 None => (block, None),
             };
-            if dictionary {
+            if let Some(tail_tx) = tail_tx {
                 // Sent before waiting for the previous block's tail, so that no job waits on
                 // one that waits in turn: a chain of waits ends at a job that only transforms.
                 let tail = &output[output.len().saturating_sub(DICTIONARY)..];
@@ -435,11 +441,10 @@ impl Engine {
                     spares.give(output);
                     encoded
                 }
-                None => Encoded {
-                    input_len: output.len() as u64,
-                    bytes: output,
-                    ..Encoded::default()
-                },
+                None => {
+                    let len = output.len();
+                    Encoded::whole(output, len)
+                }
             };
             Ok(Done { encoded, lines })
         });
