@@ -15,10 +15,10 @@ use crate::cli::{
     ConvertArgs, EolArg, FromArg, LineArg, LineArgs, PoolArgs, RedactArg, ToArg, WalkArgs,
 };
 use crate::codec::{CodecConfig, Decoding, Format};
+use crate::shard::Shard;
 use crate::transform::Eol;
 use crate::transform::lines::{DropEmpty, Grep, LineOp, Replace, Rewriter, Trim, line_regex};
 use crate::transform::redact::{Key, Kind, Mask, Redact};
-use crate::shard::Shard;
 use crate::walk::{ShardFilter, ShardKey, WalkConfig};
 
 /// Environment variable that slows every chunk down by this many milliseconds.
@@ -142,8 +142,7 @@ impl ConvertConfig {
         }
         let walk = match &source {
             Source::Dir(root) => {
-                let mut walk =
-                    WalkConfig::from_args(args.walk, root.clone(), output_root, codec)?;
+                let mut walk = WalkConfig::from_args(args.walk, root.clone(), output_root, codec)?;
                 walk.shard = shard.map(|shard| ShardFilter {
                     shard,
                     key: ShardKey::OutputPath,
@@ -389,7 +388,9 @@ impl DigestConfig {
         // With --check, PATHs (when given) are directories to look for new files in.
         let check_dirs = args.check.is_some() && !args.paths.is_empty();
         if args.check.is_some() && args.walk.shard.is_some() {
-            bail!("--shard splits a walk, and --check reads a manifest: give the whole manifest to one run");
+            bail!(
+                "--shard splits a walk, and --check reads a manifest: give the whole manifest to one run"
+            );
         }
         let mut config = Self::new(
             DigestKind::Hash,
@@ -522,7 +523,10 @@ fn shard(walk: &WalkArgs) -> Result<Option<Shard>> {
     let Some(value) = walk.shard.as_deref() else {
         return Ok(None);
     };
-    Shard::from_args(value, walk.shards.as_deref(), |name| std::env::var(name).ok()).map(Some)
+    Shard::from_args(value, walk.shards.as_deref(), |name| {
+        std::env::var(name).ok()
+    })
+    .map(Some)
 }
 
 /// `--manifest`'s path with `%K` and `%N` replaced by the shard's K and N (0 and 1 for a run
@@ -851,7 +855,10 @@ mod tests {
     fn manifest_patterns_name_the_shard() {
         let expand = |pattern: &str, shard| expand_shard_pattern(Path::new(pattern), shard);
         let shard = Shard::new(3, 16);
-        assert_eq!(expand("m/shard-%K-of-%N.b3", shard), Path::new("m/shard-3-of-16.b3"));
+        assert_eq!(
+            expand("m/shard-%K-of-%N.b3", shard),
+            Path::new("m/shard-3-of-16.b3")
+        );
         assert_eq!(expand("m/%%K-%K%", shard), Path::new("m/%K-3%"));
         assert_eq!(expand("m/%x.b3", shard), Path::new("m/%x.b3"));
         assert_eq!(expand("shard-%K.b3", None), Path::new("shard-0.b3"));

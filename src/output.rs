@@ -270,7 +270,10 @@ fn host_name() -> Vec<u8> {
     if read != 0 {
         return Vec::new();
     }
-    let end = name.iter().position(|&byte| byte == 0).unwrap_or(name.len());
+    let end = name
+        .iter()
+        .position(|&byte| byte == 0)
+        .unwrap_or(name.len());
     name[..end].to_vec()
 }
 

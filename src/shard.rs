@@ -75,7 +75,10 @@ impl Shard {
             None => var(SHARDS_ENV).map(|text| (SHARDS_ENV, text)),
         };
         let shards = match shards {
-            Some((from, text)) => Some((from, parse_count(&text).map_err(|e| anyhow!("{from}: {e}"))?)),
+            Some((from, text)) => Some((
+                from,
+                parse_count(&text).map_err(|e| anyhow!("{from}: {e}"))?,
+            )),
             None => None,
         };
         if value == "auto" {
@@ -116,9 +119,9 @@ impl Shard {
             let min = number("SLURM_ARRAY_TASK_MIN")?.unwrap_or(0);
             let step = number("SLURM_ARRAY_TASK_STEP")?.unwrap_or(1).max(1);
             let count = match (number("SLURM_ARRAY_TASK_COUNT")?, shards) {
-                (Some(count), Some((from, given))) if count != given => bail!(
-                    "--shard auto: SLURM_ARRAY_TASK_COUNT is {count} but {from} is {given}"
-                ),
+                (Some(count), Some((from, given))) if count != given => {
+                    bail!("--shard auto: SLURM_ARRAY_TASK_COUNT is {count} but {from} is {given}")
+                }
                 (Some(count), _) => count,
                 (None, _) => count_from_flag("SLURM_ARRAY_TASK_ID")?,
             };
@@ -133,7 +136,11 @@ impl Shard {
             }
             ((id - min) / step, count, "SLURM_ARRAY_TASK_ID")
         } else if let Some(index) = number("JOB_COMPLETION_INDEX")? {
-            (index, count_from_flag("JOB_COMPLETION_INDEX")?, "JOB_COMPLETION_INDEX")
+            (
+                index,
+                count_from_flag("JOB_COMPLETION_INDEX")?,
+                "JOB_COMPLETION_INDEX",
+            )
         } else if let Some(index) = number("AWS_BATCH_JOB_ARRAY_INDEX")? {
             let count = count_from_flag("AWS_BATCH_JOB_ARRAY_INDEX")?;
             (index, count, "AWS_BATCH_JOB_ARRAY_INDEX")
@@ -259,7 +266,10 @@ mod tests {
         let bytes: Vec<u8> = (0..8)
             .map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap())
             .collect();
-        assert_eq!(key_hash(b"app/a.log"), u64::from_le_bytes(bytes.try_into().unwrap()));
+        assert_eq!(
+            key_hash(b"app/a.log"),
+            u64::from_le_bytes(bytes.try_into().unwrap())
+        );
     }
 
     #[test]
@@ -267,9 +277,18 @@ mod tests {
         assert_eq!(parse("0/1", None, &[]), Ok(Shard::new(0, 1).unwrap()));
         assert_eq!(parse("6/7", None, &[]), Ok(Shard::new(6, 7).unwrap()));
         for (bad, message) in [
-            ("7/7", "--shard \"7/7\": K must be from 0 to 6 (shards count from 0)"),
-            ("0/0", "--shard \"0/0\": the number of shards must be at least 1"),
-            ("3", "--shard \"3\": expected K/N (shard K of N, from 0), or auto"),
+            (
+                "7/7",
+                "--shard \"7/7\": K must be from 0 to 6 (shards count from 0)",
+            ),
+            (
+                "0/0",
+                "--shard \"0/0\": the number of shards must be at least 1",
+            ),
+            (
+                "3",
+                "--shard \"3\": expected K/N (shard K of N, from 0), or auto",
+            ),
             ("a/4", "--shard \"a/4\": K is not a number from 0 to 3"),
             ("-1/4", "--shard \"-1/4\": K is not a number from 0 to 3"),
             ("1/x", "--shard \"1/x\": \"x\" is not a number of shards"),
@@ -297,11 +316,17 @@ mod tests {
         ];
         assert_eq!(parse("auto", None, &slurm), Ok(Shard::new(2, 4).unwrap()));
         let k8s = [("JOB_COMPLETION_INDEX", "3")];
-        assert_eq!(parse("auto", Some("5"), &k8s), Ok(Shard::new(3, 5).unwrap()));
+        assert_eq!(
+            parse("auto", Some("5"), &k8s),
+            Ok(Shard::new(3, 5).unwrap())
+        );
         let aws = [("AWS_BATCH_JOB_ARRAY_INDEX", "0"), (SHARDS_ENV, "2")];
         assert_eq!(parse("auto", None, &aws), Ok(Shard::new(0, 2).unwrap()));
         let parallel = [("PARALLEL_SEQ", "3"), (SHARDS_ENV, "3")];
-        assert_eq!(parse("auto", None, &parallel), Ok(Shard::new(2, 3).unwrap()));
+        assert_eq!(
+            parse("auto", None, &parallel),
+            Ok(Shard::new(2, 3).unwrap())
+        );
     }
 
     #[test]
@@ -338,10 +363,20 @@ mod tests {
         assert_eq!(parse("auto", None, &uneven), Ok(Shard::new(1, 3).unwrap()));
         let off_step = [("SLURM_ARRAY_TASK_ID", "2"), ("SLURM_ARRAY_TASK_MIN", "1")]
             .into_iter()
-            .chain([("SLURM_ARRAY_TASK_STEP", "2"), ("SLURM_ARRAY_TASK_COUNT", "3")])
+            .chain([
+                ("SLURM_ARRAY_TASK_STEP", "2"),
+                ("SLURM_ARRAY_TASK_COUNT", "3"),
+            ])
             .collect::<Vec<_>>();
-        assert!(parse("auto", None, &off_step).unwrap_err().contains("is not in the array"));
-        let disagree = [("SLURM_ARRAY_TASK_ID", "0"), ("SLURM_ARRAY_TASK_COUNT", "4")];
+        assert!(
+            parse("auto", None, &off_step)
+                .unwrap_err()
+                .contains("is not in the array")
+        );
+        let disagree = [
+            ("SLURM_ARRAY_TASK_ID", "0"),
+            ("SLURM_ARRAY_TASK_COUNT", "4"),
+        ];
         assert_eq!(
             parse("auto", Some("8"), &disagree).unwrap_err(),
             "--shard auto: SLURM_ARRAY_TASK_COUNT is 4 but --shards is 8"
@@ -382,7 +417,10 @@ mod tests {
                 .count();
             let expected = paths.len() as f64 / f64::from(count + 1);
             let off = (moved as f64 - expected).abs() / expected;
-            assert!(off < 0.1, "N={count}: {moved} moved, {expected:.0} expected");
+            assert!(
+                off < 0.1,
+                "N={count}: {moved} moved, {expected:.0} expected"
+            );
             // And the shards are balanced.
             let mut sizes = vec![0usize; count as usize];
             for path in &paths {
@@ -390,7 +428,10 @@ mod tests {
             }
             let mean = paths.len() as f64 / f64::from(count);
             for size in sizes {
-                assert!((size as f64 - mean).abs() / mean < 0.1, "N={count}: {size} vs {mean}");
+                assert!(
+                    (size as f64 - mean).abs() / mean < 0.1,
+                    "N={count}: {size} vs {mean}"
+                );
             }
         }
     }
