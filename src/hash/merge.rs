@@ -29,7 +29,7 @@ use super::manifest::line_path;
 
 /// The longest line taken (hash, spaces and an escaped path far beyond `PATH_MAX`); a longer one
 /// is malformed, so that a file with no newline cannot grow a line without bound.
-pub(super) const MAX_LINE: usize = 64 * 1024;
+const MAX_LINE: usize = 64 * 1024;
 /// Bytes read from an input at a time.
 const READ_BUFFER: usize = 64 * 1024;
 /// Output is written in batches of about this size.
@@ -88,7 +88,7 @@ fn open_all(paths: &[PathBuf]) -> Option<Vec<Input>> {
 }
 
 /// One manifest being read.
-pub(super) struct Input {
+struct Input {
     /// How messages name it.
     name: String,
     reader: Box<dyn BufRead>,
@@ -146,7 +146,7 @@ enum Next {
 }
 
 impl Input {
-    pub(super) fn new(name: String, reader: Box<dyn BufRead>) -> Self {
+    fn new(name: String, reader: Box<dyn BufRead>) -> Self {
         Self {
             name,
             reader,
@@ -207,7 +207,7 @@ impl Input {
 }
 
 /// The k-way merge of the inputs' lines.
-pub(super) struct Merger {
+struct Merger {
     inputs: Vec<Input>,
     heap: BinaryHeap<Reverse<Pending>>,
     /// The path and input of the last line written (a path listed again is a duplicate).
@@ -216,7 +216,7 @@ pub(super) struct Merger {
 }
 
 impl Merger {
-    pub(super) fn new(inputs: Vec<Input>) -> Self {
+    fn new(inputs: Vec<Input>) -> Self {
         Self {
             heap: BinaryHeap::with_capacity(inputs.len()),
             inputs,
@@ -227,7 +227,7 @@ impl Merger {
 
     /// Merges: each line goes to `write` (which returns false when its reader is gone: the
     /// merge ends quietly), each message to `say`. Returns the exit code.
-    pub(super) fn run(
+    fn run(
         mut self,
         mut write: impl FnMut(&[u8]) -> bool,
         mut say: impl FnMut(String),
@@ -300,7 +300,7 @@ impl Merger {
 /// their manifest form; `None` when that cannot be told. A U+FFFD stands for bytes of a name
 /// that is not UTF-8, which the line no longer holds: past one, nothing is known, and against a
 /// non-ASCII character it could go either way; every such byte is above ASCII, though.
-pub(super) fn path_order(a: &str, b: &str) -> Option<Ordering> {
+fn path_order(a: &str, b: &str) -> Option<Ordering> {
     const LOST: char = char::REPLACEMENT_CHARACTER;
     let (mut left, mut right) = (a.chars(), b.chars());
     let mut blind = false;
