@@ -95,6 +95,7 @@ set edit:completion:arg-completer[asyncfiles] = {|@words|
             cand --jobs 'Process at most N files at once [default: number of CPUs]'
             cand -T 'Keep at most N threads busy with CPU work (decoding, line transforms, encoding, hashing) across the whole run [default: number of CPUs]. A large file is cut into blocks that these threads work on side by side; brotli and lzma files stay on one thread each'
             cand --threads 'Keep at most N threads busy with CPU work (decoding, line transforms, encoding, hashing) across the whole run [default: number of CPUs]. A large file is cut into blocks that these threads work on side by side; brotli and lzma files stay on one thread each'
+            cand --merge 'Merge the manifests given as PATHs (b3sum format, each sorted by path, as hash and convert --manifest write them; - for standard input) into one on stdout, sorted by path: the manifests of the shards of a run merge into the one an unsharded run writes'
             cand --decompressed 'Hash the decoded content of compressed files (gzip, zstd, xz, bzip2 by content, brotli and lzma by name), so that a.log and a.log.gz of the same text hash the same'
             cand --unsorted 'Print each line as its file is done instead of sorted by path (for trees too large to hold their list of names in memory)'
             cand --fail-fast 'Stop taking new files after the first failure (files in flight are abandoned cleanly)'

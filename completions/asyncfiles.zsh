@@ -124,6 +124,7 @@ never\:"Never"))' \
 '--jobs=[Process at most N files at once \[default\: number of CPUs\]]:N:_default' \
 '-T+[Keep at most N threads busy with CPU work (decoding, line transforms, encoding, hashing) across the whole run \[default\: number of CPUs\]. A large file is cut into blocks that these threads work on side by side; brotli and lzma files stay on one thread each]:N:_default' \
 '--threads=[Keep at most N threads busy with CPU work (decoding, line transforms, encoding, hashing) across the whole run \[default\: number of CPUs\]. A large file is cut into blocks that these threads work on side by side; brotli and lzma files stay on one thread each]:N:_default' \
+'(-c --check --decompressed --unsorted --json --include --exclude --max-depth -L --follow --files-from -0 --null -j --jobs -T --threads --fail-fast --max-rate --timeout --retries --retry-delay --progress)--merge[Merge the manifests given as PATHs (b3sum format, each sorted by path, as hash and convert --manifest write them; - for standard input) into one on stdout, sorted by path\: the manifests of the shards of a run merge into the one an unsharded run writes]' \
 '--decompressed[Hash the decoded content of compressed files (gzip, zstd, xz, bzip2 by content, brotli and lzma by name), so that a.log and a.log.gz of the same text hash the same]' \
 '(-c --check)--unsorted[Print each line as its file is done instead of sorted by path (for trees too large to hold their list of names in memory)]' \
 '--fail-fast[Stop taking new files after the first failure (files in flight are abandoned cleanly)]' \
@@ -140,7 +141,7 @@ never\:"Never"))' \
 '--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
 '--version[Print version]' \
-'*::paths -- Files and directories to hash (- for standard input) \[default\: .\]:_files' \
+'*::paths -- Files and directories to hash (- for standard input) \[default\: .\]; with --merge, the manifests to merge:_files' \
 && ret=0
 ;;
 (stats)
