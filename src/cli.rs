@@ -189,7 +189,7 @@ pub struct HashArgs {
         long,
         conflicts_with_all = [
             "check", "decompressed", "unsorted", "json",
-            "include", "exclude", "max_depth", "follow", "files_from", "null",
+            "include", "exclude", "max_depth", "follow", "files_from", "null", "shard", "shards",
             "jobs", "threads",
             "fail_fast", "max_rate", "timeout", "retries", "retry_delay", "progress",
         ]
