@@ -686,3 +686,32 @@ fn a_finished_shard_leaves_read_only_directories_writable_for_the_others() {
     fs::set_permissions(env.path("in/ro"), fs::Permissions::from_mode(0o755)).unwrap();
     fs::set_permissions(env.path("whole/ro"), fs::Permissions::from_mode(0o755)).unwrap();
 }
+
+#[test]
+fn a_files_from_list_is_sharded_like_the_walk() {
+    let env = TestEnv::new();
+    sample_tree(&env, "in", 30);
+    let walked: Vec<BTreeSet<String>> = (0..3).map(|k| plan(&env, k, 3)).collect();
+    let list: String = common::tree(&env.path("in"))
+        .keys()
+        .map(|rel| format!("./{}\n", rel.display()))
+        .collect();
+    env.write("list.txt", list);
+    for (k, walked) in walked.iter().enumerate() {
+        let shard = format!("{k}/3");
+        let run = env.run(&[
+            "convert",
+            "-n",
+            "--shard",
+            &shard,
+            "--to",
+            "none",
+            "--files-from",
+            "list.txt",
+            "in",
+            "out",
+        ]);
+        run.assert_code(0);
+        assert_eq!(&stdout_lines(&run), walked, "shard {k}");
+    }
+}
