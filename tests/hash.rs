@@ -452,10 +452,12 @@ fn incremental_manifest_equals_a_full_runs_manifest() {
 fn a_manifest_that_cannot_be_written_is_reported_before_the_summary() {
     let env = TestEnv::new();
     env.write("in/a.log", b"hi\n");
-    env.run(&["convert", "in", "out", "--manifest", "nodir/m.b3"])
+    // A directory in the manifest's place: found only when the manifest is renamed into place.
+    fs::create_dir(env.path("m.b3")).unwrap();
+    env.run(&["convert", "in", "out", "--manifest", "m.b3"])
         .assert_code(1)
         .assert_stderr(&[
-            "asyncfiles: nodir/m.b3: cannot write the manifest: No such file or directory",
+            "asyncfiles: m.b3: cannot write the manifest: Is a directory",
             "convert: 1 done, 0 skipped, 0 failed; 3 B in, 3 B out",
         ]);
     assert_eq!(fs::read(env.path("out/a.log")).unwrap(), b"hi\n");
