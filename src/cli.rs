@@ -58,7 +58,8 @@ pub enum Command {
         asyncfiles convert --eol lf --include '*.log' ./in ./out\n  \
         asyncfiles convert --grep-v 'GET /health' --redact ipv4 --to gz logs shipped\n  \
         asyncfiles convert --incremental --progress always --json logs out | jq .status\n  \
-        find logs -name '*.log' -mtime -1 -printf '%P\\0' | asyncfiles convert --files-from - -0 logs out"
+        find logs -name '*.log' -mtime -1 -printf '%P\\0' | asyncfiles convert --files-from - -0 logs out\n  \
+        asyncfiles convert --shard auto --to zst --manifest m/shard-%K.b3 /shared/logs /shared/archive"
     )]
     Convert(Box<ConvertArgs>),
 

@@ -66,6 +66,9 @@ pub async fn run(
     report: ReportOptions,
 ) -> ExitCode {
     let started = std::time::Instant::now();
+    if let Err(code) = create_manifest_dir(&config).await {
+        return code;
+    }
     let dirs = match create_output_dir(&config).await {
         Ok(dirs) => dirs,
         Err(code) => return code,
@@ -184,6 +187,27 @@ pub async fn run(
         crate::report::print_stdout(summary.json_line(started.elapsed(), code, config.shard)).await;
     }
     code
+}
+
+/// Creates the directory `--manifest` is written into, with its parents, unless this is a dry
+/// run: a manifest is written at the end, and a missing directory (`manifests/shard-%K.b3` on
+/// every node of a sharded run) must not fail a run after all its work. A failure is fatal.
+async fn create_manifest_dir(config: &ConvertConfig) -> Result<(), ExitCode> {
+    let Some(dir) = config
+        .manifest
+        .as_deref()
+        .and_then(Path::parent)
+        .filter(|dir| !dir.as_os_str().is_empty() && !config.dry_run)
+    else {
+        return Ok(());
+    };
+    tokio::fs::create_dir_all(dir).await.map_err(|error| {
+        eprintln!(
+            "asyncfiles: {}: cannot create the manifest's directory: {error}",
+            dir.display()
+        );
+        ExitCode::Fatal
+    })
 }
 
 /// Creates OUT unless this is a dry run: for a tree, as the mirror of IN (see [`DirMirror`]),

@@ -10,18 +10,7 @@ use std::fs;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use common::{TestEnv, fixtures, tool_in};
-
-/// b3sum's line for `content` named `name` (escaping as b3sum does).
-fn line(content: &[u8], name: &str) -> String {
-    let hex = blake3::hash(content).to_hex();
-    if name.contains(['\\', '\n']) {
-        let escaped = name.replace('\\', "\\\\").replace('\n', "\\n");
-        format!("\\{hex}  {escaped}\n")
-    } else {
-        format!("{hex}  {name}\n")
-    }
-}
+use common::{TestEnv, b3sum_line as line, fixtures, tool_in};
 
 fn stdout(run: &common::Run) -> String {
     String::from_utf8(run.stdout.clone()).unwrap()

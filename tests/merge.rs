@@ -10,19 +10,8 @@ use std::fs;
 use std::io::Read as _;
 use std::process::Stdio;
 
-use common::TestEnv;
+use common::{TestEnv, b3sum_line as line};
 use proptest::prelude::*;
-
-/// b3sum's line for `content` named `name` (escaping as b3sum does).
-fn line(content: &[u8], name: &str) -> String {
-    let hex = blake3::hash(content).to_hex();
-    if name.contains(['\\', '\n']) {
-        let escaped = name.replace('\\', "\\\\").replace('\n', "\\n");
-        format!("\\{hex}  {escaped}\n")
-    } else {
-        format!("{hex}  {name}\n")
-    }
-}
 
 /// The lines of `names` (content: the name) sorted as the writers sort: by the name's bytes.
 fn manifest<'a>(names: impl IntoIterator<Item = &'a str>) -> String {

@@ -686,3 +686,79 @@ fn a_finished_shard_leaves_read_only_directories_writable_for_the_others() {
     fs::set_permissions(env.path("in/ro"), fs::Permissions::from_mode(0o755)).unwrap();
     fs::set_permissions(env.path("whole/ro"), fs::Permissions::from_mode(0o755)).unwrap();
 }
+
+#[test]
+fn a_files_from_list_is_sharded_like_the_walk() {
+    let env = TestEnv::new();
+    sample_tree(&env, "in", 30);
+    let walked: Vec<BTreeSet<String>> = (0..3).map(|k| plan(&env, k, 3)).collect();
+    let list: String = common::tree(&env.path("in"))
+        .keys()
+        .map(|rel| format!("./{}\n", rel.display()))
+        .collect();
+    env.write("list.txt", list);
+    for (k, walked) in walked.iter().enumerate() {
+        let shard = format!("{k}/3");
+        let run = env.run(&[
+            "convert",
+            "-n",
+            "--shard",
+            &shard,
+            "--to",
+            "none",
+            "--files-from",
+            "list.txt",
+            "in",
+            "out",
+        ]);
+        run.assert_code(0);
+        assert_eq!(&stdout_lines(&run), walked, "shard {k}");
+    }
+}
+
+#[test]
+fn the_manifests_directory_is_created_before_the_work_and_a_bad_one_is_fatal() {
+    let env = TestEnv::new();
+    sample_tree(&env, "in", 6);
+    for k in 0..2 {
+        let shard = format!("{k}/2");
+        env.run(&[
+            "convert",
+            "--shard",
+            &shard,
+            "--manifest",
+            "runs/m/shard-%K-of-%N.b3",
+            "in",
+            "out",
+        ])
+        .assert_code(0);
+    }
+    let merged = env.run(&[
+        "hash",
+        "--merge",
+        "runs/m/shard-0-of-2.b3",
+        "runs/m/shard-1-of-2.b3",
+    ]);
+    merged.assert_code(0);
+    env.run(&["convert", "--manifest", "whole.b3", "in", "whole"])
+        .assert_code(0);
+    merged.assert_stdout(&env.read("whole.b3"));
+    env.write("file", "not a directory\n");
+    env.run(&[
+        "convert",
+        "--shard",
+        "0/2",
+        "--manifest",
+        "file/m-%K.b3",
+        "in",
+        "out2",
+    ])
+    .assert_code(2)
+    .assert_stderr(&[
+        "asyncfiles: file: cannot create the manifest's directory: File exists (os error 17)",
+    ]);
+    assert!(!env.path("out2").exists(), "nothing written");
+    env.run(&["convert", "-n", "--manifest", "dry/m.b3", "in", "out3"])
+        .assert_code(0);
+    assert!(!env.path("dry").exists(), "a dry run creates nothing");
+}

@@ -266,6 +266,17 @@ fn walk_files(root: &Path) -> Vec<PathBuf> {
     files
 }
 
+/// b3sum's line for `content` named `name` (escaping as b3sum does).
+pub fn b3sum_line(content: &[u8], name: &str) -> String {
+    let hex = blake3::hash(content).to_hex();
+    if name.contains(['\\', '\n']) {
+        let escaped = name.replace('\\', "\\\\").replace('\n', "\\n");
+        format!("\\{hex}  {escaped}\n")
+    } else {
+        format!("{hex}  {name}\n")
+    }
+}
+
 /// The committed sample tree.
 pub fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/logs")
