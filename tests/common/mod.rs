@@ -143,20 +143,8 @@ impl TestEnv {
     /// A command for the binary, run in the scratch directory with a clean environment.
     pub fn command(&self, args: &[&str]) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_asyncfiles"));
-        command
-            .args(args)
-            .current_dir(self.root())
-            .env_remove(DELAY_ENV)
-            .env_remove(STALL_ENV)
-            .env_remove("ASYNCFILES_REDACT_KEY")
-            .env_remove("ASYNCFILES_TEST_TRUNCATE")
-            .env_remove("ASYNCFILES_TEST_MEMORY_LIMIT")
-            .env_remove("ASYNCFILES_TEST_BLOCK_SIZE")
-            .env_remove(FAULT_ENV);
-        // `--shard auto` reads these: a test run inside a Slurm job or GNU parallel must not.
-        for engine in SHARD_ENGINE_VARIABLES {
-            command.env_remove(engine);
-        }
+        command.args(args).current_dir(self.root());
+        isolate(&mut command);
         command
     }
 
@@ -199,6 +187,24 @@ impl TestEnv {
             .filter(|p| p.to_string_lossy().ends_with(".asyncfiles-tmp"))
             .collect()
     }
+}
+
+/// Removes from `command`'s environment what would change the binary's behaviour: the test-only
+/// seams, and the job engines' variables (`--shard auto` reads them: a test run inside a Slurm job
+/// or GNU parallel must not). For commands that run the binary indirectly (a shell, parallel).
+pub fn isolate(command: &mut Command) -> &mut Command {
+    command
+        .env_remove(DELAY_ENV)
+        .env_remove(STALL_ENV)
+        .env_remove("ASYNCFILES_REDACT_KEY")
+        .env_remove("ASYNCFILES_TEST_TRUNCATE")
+        .env_remove("ASYNCFILES_TEST_MEMORY_LIMIT")
+        .env_remove("ASYNCFILES_TEST_BLOCK_SIZE")
+        .env_remove(FAULT_ENV);
+    for engine in SHARD_ENGINE_VARIABLES {
+        command.env_remove(engine);
+    }
+    command
 }
 
 /// Runs `command` (one of [`TestEnv::command`], maybe with more set) with `input` on stdin.
