@@ -175,6 +175,7 @@ grep -q '^#SBATCH --array=' "$tmp/work/convert.sh" || fail "convert.sh has no #S
 command=$(sed -e ':a' -e '/\\$/N; s/\\\n//; ta' "$tmp/work/convert.sh" | grep -m1 'asyncfiles convert') ||
   fail "convert.sh has no asyncfiles convert command"
 [[ $command == *'--shard auto'* ]] || fail "convert.sh's command has no --shard auto: $command"
+# shellcheck disable=SC2016 # $MANIFESTS is expanded by the eval below, like the recipe's own
 reference=$(sed -E 's/ --shard auto//; s/--manifest +[^ ]+/--manifest "$MANIFESTS\/unsharded.b3"/' <<<"$command")
 [[ $reference == *unsharded.b3* ]] || fail "convert.sh's command has no --manifest: $command"
 
@@ -213,7 +214,8 @@ files=$(find "$in" -type f | wc -l)
 
 # --- run it: the array with $shards tasks, the merge job after it --------------------------------
 PATH=$(dirname "$bin"):$PATH
-export IN=$in OUT=$tmp/out MANIFESTS=$tmp/manifests PATH
+out=$tmp/out
+export IN=$in OUT=$out MANIFESTS=$tmp/manifests PATH
 cd "$tmp/work"
 jobid=$(sbatch --parsable --array=0-$((shards - 1)) convert.sh) || fail "sbatch convert.sh failed"
 echo "slurm.sh: array job $jobid of $shards tasks on $files files; merge job after it"
@@ -248,11 +250,11 @@ compare() { # WHAT FILE1 FILE2
     head -n 20 "$tmp/diff.txt" >&2
   fi
 }
-diff -r --no-dereference "$ref" "$OUT" >"$tmp/contents.diff" 2>&1 ||
+diff -r --no-dereference "$ref" "$out" >"$tmp/contents.diff" 2>&1 ||
   { differs+=("contents (diff -r)") && head -n 20 "$tmp/contents.diff" >&2; }
-compare "types, modes or sizes" <(listing "$ref" '%y %m %s %P\n') <(listing "$OUT" '%y %m %s %P\n')
-compare "file mtimes" <(listing "$ref" '%y %T@ %P\n' | grep '^f') <(listing "$OUT" '%y %T@ %P\n' | grep '^f')
-compare "directory mtimes" <(listing "$ref" '%y %T@ %P\n' | grep '^d') <(listing "$OUT" '%y %T@ %P\n' | grep '^d')
+compare "types, modes or sizes" <(listing "$ref" '%y %m %s %P\n') <(listing "$out" '%y %m %s %P\n')
+compare "file mtimes" <(listing "$ref" '%y %T@ %P\n' | grep '^f') <(listing "$out" '%y %T@ %P\n' | grep '^f')
+compare "directory mtimes" <(listing "$ref" '%y %T@ %P\n' | grep '^d') <(listing "$out" '%y %T@ %P\n' | grep '^d')
 [[ -f $MANIFESTS/all.b3 ]] || fail "merge.sh wrote no $MANIFESTS/all.b3"
 compare "merged manifest" "$MANIFESTS/unsharded.b3" "$MANIFESTS/all.b3"
 # The work was split: one manifest per task, none empty, no file in two of them.
