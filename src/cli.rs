@@ -485,6 +485,18 @@ pub struct WalkArgs {
     /// The --files-from list is separated by NUL bytes, not newlines (as `find -print0` writes)
     #[arg(short = '0', long, requires = "files_from")]
     pub null: bool,
+
+    /// Process only shard K of N (K from 0): the files whose output path (for hash and stats:
+    /// the path as printed) hashes to K, so that N runs, on any machines, split the work
+    /// exactly. auto takes K and N from a Slurm job array, a Kubernetes Indexed Job, an AWS Batch
+    /// array job or GNU parallel. In --manifest, %K and %N are replaced by K and N
+    #[arg(long, value_name = "K/N|auto", help_heading = "Sharding")]
+    pub shard: Option<String>,
+
+    /// With --shard auto: the number of shards, where the engine exports only the index
+    /// (Kubernetes, AWS Batch, GNU parallel); or set ASYNCFILES_SHARDS
+    #[arg(long, value_name = "N", requires = "shard", help_heading = "Sharding")]
+    pub shards: Option<String>,
 }
 
 /// How many files are processed at once.

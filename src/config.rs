@@ -15,10 +15,11 @@ use crate::cli::{
     ConvertArgs, EolArg, FromArg, LineArg, LineArgs, PoolArgs, RedactArg, ToArg, WalkArgs,
 };
 use crate::codec::{CodecConfig, Decoding, Format};
+use crate::shard::Shard;
 use crate::transform::Eol;
 use crate::transform::lines::{DropEmpty, Grep, LineOp, Replace, Rewriter, Trim, line_regex};
 use crate::transform::redact::{Key, Kind, Mask, Redact};
-use crate::walk::WalkConfig;
+use crate::walk::{ShardFilter, ShardKey, WalkConfig};
 
 /// Environment variable that slows every chunk down by this many milliseconds.
 ///
@@ -79,8 +80,10 @@ pub struct ConvertConfig {
     pub eol: Eol,
     /// Line transforms, in command-line order (`None`: there are none).
     pub lines: Option<LineTransforms>,
-    /// `--manifest`: where to write the b3sum manifest of the outputs.
+    /// `--manifest`: where to write the b3sum manifest of the outputs (`%K` and `%N` replaced).
     pub manifest: Option<PathBuf>,
+    /// `--shard`: the piece of the tree this run converts (`None`: all of it).
+    pub shard: Option<Shard>,
     /// `--incremental` (and no `--force`): skip outputs that are up to date.
     pub incremental: bool,
     /// `--fail-fast`.
@@ -133,13 +136,19 @@ impl ConvertConfig {
         if args.manifest.is_some() && dest == Dest::Stdout {
             bail!("--manifest lists output files: OUT cannot be - (standard output)");
         }
+        let shard = shard(&args.walk)?;
+        if shard.is_some() && !matches!(source, Source::Dir(_)) {
+            bail!("--shard splits the files of a directory tree: IN must be a directory");
+        }
         let walk = match &source {
-            Source::Dir(root) => Some(WalkConfig::from_args(
-                args.walk,
-                root.clone(),
-                output_root,
-                codec,
-            )?),
+            Source::Dir(root) => {
+                let mut walk = WalkConfig::from_args(args.walk, root.clone(), output_root, codec)?;
+                walk.shard = shard.map(|shard| ShardFilter {
+                    shard,
+                    key: ShardKey::OutputPath,
+                });
+                Some(walk)
+            }
             _ if args.walk.files_from.is_some() => {
                 bail!(
                     "--files-from needs IN to be a directory (the listed paths are relative to it)"
@@ -157,7 +166,10 @@ impl ConvertConfig {
                 EolArg::Crlf => Eol::Crlf,
             },
             lines,
-            manifest: args.manifest,
+            manifest: args
+                .manifest
+                .map(|manifest| expand_shard_pattern(&manifest, shard)),
+            shard,
             incremental: args.incremental && !args.force,
             fail_fast: args.run.fail_fast,
             dry_run: args.dry_run,
@@ -357,6 +369,8 @@ pub struct DigestConfig {
     pub json: bool,
     /// The PATHs read as streams, as they come: `-` and named pipes (`hash <(zcat x.gz)`).
     pub streams: Vec<PathBuf>,
+    /// `--shard`: the piece of the PATHs this run reads (`None`: all of them).
+    pub shard: Option<Shard>,
 }
 
 /// `--progress`, resolved against whether stderr is a terminal.
@@ -373,6 +387,11 @@ impl DigestConfig {
     pub fn for_hash(args: crate::cli::HashArgs) -> Result<Self> {
         // With --check, PATHs (when given) are directories to look for new files in.
         let check_dirs = args.check.is_some() && !args.paths.is_empty();
+        if args.check.is_some() && args.walk.shard.is_some() {
+            bail!(
+                "--shard splits a walk, and --check reads a manifest: give the whole manifest to one run"
+            );
+        }
         let mut config = Self::new(
             DigestKind::Hash,
             args.paths,
@@ -441,11 +460,18 @@ impl DigestConfig {
                 "--files-from needs exactly one PATH, a directory (the listed paths are relative to it)"
             );
         }
+        let shard = shard(&walk)?;
         let mut list = walk.files_from.clone();
         let mut roots = Vec::with_capacity(paths.len());
         let mut streams: Vec<PathBuf> = Vec::new();
         for path in paths {
             if is_dash(&path) || is_fifo(&path) {
+                if shard.is_some() {
+                    bail!(
+                        "--shard splits files by name: {} is a stream, which cannot be split",
+                        path.display()
+                    );
+                }
                 if is_dash(&path) && streams.iter().any(|stream| is_dash(stream)) {
                     bail!("- (standard input) can be given once");
                 }
@@ -457,9 +483,14 @@ impl DigestConfig {
                     files_from: list.take(),
                     ..walk.clone()
                 };
-                let config = WalkConfig::from_args(args, path, None, codec)?;
+                let mut config = WalkConfig::from_args(args, path, None, codec)?;
+                config.shard = shard.map(|shard| ShardFilter {
+                    shard,
+                    key: ShardKey::Printed,
+                });
                 roots.push(crate::walk::Root::Tree(config));
-            } else {
+            } else if shard.is_none_or(|shard| shard.owns(&path)) {
+                // A file named on the command line is sharded by its name as given (printed).
                 roots.push(crate::walk::Root::Path(path));
             }
         }
@@ -481,8 +512,45 @@ impl DigestConfig {
             progress: false,
             json: false,
             streams,
+            shard,
         })
     }
+}
+
+/// `--shard` with `--shards` (or `ASYNCFILES_SHARDS`), checked; `auto` is read from the
+/// environment now. `None` without `--shard`.
+fn shard(walk: &WalkArgs) -> Result<Option<Shard>> {
+    let Some(value) = walk.shard.as_deref() else {
+        return Ok(None);
+    };
+    Shard::from_args(value, walk.shards.as_deref(), |name| {
+        std::env::var(name).ok()
+    })
+    .map(Some)
+}
+
+/// `--manifest`'s path with `%K` and `%N` replaced by the shard's K and N (0 and 1 for a run
+/// without `--shard`, which is the one shard of one) and `%%` by `%`; any other `%` stays.
+fn expand_shard_pattern(path: &Path, shard: Option<Shard>) -> PathBuf {
+    use std::os::unix::ffi::{OsStrExt, OsStringExt};
+    let (index, count) = shard.map_or((0, 1), |shard| (shard.index(), shard.count()));
+    let bytes = path.as_os_str().as_bytes();
+    let mut expanded = Vec::with_capacity(bytes.len() + 8);
+    let mut rest = bytes;
+    while let Some((&byte, tail)) = rest.split_first() {
+        match (byte, tail.first()) {
+            (b'%', Some(b'K')) => expanded.extend_from_slice(index.to_string().as_bytes()),
+            (b'%', Some(b'N')) => expanded.extend_from_slice(count.to_string().as_bytes()),
+            (b'%', Some(b'%')) => expanded.push(b'%'),
+            _ => {
+                expanded.push(byte);
+                rest = tail;
+                continue;
+            }
+        }
+        rest = &tail[1..];
+    }
+    PathBuf::from(std::ffi::OsString::from_vec(expanded))
 }
 
 /// The line transforms of a run, built once (regexes compiled, key read) and shared by every file.
@@ -782,6 +850,19 @@ fn normalize_lexically(path: &Path) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn manifest_patterns_name_the_shard() {
+        let expand = |pattern: &str, shard| expand_shard_pattern(Path::new(pattern), shard);
+        let shard = Shard::new(3, 16);
+        assert_eq!(
+            expand("m/shard-%K-of-%N.b3", shard),
+            Path::new("m/shard-3-of-16.b3")
+        );
+        assert_eq!(expand("m/%%K-%K%", shard), Path::new("m/%K-3%"));
+        assert_eq!(expand("m/%x.b3", shard), Path::new("m/%x.b3"));
+        assert_eq!(expand("shard-%K.b3", None), Path::new("shard-0.b3"));
+    }
 
     #[test]
     fn lanes_fit_the_encoders_in_the_limit() {

@@ -181,7 +181,7 @@ pub async fn run(
     finished.print(signal.is_some()).await;
     if config.json {
         let summary = &finished.summary;
-        crate::report::print_stdout(summary.json_line(started.elapsed(), code)).await;
+        crate::report::print_stdout(summary.json_line(started.elapsed(), code, config.shard)).await;
     }
     code
 }
@@ -848,9 +848,9 @@ impl FileJob {
                 {
                     Outcome::Skipped(SkipReason::UpToDate)
                 }
-                Ok(_) => Outcome::Planned,
+                Ok(meta) => Outcome::Planned { bytes: meta.len() },
             },
-            Input::Stream(_) => Outcome::Planned,
+            Input::Stream(_) => Outcome::Planned { bytes: 0 },
         };
         FileReport {
             path: task.display,

@@ -36,6 +36,7 @@ pub mod interrupt;
 pub mod output;
 pub mod pipeline;
 pub mod report;
+pub mod shard;
 pub mod stdout;
 pub mod transform;
 pub mod walk;
@@ -54,11 +55,12 @@ pub fn run(cli: Cli) -> ExitCode {
 }
 
 fn run_command(cli: Cli) -> ExitCode {
-    let report = |command, json, progress| ReportOptions {
+    let report = |command, json, progress, shard| ReportOptions {
         quiet: cli.quiet,
         json,
         progress,
         command,
+        shard,
     };
     match cli.command {
         Command::Convert(args) => match ConvertConfig::from_args(*args) {
@@ -69,7 +71,8 @@ fn run_command(cli: Cli) -> ExitCode {
                     "convert"
                 };
                 let (json, progress) = (config.json, config.progress && !cli.quiet);
-                run_convert(config, report(command, json, progress))
+                let shard = config.shard;
+                run_convert(config, report(command, json, progress, shard))
             }
             Err(error) => fatal(&error),
         },

@@ -34,8 +34,9 @@ pub const TEMP_SUFFIX: &str = ".asyncfiles-tmp";
 const TEMP_NAME_STEM_MAX: usize = 200;
 
 /// Whether `name` is one of our temp files (possibly left behind by a killed run): exactly
-/// `.NAME.ID.asyncfiles-tmp`, where `NAME` is not empty and `ID` is hex digits, or two runs of
-/// them joined by `-` (an output's temp file is `.<pid>-<counter>`, the manifest's `.<pid>`).
+/// `.NAME.ID.asyncfiles-tmp`, where `NAME` is not empty and `ID` is one to three runs of hex
+/// digits joined by `-` (`.<host tag>-<pid>-<counter>` now; older versions wrote `.<pid>-<n>`
+/// and `.<pid>`).
 pub fn is_temp_name(name: &std::ffi::OsStr) -> bool {
     let Some(rest) = name
         .as_bytes()
@@ -49,10 +50,8 @@ pub fn is_temp_name(name: &std::ffi::OsStr) -> bool {
     };
     let (stem, id) = (&rest[..dot], &rest[dot + 1..]);
     let hex = |part: &[u8]| !part.is_empty() && part.iter().all(u8::is_ascii_hexdigit);
-    let id_matches = match id.iter().position(|&byte| byte == b'-') {
-        Some(dash) => hex(&id[..dash]) && hex(&id[dash + 1..]),
-        None => hex(id),
-    };
+    let parts = id.split(|&byte| byte == b'-');
+    let id_matches = parts.clone().count() <= 3 && parts.into_iter().all(hex);
     !stem.is_empty() && id_matches
 }
 
@@ -244,8 +243,39 @@ impl Drop for TempGuard {
 }
 
 static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
-/// Asked once: `getpid` is a system call every time.
-static PROCESS_ID: std::sync::LazyLock<u32> = std::sync::LazyLock::new(std::process::id);
+
+/// The run's part of every temp name: a tag of this host and process, then the process id.
+/// Shards of one run write into the same OUT from many machines (NFS, Lustre, a Kubernetes
+/// volume), where process ids repeat: the tag is 32 bits of the BLAKE3 hash of the host name
+/// and a random number drawn once per process, so that two processes' names do not collide
+/// even with the same host name and pid (containers). `create_new` guards the rest.
+static RUN_ID: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    use std::hash::{BuildHasher, Hasher};
+    let random = std::collections::hash_map::RandomState::new()
+        .build_hasher()
+        .finish();
+    let mut hasher = blake3::Hasher::new();
+    hasher.update(&host_name());
+    hasher.update(&random.to_le_bytes());
+    let tag = hasher.finalize();
+    let tag = u32::from_le_bytes([0, 1, 2, 3].map(|i| tag.as_bytes()[i]));
+    format!("{tag:08x}-{:x}", std::process::id())
+});
+
+/// This machine's host name (empty if it cannot be read).
+fn host_name() -> Vec<u8> {
+    let mut name = [0u8; 256];
+    // SAFETY: the buffer is valid for its length; gethostname writes at most that much.
+    let read = unsafe { libc::gethostname(name.as_mut_ptr().cast(), name.len()) };
+    if read != 0 {
+        return Vec::new();
+    }
+    let end = name
+        .iter()
+        .position(|&byte| byte == 0)
+        .unwrap_or(name.len());
+    name[..end].to_vec()
+}
 
 fn temp_path_for(dest: &Path) -> PathBuf {
     let name = dest
@@ -257,7 +287,7 @@ fn temp_path_for(dest: &Path) -> PathBuf {
     let mut temp = Vec::with_capacity(stem.len() + 40);
     temp.push(b'.');
     temp.extend_from_slice(stem);
-    temp.extend_from_slice(format!(".{:x}-{id:x}{TEMP_SUFFIX}", *PROCESS_ID).as_bytes());
+    temp.extend_from_slice(format!(".{}-{id:x}{TEMP_SUFFIX}", *RUN_ID).as_bytes());
     dest.with_file_name(OsString::from_vec(temp))
 }
 
@@ -592,7 +622,9 @@ mod tests {
             ("..1-1.asyncfiles-tmp", false),
             (".keep.1-.asyncfiles-tmp", false),
             (".keep.-1.asyncfiles-tmp", false),
-            (".keep.1-1-1.asyncfiles-tmp", false),
+            (".keep.1-1-1.asyncfiles-tmp", true),
+            (".keep.1-1-1-1.asyncfiles-tmp", false),
+            (".keep.1--1.asyncfiles-tmp", false),
             (".keep.pid-1.asyncfiles-tmp", false),
             ("keep.1-1.asyncfiles-tmp", false),
             (".keep.1-1.asyncfiles-tmp.gz", false),

@@ -72,8 +72,9 @@ pub enum Outcome {
     NotStarted,
     /// Standard output was closed by its reader (`| head`): the run ends quietly.
     BrokenPipe,
-    /// `--dry-run`: would be written to the report's output.
-    Planned,
+    /// `--dry-run`: would be written to the report's output; `bytes`: the input's size (0 for
+    /// a stream).
+    Planned { bytes: u64 },
 }
 
 /// One file's outcome, sent from a worker to the reporter.
@@ -98,6 +99,8 @@ pub struct ReportOptions {
     pub progress: bool,
     /// The command named in the summary line.
     pub command: &'static str,
+    /// `--shard`: named in the summary line and the `--json` summary.
+    pub shard: Option<crate::shard::Shard>,
 }
 
 /// Counts over a whole run.
@@ -158,12 +161,13 @@ impl Summary {
     /// The closing line, e.g. `convert: 12 done, 1 skipped, 0 failed; 3.1 MB in, 3.1 MB out; 0.02 s, 155.0 MB/s`.
     pub fn line(&self, command: &str, elapsed: Duration, interrupted: bool) -> String {
         let mut line = String::new();
-        if self.planned > 0 || command.ends_with("--dry-run") {
+        if self.planned > 0 || command.starts_with("convert --dry-run") {
             let _ = write!(
                 line,
-                "{command}{}: {} would be written, {} skipped, {} failed",
+                "{command}{}: {} would be written ({} in), {} skipped, {} failed",
                 if interrupted { " interrupted" } else { "" },
                 self.planned,
+                human_bytes(self.bytes_in),
                 self.skipped,
                 self.failed,
             );
@@ -209,7 +213,10 @@ impl Summary {
             Outcome::Failed(_) => self.failed += 1,
             Outcome::Cancelled => self.cancelled += 1,
             Outcome::NotStarted => self.not_started += 1,
-            Outcome::Planned => self.planned += 1,
+            Outcome::Planned { bytes } => {
+                self.planned += 1;
+                self.bytes_in += bytes;
+            }
             Outcome::BrokenPipe => self.broken_pipe = true,
         }
     }
@@ -502,9 +509,13 @@ impl Finished {
         if self.options.quiet || self.summary.broken_pipe {
             return;
         }
+        let command = match self.options.shard {
+            Some(shard) => format!("{} --shard {shard}", self.options.command),
+            None => self.options.command.to_owned(),
+        };
         let line = self
             .summary
-            .line(self.options.command, self.started.elapsed(), interrupted);
+            .line(&command, self.started.elapsed(), interrupted);
         write_lines(vec![Line::Message(line)], None).await;
     }
 }
@@ -605,8 +616,8 @@ fn describe(report: &FileReport, options: ReportOptions, verbose: bool) -> Optio
             path()
         ))),
         // With --json, the plan is in the JSON objects: stdout holds nothing else.
-        Outcome::Planned if options.json => None,
-        Outcome::Planned => {
+        Outcome::Planned { .. } if options.json => None,
+        Outcome::Planned { .. } => {
             let output = report
                 .output
                 .as_deref()
@@ -691,17 +702,25 @@ fn json_line(report: &FileReport) -> Option<String> {
             set("status", json!("failed"));
             set("error", json!(error_chain(error)));
         }
-        Outcome::Planned => set("status", json!("planned")),
+        Outcome::Planned { bytes } => {
+            set("status", json!("planned"));
+            set("bytes_in", json!(bytes));
+        }
         Outcome::Cancelled | Outcome::NotStarted | Outcome::BrokenPipe => return None,
     }
     Some(object.to_string())
 }
 
 impl Summary {
-    /// The `--json` summary object, with the run's exit code.
-    pub fn json_line(&self, elapsed: Duration, code: ExitCode) -> String {
+    /// The `--json` summary object, with the run's exit code (and its shard, with `--shard`).
+    pub fn json_line(
+        &self,
+        elapsed: Duration,
+        code: ExitCode,
+        shard: Option<crate::shard::Shard>,
+    ) -> String {
         let lines = self.lines.unwrap_or_default();
-        serde_json::json!({
+        let mut summary = serde_json::json!({
             "type": "summary",
             "ok": self.done,
             "skipped": self.skipped,
@@ -715,8 +734,9 @@ impl Summary {
             "lines_out": lines.written,
             "elapsed_ms": elapsed.as_millis() as u64,
             "exit_code": code as u8,
-        })
-        .to_string()
+        });
+        add_shard(&mut summary, shard);
+        summary.to_string()
     }
 }
 
@@ -779,6 +799,14 @@ pub fn escape_path(path: &Path) -> String {
         }
     }
     escaped
+}
+
+/// Adds `"shard": K, "shards": N` to a `--json` summary object of a sharded run.
+pub fn add_shard(summary: &mut serde_json::Value, shard: Option<crate::shard::Shard>) {
+    if let (Some(shard), Some(fields)) = (shard, summary.as_object_mut()) {
+        fields.insert("shard".into(), shard.index().into());
+        fields.insert("shards".into(), shard.count().into());
+    }
 }
 
 #[cfg(test)]

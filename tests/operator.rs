@@ -184,7 +184,7 @@ fn dry_run_prints_the_plan_and_writes_nothing() {
     );
     run.assert_stderr(&[
         "asyncfiles: in/link.log: skipped: symbolic link (use -L to follow)",
-        "convert --dry-run: 2 would be written, 1 skipped, 0 failed",
+        "convert --dry-run: 2 would be written (4 B in), 1 skipped, 0 failed",
     ]);
     assert!(!env.path("out").exists(), "no output directory");
     assert!(!env.path("m.b3").exists(), "no manifest");

@@ -137,7 +137,7 @@ pub(super) async fn list(
             .flat_map(|(_, line)| format!("{line}\n").into_bytes())
             .collect();
         let code = interrupt.exit_code().unwrap_or(exit_code(&tally));
-        let summary = serde_json::json!({
+        let mut summary = serde_json::json!({
             "type": "summary",
             "ok": tally.ok,
             "skipped": tally.skipped,
@@ -147,6 +147,7 @@ pub(super) async fn list(
             "elapsed_ms": started.elapsed().as_millis() as u64,
             "exit_code": code as u8,
         });
+        crate::report::add_shard(&mut summary, config.shard);
         lines.extend(format!("{summary}\n").into_bytes());
         out.write(lines, Vec::new()).await;
     } else if !config.unsorted {
@@ -162,7 +163,7 @@ pub(super) async fn list(
                 lines.extend(render(config.kind, path, digest));
             }
             if let DigestKind::Stats { json: true } = config.kind {
-                lines.extend(stats_total_json(&held));
+                lines.extend(stats_total_json(&held, config.shard));
             }
         }
         out.write(lines, Vec::new()).await;
@@ -241,14 +242,18 @@ pub(super) fn stats_table(rows: &[(PathBuf, Digest)]) -> Vec<u8> {
     out.into_bytes()
 }
 
-pub(super) fn stats_total_json(rows: &[(PathBuf, Digest)]) -> Vec<u8> {
+pub(super) fn stats_total_json(
+    rows: &[(PathBuf, Digest)],
+    shard: Option<crate::shard::Shard>,
+) -> Vec<u8> {
     let (lines, bytes) = totals(rows);
-    let object = serde_json::json!({
+    let mut object = serde_json::json!({
         "total": true,
         "files": rows.len(),
         "lines": lines,
         "bytes": bytes,
     });
+    crate::report::add_shard(&mut object, shard);
     format!("{object}\n").into_bytes()
 }
 

@@ -18,7 +18,7 @@
 
 mod settings;
 
-pub use settings::{DirVisitor, FileList, PathFilter, WalkConfig};
+pub use settings::{DirVisitor, FileList, PathFilter, ShardFilter, ShardKey, WalkConfig};
 
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
@@ -346,6 +346,10 @@ impl Walker {
                 tracing::debug!("{}: filtered out", entry.path().display());
                 continue;
             }
+            if !self.is_ours(entry.path(), rel) {
+                tracing::debug!("{}: another shard's", entry.path().display());
+                continue;
+            }
             let found = self.classify(entry.path(), rel, file_type);
             if matches!(found, Entry::File { .. }) {
                 match self.mirror_chain(entry.depth()) {
@@ -453,6 +457,21 @@ impl Walker {
                     output.to_string_lossy()
                 );
                 Entry::Failed { path, error }
+            }
+        }
+    }
+
+    /// Whether the file at `path` (`rel` below the root) is in this run's shard: decided from
+    /// the names alone, before the file is examined.
+    fn is_ours(&self, path: &Path, rel: &Path) -> bool {
+        let Some(ShardFilter { shard, key }) = self.config.shard else {
+            return true;
+        };
+        match key {
+            ShardKey::Printed => shard.owns(path),
+            ShardKey::OutputPath => {
+                let name = rel.file_name().unwrap_or_default();
+                shard.owns(&rel.with_file_name(self.config.codec.output_name(name)))
             }
         }
     }
@@ -598,6 +617,10 @@ impl Walker {
             .filter(|c| !matches!(c, Component::CurDir))
             .collect();
         let path = self.config.root.join(&rel);
+        if !self.is_ours(&path, &rel) {
+            tracing::debug!("{}: another shard's", path.display());
+            return None;
+        }
         let skip = |reason| {
             Some(Entry::Skipped {
                 path: path.clone(),

@@ -11,6 +11,7 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 
 use crate::cli::WalkArgs;
 use crate::codec::CodecConfig;
+use crate::shard::Shard;
 
 /// Which paths under the source directory are visited.
 #[derive(Debug, Clone, Default)]
@@ -85,6 +86,24 @@ pub trait DirVisitor: Send + Sync + std::fmt::Debug {
     fn visit(&mut self, rel: &Path, meta: &fs::Metadata) -> Result<()>;
 }
 
+/// `--shard`: the files of the walk that are this process's.
+#[derive(Debug, Clone, Copy)]
+pub struct ShardFilter {
+    /// K of N.
+    pub shard: Shard,
+    /// Which path of a file decides its shard.
+    pub key: ShardKey,
+}
+
+/// The path a file's shard is computed from (see [`crate::shard`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShardKey {
+    /// `convert`: its output path relative to OUT, so that rivals share a shard.
+    OutputPath,
+    /// `hash`, `stats`: the path as printed (the root as given, joined with the relative path).
+    Printed,
+}
+
 /// How the walker visits a source directory.
 #[derive(Debug)]
 pub struct WalkConfig {
@@ -112,6 +131,9 @@ pub struct WalkConfig {
     /// `--include`, every directory the walk enters is mirrored, empty or not; with `--include`,
     /// only those on the way to a file passed on; with `--files-from`, the parents of listed files.
     pub dirs: Option<Box<dyn DirVisitor>>,
+    /// `--shard`: only this shard's files are passed on; the others are left alone before they
+    /// are examined (no `stat`, no open), as the directory listing names them.
+    pub shard: Option<ShardFilter>,
 }
 
 impl WalkConfig {
@@ -156,6 +178,7 @@ impl WalkConfig {
             codec,
             skip_temp_files: false,
             dirs: None,
+            shard: None,
         })
     }
 }

@@ -23,6 +23,18 @@ pub const STALL_ENV: &str = "ASYNCFILES_TEST_STALL_MS";
 /// The test-only fault injection seam (see `input::TEST_FAULT_ENV`).
 pub const FAULT_ENV: &str = "ASYNCFILES_TEST_FAULT";
 
+/// What `--shard auto` reads of a job engine's environment.
+pub const SHARD_ENGINE_VARIABLES: [&str; 8] = [
+    "SLURM_ARRAY_TASK_ID",
+    "SLURM_ARRAY_TASK_MIN",
+    "SLURM_ARRAY_TASK_STEP",
+    "SLURM_ARRAY_TASK_COUNT",
+    "JOB_COMPLETION_INDEX",
+    "AWS_BATCH_JOB_ARRAY_INDEX",
+    "PARALLEL_SEQ",
+    "ASYNCFILES_SHARDS",
+];
+
 pub struct TestEnv {
     dir: tempfile::TempDir,
 }
@@ -141,6 +153,10 @@ impl TestEnv {
             .env_remove("ASYNCFILES_TEST_MEMORY_LIMIT")
             .env_remove("ASYNCFILES_TEST_BLOCK_SIZE")
             .env_remove(FAULT_ENV);
+        // `--shard auto` reads these: a test run inside a Slurm job or GNU parallel must not.
+        for engine in SHARD_ENGINE_VARIABLES {
+            command.env_remove(engine);
+        }
         command
     }
 
