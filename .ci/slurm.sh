@@ -216,6 +216,10 @@ files=$(find "$in" -type f | wc -l)
 PATH=$(dirname "$bin"):$PATH
 out=$tmp/out
 export IN=$in OUT=$out MANIFESTS=$tmp/manifests PATH
+# The jobs inherit this environment (sbatch --export=ALL). Without a delay a task is over in a
+# few ms, before the next one starts; 20 ms per file (the test-only seam of README "Testing
+# only") keeps the tasks that run side by side in OUT at the same time.
+export ASYNCFILES_TEST_DELAY_MS=20
 cd "$tmp/work"
 jobid=$(sbatch --parsable --array=0-$((shards - 1)) convert.sh) || fail "sbatch convert.sh failed"
 echo "slurm.sh: array job $jobid of $shards tasks on $files files; merge job after it"
@@ -237,40 +241,61 @@ cd "$repo"
 
 # The unsharded run.
 ref=$tmp/ref
-(OUT=$ref && eval "$reference") || fail "the unsharded run failed: $reference"
+(unset ASYNCFILES_TEST_DELAY_MS && OUT=$ref && eval "$reference") || fail "the unsharded run failed: $reference"
 
 # --- compare ------------------------------------------------------------------------------------
-# Type, mode and size of every entry, modification times of the files, and of the directories.
+# Every entry of a tree, one line each, in the find -printf FORMAT given.
 listing() { (cd "$1" && find . -printf "$2" | LC_ALL=C sort); }
 differs=()
-compare() { # WHAT FILE1 FILE2
+compare() { # WHAT FILE1 FILE2: note WHAT and show the start of the diff when they differ
   if ! diff "$2" "$3" >"$tmp/diff.txt"; then
     differs+=("$1")
     echo "--- $1 (< unsharded, > Slurm)" >&2
     head -n 20 "$tmp/diff.txt" >&2
   fi
 }
+files() { listing "$1" '%y %m %s %T@ %P\n' | grep -v '^d'; } # type, mode, size, mtime
+dirs() { listing "$1" '%y %m %P\n' | grep '^d'; }
+# A sharded run leaves each directory with its source's mode plus the owner's rwx, and its time
+# as the last shard left it (README, "Writing into one OUT"): the reference's, so adjusted.
+owner_rwx() {
+  local type mode path
+  while read -r type mode path; do
+    printf '%s %o %s\n' "$type" $((8#$mode | 8#700)) "$path"
+  done
+}
 diff -r --no-dereference "$ref" "$out" >"$tmp/contents.diff" 2>&1 ||
   { differs+=("contents (diff -r)") && head -n 20 "$tmp/contents.diff" >&2; }
-compare "types, modes or sizes" <(listing "$ref" '%y %m %s %P\n') <(listing "$out" '%y %m %s %P\n')
-compare "file mtimes" <(listing "$ref" '%y %T@ %P\n' | grep '^f') <(listing "$out" '%y %T@ %P\n' | grep '^f')
-compare "directory mtimes" <(listing "$ref" '%y %T@ %P\n' | grep '^d') <(listing "$out" '%y %T@ %P\n' | grep '^d')
+compare "files' types, modes, sizes or mtimes" <(files "$ref") <(files "$out")
+compare "directories or their modes (u+rwx)" <(dirs "$ref" | owner_rwx) <(dirs "$out")
 [[ -f $MANIFESTS/all.b3 ]] || fail "merge.sh wrote no $MANIFESTS/all.b3"
 compare "merged manifest" "$MANIFESTS/unsharded.b3" "$MANIFESTS/all.b3"
 # The work was split: one manifest per task, none empty, no file in two of them.
 count=$(find "$MANIFESTS" -name 'shard-*.b3' | wc -l)
-((count == shards)) || differs+=("$count shard manifests, not $shards")
+((count == shards)) || differs+=("number of shard manifests ($count)")
 for ((k = 0; k < shards; k++)); do
-  [[ -s $MANIFESTS/shard-$k.b3 ]] || differs+=("shard $k wrote no manifest or an empty one")
+  [[ -s $MANIFESTS/shard-$k.b3 ]] || differs+=("shard-$k.b3 (missing or empty)")
 done
 compare "shard manifests together" <(LC_ALL=C sort "$MANIFESTS/unsharded.b3") \
   <(cat "$MANIFESTS"/shard-*.b3 | LC_ALL=C sort)
 
-outputs=$(wc -l <"$MANIFESTS/unsharded.b3")
+# The README's way to exact directories: the same command unsharded with --incremental over the
+# sharded OUT writes no file (same inodes) and leaves OUT equal to the reference in every mode and
+# time, and its manifest equal too.
+settle=${reference//unsharded.b3/settled.b3}
+[[ $settle == *--incremental* ]] || fail "convert.sh's command has no --incremental"
+listing "$out" '%i %P\n' >"$tmp/inodes.before"
+(unset ASYNCFILES_TEST_DELAY_MS && eval "$settle") 2>"$tmp/settle.err" ||
+  { cat "$tmp/settle.err" >&2 && fail "the settling run failed: $settle"; }
+compare "inodes after the settling run (files rewritten)" "$tmp/inodes.before" <(listing "$out" '%i %P\n')
+compare "modes or times after the settling run" <(listing "$ref" '%y %m %T@ %P\n') \
+  <(listing "$out" '%y %m %T@ %P\n')
+compare "settling run's manifest" "$MANIFESTS/unsharded.b3" "$MANIFESTS/settled.b3"
+
 if ((${#differs[@]})); then
-  fail "$(IFS=,; echo "${differs[*]}") differ between the Slurm run and the unsharded one"
+  fail "the Slurm run and the unsharded one differ: $(IFS=,; echo "${differs[*]}")"
 fi
+outputs=$(wc -l <"$MANIFESTS/unsharded.b3")
 sizes=$(for ((k = 0; k < shards; k++)); do wc -l <"$MANIFESTS/shard-$k.b3"; done | paste -sd/)
-echo "slurm recipe: PASS: $shards Slurm array tasks ($sizes files) + merge job wrote the same" \
-  "$outputs outputs (bytes, modes, times) and the same manifest as one unsharded run;" \
-  "$((SECONDS - started)) s"
+echo "slurm recipe: PASS: $shards Slurm array tasks ($sizes files) and the merge job wrote the" \
+  "$outputs outputs and the manifest of one unsharded run, byte for byte; $((SECONDS - started)) s"
