@@ -91,7 +91,7 @@ _asyncfiles() {
             return 0
             ;;
         asyncfiles__subcmd__convert)
-            opts="-L -0 -j -T -n -q -v -h -V --include --exclude --max-depth --follow --files-from --null --eol --from --to --level --jobs --threads --fsync --dry-run --incremental --force --json --manifest --fail-fast --max-rate --timeout --retries --retry-delay --progress --grep --grep-v --replace --redact --redact-key --trim --drop-empty --max-line-bytes --quiet --verbose --help --version"
+            opts="-L -0 -j -T -n -q -v -h -V --include --exclude --max-depth --follow --files-from --null --shard --shards --eol --from --to --level --jobs --threads --fsync --dry-run --incremental --force --json --manifest --fail-fast --max-rate --timeout --retries --retry-delay --progress --grep --grep-v --replace --redact --redact-key --trim --drop-empty --max-line-bytes --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -110,6 +110,14 @@ _asyncfiles() {
                     return 0
                     ;;
                 --files-from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --shard)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --shards)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -299,7 +307,7 @@ _asyncfiles() {
             return 0
             ;;
         asyncfiles__subcmd__hash)
-            opts="-c -L -0 -j -T -q -v -h -V --check --decompressed --unsorted --fail-fast --max-rate --timeout --retries --retry-delay --progress --json --include --exclude --max-depth --follow --files-from --null --jobs --threads --quiet --verbose --help --version"
+            opts="-c -L -0 -j -T -q -v -h -V --merge --check --decompressed --unsorted --fail-fast --max-rate --timeout --retries --retry-delay --progress --json --include --exclude --max-depth --follow --files-from --null --shard --shards --jobs --threads --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -346,6 +354,14 @@ _asyncfiles() {
                     return 0
                     ;;
                 --files-from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --shard)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --shards)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -485,7 +501,7 @@ _asyncfiles() {
             return 0
             ;;
         asyncfiles__subcmd__stats)
-            opts="-L -0 -j -T -q -v -h -V --json --fail-fast --max-rate --timeout --retries --retry-delay --progress --include --exclude --max-depth --follow --files-from --null --jobs --threads --quiet --verbose --help --version"
+            opts="-L -0 -j -T -q -v -h -V --json --fail-fast --max-rate --timeout --retries --retry-delay --progress --include --exclude --max-depth --follow --files-from --null --shard --shards --jobs --threads --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -524,6 +540,14 @@ _asyncfiles() {
                     return 0
                     ;;
                 --files-from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --shard)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --shards)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

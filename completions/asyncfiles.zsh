@@ -38,6 +38,8 @@ _arguments "${_arguments_options[@]}" : \
 '*--exclude=[Skip files (and do not enter directories) whose path relative to IN matches GLOB (repeatable; wins over --include)]:GLOB:_default' \
 '--max-depth=[Descend at most N directory levels below IN (1\: only the files directly in IN)]:N:_default' \
 '--files-from=[Read the files to process from FILE (- for stdin), one path relative to IN per line]:FILE:_files' \
+'--shard=[Process only shard K of N (K from 0)\: the files whose output path (for hash and stats\: the path as printed) hashes to K, so that N runs, on any machines, split the work exactly. auto takes K and N from a Slurm job array, a Kubernetes Indexed Job, an AWS Batch array job or GNU parallel. In --manifest, %K and %N are replaced by K and N]:K/N|auto:_default' \
+'--shards=[With --shard auto\: the number of shards, where the engine exports only the index (Kubernetes, AWS Batch, GNU parallel); or set ASYNCFILES_SHARDS]:N:_default' \
 '--eol=[Line endings of the output\: keep them, or normalise to LF or CRLF]:MODE:((keep\:"Leave line endings as they are"
 lf\:"Turn CRLF line endings into LF"
 crlf\:"Turn LF line endings into CRLF"))' \
@@ -120,10 +122,13 @@ never\:"Never"))' \
 '*--exclude=[Skip files (and do not enter directories) whose path relative to IN matches GLOB (repeatable; wins over --include)]:GLOB:_default' \
 '--max-depth=[Descend at most N directory levels below IN (1\: only the files directly in IN)]:N:_default' \
 '--files-from=[Read the files to process from FILE (- for stdin), one path relative to IN per line]:FILE:_files' \
+'--shard=[Process only shard K of N (K from 0)\: the files whose output path (for hash and stats\: the path as printed) hashes to K, so that N runs, on any machines, split the work exactly. auto takes K and N from a Slurm job array, a Kubernetes Indexed Job, an AWS Batch array job or GNU parallel. In --manifest, %K and %N are replaced by K and N]:K/N|auto:_default' \
+'--shards=[With --shard auto\: the number of shards, where the engine exports only the index (Kubernetes, AWS Batch, GNU parallel); or set ASYNCFILES_SHARDS]:N:_default' \
 '-j+[Process at most N files at once \[default\: number of CPUs\]]:N:_default' \
 '--jobs=[Process at most N files at once \[default\: number of CPUs\]]:N:_default' \
 '-T+[Keep at most N threads busy with CPU work (decoding, line transforms, encoding, hashing) across the whole run \[default\: number of CPUs\]. A large file is cut into blocks that these threads work on side by side; brotli and lzma files stay on one thread each]:N:_default' \
 '--threads=[Keep at most N threads busy with CPU work (decoding, line transforms, encoding, hashing) across the whole run \[default\: number of CPUs\]. A large file is cut into blocks that these threads work on side by side; brotli and lzma files stay on one thread each]:N:_default' \
+'(-c --check --decompressed --unsorted --json --include --exclude --max-depth -L --follow --files-from -0 --null --shard --shards -j --jobs -T --threads --fail-fast --max-rate --timeout --retries --retry-delay --progress)--merge[Merge the manifests given as PATHs (b3sum format, each sorted by path, as hash and convert --manifest write them; - for standard input) into one on stdout, sorted by path\: the manifests of the shards of a run merge into the one an unsharded run writes]' \
 '--decompressed[Hash the decoded content of compressed files (gzip, zstd, xz, bzip2 by content, brotli and lzma by name), so that a.log and a.log.gz of the same text hash the same]' \
 '(-c --check)--unsorted[Print each line as its file is done instead of sorted by path (for trees too large to hold their list of names in memory)]' \
 '--fail-fast[Stop taking new files after the first failure (files in flight are abandoned cleanly)]' \
@@ -140,7 +145,7 @@ never\:"Never"))' \
 '--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
 '--version[Print version]' \
-'*::paths -- Files and directories to hash (- for standard input) \[default\: .\]:_files' \
+'*::paths -- Files and directories to hash (- for standard input) \[default\: .\]; with --merge, the manifests to merge:_files' \
 && ret=0
 ;;
 (stats)
@@ -156,6 +161,8 @@ never\:"Never"))' \
 '*--exclude=[Skip files (and do not enter directories) whose path relative to IN matches GLOB (repeatable; wins over --include)]:GLOB:_default' \
 '--max-depth=[Descend at most N directory levels below IN (1\: only the files directly in IN)]:N:_default' \
 '--files-from=[Read the files to process from FILE (- for stdin), one path relative to IN per line]:FILE:_files' \
+'--shard=[Process only shard K of N (K from 0)\: the files whose output path (for hash and stats\: the path as printed) hashes to K, so that N runs, on any machines, split the work exactly. auto takes K and N from a Slurm job array, a Kubernetes Indexed Job, an AWS Batch array job or GNU parallel. In --manifest, %K and %N are replaced by K and N]:K/N|auto:_default' \
+'--shards=[With --shard auto\: the number of shards, where the engine exports only the index (Kubernetes, AWS Batch, GNU parallel); or set ASYNCFILES_SHARDS]:N:_default' \
 '-j+[Process at most N files at once \[default\: number of CPUs\]]:N:_default' \
 '--jobs=[Process at most N files at once \[default\: number of CPUs\]]:N:_default' \
 '-T+[Keep at most N threads busy with CPU work (decoding, line transforms, encoding, hashing) across the whole run \[default\: number of CPUs\]. A large file is cut into blocks that these threads work on side by side; brotli and lzma files stay on one thread each]:N:_default' \

@@ -72,10 +72,16 @@ pub enum Command {
         as well, files under them that the manifest does not list are reported as `path: NEW`. \
         Exit code 0 when everything matches, 1 on any failure or new file, 2 on a malformed \
         manifest.\n\n\
+        With --merge, the PATHs are manifests, each sorted by path (as hash and convert \
+        --manifest write them; not hash --unsorted's), merged as sort -m would into one sorted \
+        manifest on stdout, its lines as they were: the manifests of a run's shards (--shard K/N) \
+        give the bytes of the unsharded run's. A path listed twice is reported and its first \
+        line kept (exit 1); a malformed or unsorted line stops the merge (exit 2).\n\n\
         Examples:\n  \
         asyncfiles hash logs > logs.b3\n  \
         asyncfiles hash --check logs.b3 logs\n  \
-        asyncfiles hash --decompressed app.log app.log.gz"
+        asyncfiles hash --decompressed app.log app.log.gz\n  \
+        asyncfiles hash --merge manifests/shard-*.b3 > all.b3"
     )]
     Hash(HashArgs),
 
@@ -171,9 +177,24 @@ pub struct ConvertArgs {
 /// Options of `asyncfiles hash`.
 #[derive(Debug, Args)]
 pub struct HashArgs {
-    /// Files and directories to hash (- for standard input) [default: .]
-    #[arg(value_name = "PATH")]
+    /// Files and directories to hash (- for standard input) [default: .]; with --merge, the
+    /// manifests to merge
+    #[arg(value_name = "PATH", required_if_eq("merge", "true"))]
     pub paths: Vec<PathBuf>,
+
+    /// Merge the manifests given as PATHs (b3sum format, each sorted by path, as hash and
+    /// convert --manifest write them; - for standard input) into one on stdout, sorted by path:
+    /// the manifests of the shards of a run merge into the one an unsharded run writes
+    #[arg(
+        long,
+        conflicts_with_all = [
+            "check", "decompressed", "unsorted", "json",
+            "include", "exclude", "max_depth", "follow", "files_from", "null", "shard", "shards",
+            "jobs", "threads",
+            "fail_fast", "max_rate", "timeout", "retries", "retry_delay", "progress",
+        ]
+    )]
+    pub merge: bool,
 
     /// Check the hashes listed in MANIFEST (b3sum format; - for standard input) instead; files
     /// under the PATHs given that MANIFEST does not list are reported as NEW

@@ -373,6 +373,23 @@ pub struct DigestConfig {
     pub shard: Option<Shard>,
 }
 
+/// The checked configuration of `hash --merge`.
+#[derive(Debug)]
+pub struct MergeConfig {
+    /// The manifests to merge, in command-line order (`-`: standard input).
+    pub inputs: Vec<PathBuf>,
+}
+
+impl MergeConfig {
+    /// `hash --merge` options, checked (clap has refused the options that make no sense here).
+    pub fn for_hash(args: crate::cli::HashArgs) -> Result<Self> {
+        if args.paths.iter().filter(|path| is_dash(path)).count() > 1 {
+            bail!("- (standard input) can be given once");
+        }
+        Ok(Self { inputs: args.paths })
+    }
+}
+
 /// `--progress`, resolved against whether stderr is a terminal.
 fn progress(when: crate::cli::ProgressArg) -> bool {
     match when {

@@ -194,7 +194,13 @@ async fn create_output_dir(config: &ConvertConfig) -> Result<Option<DirMirror>, 
     };
     let created = match source {
         Source::Dir(root) => {
-            let (dirs, root) = (DirMirror::new(dir.clone()), root.clone());
+            let dirs = DirMirror::new(dir.clone());
+            let dirs = if config.shard.is_some() {
+                dirs.shared()
+            } else {
+                dirs
+            };
+            let root = root.clone();
             let mirror = dirs.clone();
             tokio::task::spawn_blocking(move || mirror.create_root(&root))
                 .await

@@ -19,7 +19,8 @@
 //! - [`stdout`]: the writer of standard output: a closed pipe is quiet, a write error fails the run.
 //! - [`interrupt`]: signals (Ctrl-C, SIGTERM, SIGHUP, SIGQUIT): drain, then exit at once.
 //! - [`hash`]: the `hash` and `stats` commands: per-file digests (`hash::digest`), the listing
-//!   (`hash::listing`), the b3sum manifest format (`hash::manifest`) and `--check` (`hash::check`).
+//!   (`hash::listing`), the b3sum manifest format (`hash::manifest`), `--check` (`hash::check`)
+//!   and `--merge` (`hash::merge`: sorted manifests merged, as `sort -m` does).
 //! - [`generate`]: man pages and shell completions from the clap definitions.
 
 pub mod blocks;
@@ -74,6 +75,11 @@ fn run_command(cli: Cli) -> ExitCode {
                 let shard = config.shard;
                 run_convert(config, report(command, json, progress, shard))
             }
+            Err(error) => fatal(&error),
+        },
+        Command::Hash(args) if args.merge => match config::MergeConfig::for_hash(args) {
+            // Reading and writing line by line, in order: no runtime, no pool.
+            Ok(config) => hash::merge(&config.inputs),
             Err(error) => fatal(&error),
         },
         Command::Hash(args) => match config::DigestConfig::for_hash(args) {

@@ -658,3 +658,31 @@ fn shards_run_by_gnu_parallel_match_the_unsharded_run() {
     ]);
     merged.assert_code(0).assert_stdout(&env.read("whole.b3"));
 }
+
+#[test]
+fn a_finished_shard_leaves_read_only_directories_writable_for_the_others() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = TestEnv::new();
+    for i in 0..12 {
+        env.write(&format!("in/ro/f{i}.log"), format!("{i}\n"));
+    }
+    let mode = |path: &Path| fs::metadata(path).unwrap().permissions().mode() & 0o7777;
+    fs::set_permissions(env.path("in/ro"), fs::Permissions::from_mode(0o555)).unwrap();
+    // One shard after the other, as when one node is faster: the first must not lock the
+    // second out of out/ro (0555 without --shard).
+    for k in 0..2 {
+        let shard = format!("{k}/2");
+        env.run(&["convert", "--shard", &shard, "in", "out"])
+            .assert_code(0);
+        assert_eq!(mode(&env.path("out/ro")), 0o755, "after shard {k}");
+    }
+    assert_eq!(env.tree("out"), env.tree("in"));
+    env.run(&["convert", "in", "whole"]).assert_code(0);
+    assert_eq!(
+        mode(&env.path("whole/ro")),
+        0o555,
+        "one run gives the exact mode"
+    );
+    fs::set_permissions(env.path("in/ro"), fs::Permissions::from_mode(0o755)).unwrap();
+    fs::set_permissions(env.path("whole/ro"), fs::Permissions::from_mode(0o755)).unwrap();
+}

@@ -1,4 +1,5 @@
-//! The b3sum manifest format: writing a line, parsing one back, reading a whole manifest.
+//! The b3sum manifest format: writing a line, parsing one back (or only its path, for
+//! `--merge`), reading a whole manifest.
 
 use std::io::{self};
 use std::path::{Path, PathBuf};
@@ -34,47 +35,82 @@ pub struct ManifestEntry {
 
 /// Parses one manifest line (without its newline), by b3sum's rules.
 pub fn parse_manifest_line(line: &[u8]) -> Result<ManifestEntry> {
-    let line = std::str::from_utf8(line).map_err(|_| anyhow!("not UTF-8"))?;
-    let (escaped, rest) = match line.strip_prefix('\\') {
-        Some(rest) => (true, rest),
-        None => (false, line),
-    };
-    const HEX: usize = 2 * blake3::OUT_LEN;
-    if rest.len() <= HEX + 2 || !rest.is_char_boundary(HEX) || !rest.is_char_boundary(HEX + 2) {
-        bail!("expected 64 hex digits, two spaces and a path");
-    }
-    let (hex, tail) = rest.split_at(HEX);
-    if !hex
-        .bytes()
-        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-    {
-        bail!("the hash is not 64 lowercase hex digits");
-    }
-    let Some(shown_path) = tail.strip_prefix("  ") else {
-        bail!("expected two spaces after the hash");
-    };
-    let expected = blake3::Hash::from_hex(hex).map_err(|error| anyhow!("{error}"))?;
-    let path = if escaped {
-        unescape(shown_path)?
-    } else {
-        shown_path.to_owned()
-    };
-    if path.contains('\0') {
-        bail!("NUL byte in the path");
-    }
+    let fields = Fields::of(line)?;
+    let expected = blake3::Hash::from_hex(fields.hex).map_err(|error| anyhow!("{error}"))?;
+    let path = fields.path()?;
     if path.contains('\u{FFFD}') {
         bail!("Unicode replacement character in the path (a name that is not UTF-8)");
     }
-    let shown = if escaped {
-        format!("\\{shown_path}")
+    let shown = if fields.escaped {
+        format!("\\{}", fields.shown_path)
     } else {
-        shown_path.to_owned()
+        fields.shown_path.to_owned()
     };
     Ok(ManifestEntry {
         shown,
         path: PathBuf::from(path),
         expected,
     })
+}
+
+/// The path a manifest line names (without its newline), unescaped, for `--merge`: the line is
+/// checked as [`parse_manifest_line`] checks it, except that a name shown with U+FFFD (one that
+/// is not UTF-8, as `hash` and b3sum print it) is taken too: merging copies the line, it never
+/// opens the file.
+pub(super) fn line_path(line: &[u8]) -> Result<String> {
+    Fields::of(line)?.path()
+}
+
+/// The parts of a well-formed manifest line.
+struct Fields<'a> {
+    /// The line starts with `\`: the path is escaped.
+    escaped: bool,
+    /// 64 lowercase hex digits.
+    hex: &'a str,
+    /// The path as the line shows it (after the two spaces).
+    shown_path: &'a str,
+}
+
+impl<'a> Fields<'a> {
+    fn of(line: &'a [u8]) -> Result<Self> {
+        let line = std::str::from_utf8(line).map_err(|_| anyhow!("not UTF-8"))?;
+        let (escaped, rest) = match line.strip_prefix('\\') {
+            Some(rest) => (true, rest),
+            None => (false, line),
+        };
+        const HEX: usize = 2 * blake3::OUT_LEN;
+        if rest.len() <= HEX + 2 || !rest.is_char_boundary(HEX) || !rest.is_char_boundary(HEX + 2) {
+            bail!("expected 64 hex digits, two spaces and a path");
+        }
+        let (hex, tail) = rest.split_at(HEX);
+        if !hex
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        {
+            bail!("the hash is not 64 lowercase hex digits");
+        }
+        let Some(shown_path) = tail.strip_prefix("  ") else {
+            bail!("expected two spaces after the hash");
+        };
+        Ok(Self {
+            escaped,
+            hex,
+            shown_path,
+        })
+    }
+
+    /// The path, unescaped; a NUL byte cannot be in a path.
+    fn path(&self) -> Result<String> {
+        let path = if self.escaped {
+            unescape(self.shown_path)?
+        } else {
+            self.shown_path.to_owned()
+        };
+        if path.contains('\0') {
+            bail!("NUL byte in the path");
+        }
+        Ok(path)
+    }
 }
 
 pub(super) fn unescape(text: &str) -> Result<String> {
@@ -165,6 +201,23 @@ mod tests {
         } else {
             tail.to_owned()
         }
+    }
+
+    #[test]
+    fn merging_takes_the_path_of_a_name_that_is_not_utf8() {
+        let hash = blake3::hash(b"x");
+        let line = manifest_line(&hash, Path::new("a\u{FFFD}\\b"));
+        let body = line.trim_end_matches('\n').as_bytes();
+        assert_eq!(line_path(body).unwrap(), "a\u{FFFD}\\b");
+        let refused = parse_manifest_line(body).unwrap_err().to_string();
+        assert!(
+            refused.starts_with("Unicode replacement character"),
+            "{refused}"
+        );
+        assert_eq!(
+            line_path(b"x").unwrap_err().to_string(),
+            "expected 64 hex digits, two spaces and a path"
+        );
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! `asyncfiles hash` and `asyncfiles stats`: a BLAKE3 hash, or lines and bytes, of every file of
-//! the given paths, and the b3sum manifest format (writing lines, parsing them, `--check`).
+//! the given paths, and the b3sum manifest format (writing lines, parsing them, `--check`,
+//! `--merge`).
 //!
 //! Files go through the same walker and pool as `convert`. A lane (a thread of tokio's blocking
 //! pool, see [`crate::pipeline`]) reads a small file in one read and hashes it right there; a
@@ -7,17 +8,19 @@
 //! so hashing never runs on the runtime's workers; a wide one (16 MiB and up) is hashed as BLAKE3
 //! subtrees on up to `--threads` threads (`wide`). All this CPU work holds permits of the run's
 //! budget (`budget`). Results are printed sorted by path (held until the end), or as they come
-//! with `--unsorted`.
+//! with `--unsorted`. `--merge` (`merge`) reads manifests only: no walk, no pool.
 
 mod budget;
 mod check;
 mod digest;
 mod listing;
 mod manifest;
+mod merge;
 mod wide;
 mod writer;
 
 pub use manifest::{ManifestEntry, manifest_line, parse_manifest_line};
+pub use merge::merge;
 
 use check::check;
 use digest::Digester;

@@ -34,6 +34,9 @@ pub struct DirMirror {
     /// OUT.
     root: PathBuf,
     mirrored: Arc<Mutex<Vec<MirroredDir>>>,
+    /// `--shard`: other processes may still be writing into these directories when this one
+    /// finishes, so the owner's `rwx` is never taken away (see [`DirMirror::shared`]).
+    shared: bool,
 }
 
 /// What is left to do for a directory at the end of the run.
@@ -56,6 +59,18 @@ impl DirMirror {
         Self {
             root,
             mirrored: Arc::default(),
+            shared: false,
+        }
+    }
+
+    /// A mirror that other runs (the other shards of `--shard`) write into at the same time:
+    /// [`DirMirror::finish`] gives directories their source's times and mode, but keeps the
+    /// owner's `rwx` on them, so that a shard that finishes first cannot lock the others out of
+    /// a read-only source's mirror.
+    pub fn shared(self) -> Self {
+        Self {
+            shared: true,
+            ..self
         }
     }
 
@@ -158,9 +173,10 @@ impl DirMirror {
         let mut dirs = std::mem::take(&mut *self.record());
         dirs.retain(which);
         dirs.sort_by_key(|dir| std::cmp::Reverse(dir.path.components().count()));
+        let shared = self.shared;
         dirs.iter()
             .filter_map(|dir| {
-                finish_one(dir).err().map(|error| {
+                finish_one(dir, shared).err().map(|error| {
                     let cause = crate::report::error_chain(&error);
                     format!("asyncfiles: {}: {cause}", dir.path.display())
                 })
@@ -175,8 +191,8 @@ impl DirMirror {
 }
 
 /// The end of the run for one directory: times first (the interim mode lets the owner open
-/// it), then the exact mode.
-fn finish_one(dir: &MirroredDir) -> Result<()> {
+/// it), then the exact mode (with the owner's `rwx` kept when the mirror is `shared`).
+fn finish_one(dir: &MirroredDir, shared: bool) -> Result<()> {
     let file = File::open(&dir.path).context("cannot open")?;
     let mut times = FileTimes::new();
     if let Some(modified) = dir.modified {
@@ -186,8 +202,9 @@ fn finish_one(dir: &MirroredDir) -> Result<()> {
         times = times.set_accessed(accessed);
     }
     file.set_times(times).context("cannot set times")?;
-    if dir.mode != dir.interim {
-        file.set_permissions(Permissions::from_mode(dir.mode))
+    let mode = if shared { dir.interim } else { dir.mode };
+    if mode != dir.interim {
+        file.set_permissions(Permissions::from_mode(mode))
             .context("cannot set the mode")?;
     }
     Ok(())
