@@ -42,23 +42,29 @@ tmp=$(mktemp -d /tmp/asyncfiles-slurm.XXXXXX)
 chmod 755 "$tmp" # munged runs as user munge and must reach its socket directory
 
 # --- cleanup: stop the daemons by their pid files, remove the temp dir --------------------------
-# SIGTERM the pid held in FILE, wait up to 10 s for it to exit, then SIGKILL it.
+# SIGTERM the pids held in the pid FILEs (all at once: slurmd and slurmctld take seconds to shut
+# down), wait up to 10 s for them to exit, then SIGKILL those left.
 stop() {
-  local name=$1 pid
-  pid=$(cat "$2" 2>/dev/null) || return 0
-  [[ $pid =~ ^[0-9]+$ ]] || return 0
-  kill "$pid" 2>/dev/null || return 0
-  for _ in {1..100}; do
-    kill -0 "$pid" 2>/dev/null || return 0
-    sleep 0.1
+  local file pid pids=()
+  for file in "$@"; do
+    pid=$(cat "$file" 2>/dev/null) || continue
+    [[ $pid =~ ^[0-9]+$ ]] && kill "$pid" 2>/dev/null && pids+=("$pid")
   done
-  echo "slurm.sh: $name (pid $pid) still running after 10 s: SIGKILL" >&2
-  kill -KILL "$pid" 2>/dev/null || true
+  for pid in "${pids[@]+"${pids[@]}"}"; do
+    for _ in {1..100}; do
+      kill -0 "$pid" 2>/dev/null || continue 2
+      sleep 0.1
+    done
+    echo "slurm.sh: pid $pid still running after 10 s: SIGKILL" >&2
+    kill -KILL "$pid" 2>/dev/null || true
+  done
 }
 
 cleanup() {
   local rc=$?
   set +e
+  trap "" INT TERM # a second signal must not cut the cleanup short
+  [[ -n ${waiter:-} ]] && kill "$waiter" 2>/dev/null
   if [[ -s $tmp/slurmctld.pid ]]; then
     # Jobs still queued or running (a failure or a timeout) are cancelled first, so that no
     # slurmstepd outlives slurmd.
@@ -73,9 +79,7 @@ cleanup() {
       done
     fi
   fi
-  stop slurmd "$tmp/slurmd.pid"
-  stop slurmctld "$tmp/slurmctld.pid"
-  stop munged "$tmp/munge/munged.pid"
+  stop "$tmp/slurmd.pid" "$tmp/slurmctld.pid" "$tmp/munge/munged.pid"
   if [[ -n ${ASYNCFILES_SLURM_KEEP:-} ]]; then
     echo "slurm.sh: kept $tmp" >&2
   else
@@ -225,8 +229,12 @@ jobid=$(sbatch --parsable --array=0-$((shards - 1)) convert.sh) || fail "sbatch 
 echo "slurm.sh: array job $jobid of $shards tasks on $files files; merge job after it"
 # sbatch --wait exits 0 for a merge job cancelled because its dependency failed: the state of
 # every job is what tells.
+# In the background, so that a signal reaches the trap at once rather than after the wait.
 merge_rc=0
-timeout 120 sbatch --wait --dependency=afterok:"$jobid" merge.sh >/dev/null || merge_rc=$?
+timeout 120 sbatch --wait --dependency=afterok:"$jobid" merge.sh >/dev/null &
+waiter=$!
+wait "$waiter" || merge_rc=$?
+waiter=
 jobs=$(scontrol -o show job |
   sed -E 's/^(JobId=[^ ]+) .*(JobName=[^ ]+) .*(JobState=[^ ]+) .*(ExitCode=[^ ]+).*/\1 \2 \3 \4/')
 if ((merge_rc)) || [[ $(grep -vc 'JobState=COMPLETED ExitCode=0:0$' <<<"$jobs") != 0 ]]; then
@@ -241,7 +249,8 @@ cd "$repo"
 
 # The unsharded run.
 ref=$tmp/ref
-(unset ASYNCFILES_TEST_DELAY_MS && OUT=$ref && eval "$reference") || fail "the unsharded run failed: $reference"
+(unset ASYNCFILES_TEST_DELAY_MS && OUT=$ref && eval "$reference") 2>"$tmp/reference.err" ||
+  { cat "$tmp/reference.err" >&2 && fail "the unsharded run failed: $reference"; }
 
 # --- compare ------------------------------------------------------------------------------------
 # Every entry of a tree, one line each, in the find -printf FORMAT given.
@@ -267,7 +276,7 @@ owner_rwx() {
 diff -r --no-dereference "$ref" "$out" >"$tmp/contents.diff" 2>&1 ||
   { differs+=("contents (diff -r)") && head -n 20 "$tmp/contents.diff" >&2; }
 compare "files' types, modes, sizes or mtimes" <(files "$ref") <(files "$out")
-compare "directories or their modes (u+rwx)" <(dirs "$ref" | owner_rwx) <(dirs "$out")
+compare "directories or their modes (u+rwx)" <(dirs "$ref" | owner_rwx | LC_ALL=C sort) <(dirs "$out")
 [[ -f $MANIFESTS/all.b3 ]] || fail "merge.sh wrote no $MANIFESTS/all.b3"
 compare "merged manifest" "$MANIFESTS/unsharded.b3" "$MANIFESTS/all.b3"
 # The work was split: one manifest per task, none empty, no file in two of them.
