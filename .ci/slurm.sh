@@ -37,6 +37,12 @@ bin=${ASYNCFILES_BIN:-target/debug/asyncfiles}
 [[ -x $bin ]] || fail "$bin is not an executable (run cargo build, or set ASYNCFILES_BIN)"
 bin=$(realpath "$bin")
 [[ $shards =~ ^[1-9][0-9]*$ ]] || fail "ASYNCFILES_SLURM_SHARDS must be a positive number"
+# Another Slurm on these ports would answer our sbatch: refuse rather than submit to it.
+for p in "$port" $((port + 1)); do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+    fail "port $p is in use (another slurmctld or slurmd?): set ASYNCFILES_SLURM_PORT"
+  fi
+done
 
 tmp=$(mktemp -d /tmp/asyncfiles-slurm.XXXXXX)
 chmod 755 "$tmp" # munged runs as user munge and must reach its socket directory
@@ -64,7 +70,6 @@ cleanup() {
   local rc=$?
   set +e
   trap "" INT TERM # a second signal must not cut the cleanup short
-  [[ -n ${waiter:-} ]] && kill "$waiter" 2>/dev/null
   if [[ -s $tmp/slurmctld.pid ]]; then
     # Jobs still queued or running (a failure or a timeout) are cancelled first, so that no
     # slurmstepd outlives slurmd.
@@ -109,7 +114,7 @@ if [[ ! -s $key ]]; then
 fi
 chown -R munge:munge "$tmp/munge"
 socket=$tmp/munge/munge.socket
-runuser -u munge -- /usr/sbin/munged --key-file="$key" --socket="$socket" \
+runuser -u munge -- "$(command -v munged)" --key-file="$key" --socket="$socket" \
   --pid-file="$tmp/munge/munged.pid" --log-file="$tmp/munge/munged.log" \
   --seed-file="$tmp/munge/munged.seed" || { show_logs && fail "munged did not start"; }
 munge -S "$socket" -n | unmunge -S "$socket" >/dev/null ||
@@ -226,24 +231,28 @@ export IN=$in OUT=$out MANIFESTS=$tmp/manifests PATH
 export ASYNCFILES_TEST_DELAY_MS=20
 cd "$tmp/work"
 jobid=$(sbatch --parsable --array=0-$((shards - 1)) convert.sh) || fail "sbatch convert.sh failed"
-echo "slurm.sh: array job $jobid of $shards tasks on $files files; merge job after it"
-# sbatch --wait exits 0 for a merge job cancelled because its dependency failed: the state of
-# every job is what tells.
-# In the background, so that a signal reaches the trap at once rather than after the wait.
-merge_rc=0
-timeout 120 sbatch --wait --dependency=afterok:"$jobid" merge.sh >/dev/null &
-waiter=$!
-wait "$waiter" || merge_rc=$?
-waiter=
-jobs=$(scontrol -o show job |
-  sed -E 's/^(JobId=[^ ]+) .*(JobName=[^ ]+) .*(JobState=[^ ]+) .*(ExitCode=[^ ]+).*/\1 \2 \3 \4/')
-if ((merge_rc)) || [[ $(grep -vc 'JobState=COMPLETED ExitCode=0:0$' <<<"$jobs") != 0 ]]; then
+echo "slurm.sh: array job $jobid of $shards tasks on $files files"
+# Polled here rather than with sbatch --wait, which backs off to sleeps of many seconds (and exits
+# 0 for a merge job cancelled because its dependency failed: the state of every job tells).
+merge=$(sbatch --parsable --dependency=afterok:"$jobid" merge.sh) || fail "sbatch merge.sh failed"
+echo "slurm.sh: merge job $merge after it"
+deadline=$((SECONDS + 120))
+while [[ -n $(squeue -h -o %i) ]]; do
+  ((SECONDS < deadline)) || fail "the Slurm jobs did not finish within 120 s"
+  sleep 0.5
+done
+jobs=$(scontrol -o show job | awk '{
+  line = ""
+  for (i = 1; i <= NF; i++)
+    if ($i ~ /^(JobId|ArrayTaskId|JobName|JobState|ExitCode)=/) line = line (line ? " " : "") $i
+  print line
+}')
+if [[ $(grep -vc 'JobState=COMPLETED ExitCode=0:0$' <<<"$jobs") != 0 ]]; then
   echo "$jobs" >&2
   for log in "$tmp"/work/*.out; do
     [[ -f $log ]] && { echo "--- $log" && tail -n 10 "$log"; } >&2
   done
-  ((merge_rc == 124)) && fail "the Slurm jobs did not finish within 120 s"
-  fail "the Slurm jobs did not all succeed (sbatch --wait merge.sh: exit $merge_rc)"
+  fail "the Slurm jobs did not all succeed"
 fi
 cd "$repo"
 
