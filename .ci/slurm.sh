@@ -187,6 +187,7 @@ command=$(sed -e ':a' -e '/\\$/N; s/\\\n//; ta' "$tmp/work/convert.sh" | grep -m
 # shellcheck disable=SC2016 # $MANIFESTS is expanded by the eval below, like the recipe's own
 reference=$(sed -E 's/ --shard auto//; s/--manifest +[^ ]+/--manifest "$MANIFESTS\/unsharded.b3"/' <<<"$command")
 [[ $reference == *unsharded.b3* ]] || fail "convert.sh's command has no --manifest: $command"
+[[ $command == *--incremental* ]] || fail "convert.sh's command has no --incremental: $command"
 
 # --- a generated tree ---------------------------------------------------------------------------
 # A few hundred small logs of a few KB in nested directories, odd names (spaces, a leading dash,
@@ -218,7 +219,7 @@ find "$in" -path "$in/fixtures" -prune -o -type f -name '*7.log' -print0 | xargs
 find "$in" -type f -name '*1.*' -exec chmod 600 {} +
 find "$in" -type f -name '*9.*' -exec chmod 755 {} +
 chmod 750 "$in/db"
-chmod 555 "$in/deep/a/b" # read-only: its mirror gets 0555 only once all its files are written
+chmod 555 "$in/deep/a/b" # read-only: no shard may lock the others out of its mirror
 files=$(find "$in" -type f | wc -l)
 
 # --- run it: the array with $shards tasks, the merge job after it --------------------------------
@@ -274,8 +275,9 @@ compare() { # WHAT FILE1 FILE2: note WHAT and show the start of the diff when th
 }
 files() { listing "$1" '%y %m %s %T@ %P\n' | grep -v '^d'; } # type, mode, size, mtime
 dirs() { listing "$1" '%y %m %P\n' | grep '^d'; }
-# A sharded run leaves each directory with its source's mode plus the owner's rwx, and its time
-# as the last shard left it (README, "Writing into one OUT"): the reference's, so adjusted.
+# A sharded run leaves a directory with its source's mode plus the owner's rwx, and with the time
+# the last write into it gave it (README, "Writing into one OUT"): modes are compared so adjusted,
+# times only after the settling run below.
 owner_rwx() {
   local type mode path
   while read -r type mode path; do
@@ -283,7 +285,7 @@ owner_rwx() {
   done
 }
 diff -r --no-dereference "$ref" "$out" >"$tmp/contents.diff" 2>&1 ||
-  { differs+=("contents (diff -r)") && head -n 20 "$tmp/contents.diff" >&2; }
+  { differs+=("contents (diff -r)") && echo "--- diff -r" >&2 && head -n 20 "$tmp/contents.diff" >&2; }
 compare "files' types, modes, sizes or mtimes" <(files "$ref") <(files "$out")
 compare "directories or their modes (u+rwx)" <(dirs "$ref" | owner_rwx | LC_ALL=C sort) <(dirs "$out")
 [[ -f $MANIFESTS/all.b3 ]] || fail "merge.sh wrote no $MANIFESTS/all.b3"
@@ -301,7 +303,6 @@ compare "shard manifests together" <(LC_ALL=C sort "$MANIFESTS/unsharded.b3") \
 # sharded OUT writes no file (same inodes) and leaves OUT equal to the reference in every mode and
 # time, and its manifest equal too.
 settle=${reference//unsharded.b3/settled.b3}
-[[ $settle == *--incremental* ]] || fail "convert.sh's command has no --incremental"
 listing "$out" '%i %P\n' >"$tmp/inodes.before"
 (unset ASYNCFILES_TEST_DELAY_MS && eval "$settle") 2>"$tmp/settle.err" ||
   { cat "$tmp/settle.err" >&2 && fail "the settling run failed: $settle"; }
@@ -316,4 +317,5 @@ fi
 outputs=$(wc -l <"$MANIFESTS/unsharded.b3")
 sizes=$(for ((k = 0; k < shards; k++)); do wc -l <"$MANIFESTS/shard-$k.b3"; done | paste -sd/)
 echo "slurm recipe: PASS: $shards Slurm array tasks ($sizes files) and the merge job wrote the" \
-  "$outputs outputs and the manifest of one unsharded run, byte for byte; $((SECONDS - started)) s"
+  "$outputs outputs and the manifest of one unsharded run, byte for byte (directories exact" \
+  "after the settling run); $((SECONDS - started)) s"
