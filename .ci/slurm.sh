@@ -183,9 +183,11 @@ grep -q '^#SBATCH --array=' "$tmp/work/convert.sh" || fail "convert.sh has no #S
 # with its manifest written elsewhere.
 command=$(sed -e ':a' -e '/\\$/N; s/\\\n//; ta' "$tmp/work/convert.sh" | grep -m1 'asyncfiles convert') ||
   fail "convert.sh has no asyncfiles convert command"
-[[ $command == *'--shard auto'* ]] || fail "convert.sh's command has no --shard auto: $command"
+# The recipe's shard: auto, unless a rerun names it (--shard "${SHARD:-auto}").
+shard_option=' --shard "${SHARD:-auto}"'
+[[ $command == *"$shard_option"* ]] || fail "convert.sh's command has no$shard_option: $command"
 # shellcheck disable=SC2016 # $MANIFESTS is expanded by the eval below, like the recipe's own
-reference=$(sed -E 's/ --shard auto//; s/--manifest +[^ ]+/--manifest "$MANIFESTS\/unsharded.b3"/' <<<"$command")
+reference=$(sed -E 's/ --manifest +[^ ]+/ --manifest "$MANIFESTS\/unsharded.b3"/' <<<"${command/"$shard_option"/}")
 [[ $reference == *unsharded.b3* ]] || fail "convert.sh's command has no --manifest: $command"
 [[ $command == *--incremental* ]] || fail "convert.sh's command has no --incremental: $command"
 
@@ -237,17 +239,22 @@ echo "slurm.sh: array job $jobid of $shards tasks on $files files"
 # 0 for a merge job cancelled because its dependency failed: the state of every job tells).
 merge=$(sbatch --parsable --dependency=afterok:"$jobid" merge.sh) || fail "sbatch merge.sh failed"
 echo "slurm.sh: merge job $merge after it"
-deadline=$((SECONDS + 120))
-while [[ -n $(squeue -h -o %i) ]]; do
-  ((SECONDS < deadline)) || fail "the Slurm jobs did not finish within 120 s"
-  sleep 0.5
-done
-jobs=$(scontrol -o show job | awk '{
-  line = ""
-  for (i = 1; i <= NF; i++)
-    if ($i ~ /^(JobId|ArrayTaskId|JobName|JobState|ExitCode)=/) line = line (line ? " " : "") $i
-  print line
-}')
+# Waits (at most 120 s) until the queue is empty; prints a line per job Slurm still knows:
+# JobId, ArrayTaskId, JobName, JobState, ExitCode.
+wait_for_jobs() {
+  local deadline=$((SECONDS + 120))
+  while [[ -n $(squeue -h -o %i) ]]; do
+    ((SECONDS < deadline)) || fail "the Slurm jobs did not finish within 120 s"
+    sleep 0.5
+  done
+  scontrol -o show job | awk '{
+    line = ""
+    for (i = 1; i <= NF; i++)
+      if ($i ~ /^(JobId|ArrayTaskId|JobName|JobState|ExitCode)=/) line = line (line ? " " : "") $i
+    print line
+  }'
+}
+jobs=$(wait_for_jobs)
 if [[ $(grep -vc 'JobState=COMPLETED ExitCode=0:0$' <<<"$jobs") != 0 ]]; then
   echo "$jobs" >&2
   for log in "$tmp"/work/*.out; do
@@ -299,6 +306,33 @@ done
 compare "shard manifests together" <(LC_ALL=C sort "$MANIFESTS/unsharded.b3") \
   <(cat "$MANIFESTS"/shard-*.b3 | LC_ALL=C sort)
 
+# The README's rerun of one failed task. Resubmitted alone with --shard auto, Slurm tells it that
+# its array has one task: it must refuse (exit 2) and write nothing. With its shard named
+# (SHARD=K/N), it redoes only its lost output and rewrites no other file.
+rerun=1
+lost=$(grep -m1 -v '^\\' "$MANIFESTS/shard-$rerun.b3" | sed 's/^[0-9a-f]*  //')
+[[ -n $lost && -f $out/$lost ]] || fail "shard-$rerun.b3 names no output to lose"
+cp "$MANIFESTS/shard-$rerun.b3" "$tmp/shard-$rerun.before"
+listing "$out" '%i %P\n' | grep -vF " $lost" >"$tmp/inodes.rerun"
+rm "$out/$lost"
+cd "$tmp/work"
+alone=$(sbatch --parsable --array=$rerun convert.sh) || fail "sbatch --array=$rerun failed"
+jobs=$(wait_for_jobs | grep "JobId=${alone}")
+grep -q 'ExitCode=2:0' <<<"$jobs" || fail "a task resubmitted alone with --shard auto was not refused: $jobs"
+grep -q 'not a whole split' "asyncfiles-${alone}_$rerun.out" ||
+  fail "the refused task did not say why: $(cat "asyncfiles-${alone}_$rerun.out")"
+[[ ! -e $out/$lost ]] || fail "the refused task wrote $lost"
+named=$(SHARD=$rerun/$shards sbatch --parsable --array=$rerun convert.sh) ||
+  fail "SHARD=$rerun/$shards sbatch --array=$rerun failed"
+jobs=$(wait_for_jobs | grep "JobId=${named}")
+grep -q 'JobState=COMPLETED ExitCode=0:0' <<<"$jobs" || fail "the rerun with SHARD=$rerun/$shards failed: $jobs"
+cd "$repo"
+[[ -f $out/$lost ]] || fail "the rerun did not write $lost again"
+compare "inodes of the other outputs after the rerun" "$tmp/inodes.rerun" \
+  <(listing "$out" '%i %P\n' | grep -vF " $lost")
+compare "the rerun's manifest" "$tmp/shard-$rerun.before" "$MANIFESTS/shard-$rerun.b3"
+cmp -s "$ref/$lost" "$out/$lost" || differs+=("the lost output, written again")
+
 # The README's way to exact directories: the same command unsharded with --incremental over the
 # sharded OUT writes no file (same inodes) and leaves OUT equal to the reference in every mode and
 # time, and its manifest equal too.
@@ -318,4 +352,5 @@ outputs=$(wc -l <"$MANIFESTS/unsharded.b3")
 sizes=$(for ((k = 0; k < shards; k++)); do wc -l <"$MANIFESTS/shard-$k.b3"; done | paste -sd/)
 echo "slurm recipe: PASS: $shards Slurm array tasks ($sizes files) and the merge job wrote the" \
   "$outputs outputs and the manifest of one unsharded run, byte for byte (directories exact" \
-  "after the settling run); $((SECONDS - started)) s"
+  "after the settling run); a task resubmitted alone was refused, and rerun with SHARD=K/N" \
+  "it redid only its lost output; $((SECONDS - started)) s"

@@ -116,25 +116,8 @@ impl Shard {
             })
         };
         let (index, count, what) = if let Some(id) = number("SLURM_ARRAY_TASK_ID")? {
-            let min = number("SLURM_ARRAY_TASK_MIN")?.unwrap_or(0);
-            let step = number("SLURM_ARRAY_TASK_STEP")?.unwrap_or(1).max(1);
-            let count = match (number("SLURM_ARRAY_TASK_COUNT")?, shards) {
-                (Some(count), Some((from, given))) if count != given => {
-                    bail!("--shard auto: SLURM_ARRAY_TASK_COUNT is {count} but {from} is {given}")
-                }
-                (Some(count), _) => count,
-                (None, _) => count_from_flag("SLURM_ARRAY_TASK_ID")?,
-            };
-            if id < min || (id - min) % step != 0 {
-                bail!(
-                    "--shard auto: SLURM_ARRAY_TASK_ID={id} is not in the array \
-                     {min}, {}, ... (SLURM_ARRAY_TASK_MIN, SLURM_ARRAY_TASK_STEP): give the \
-                     array as a range, e.g. --array=0-{}",
-                    min + step,
-                    count.saturating_sub(1)
-                );
-            }
-            ((id - min) / step, count, "SLURM_ARRAY_TASK_ID")
+            let (index, count) = slurm_shard(id, &number, shards, &count_from_flag)?;
+            (index, count, "SLURM_ARRAY_TASK_ID")
         } else if let Some(index) = number("JOB_COMPLETION_INDEX")? {
             (
                 index,
@@ -170,6 +153,40 @@ impl Shard {
     pub fn owns(&self, key: &Path) -> bool {
         self.count == 1 || shard_of(key.as_os_str(), self.count) == self.index
     }
+}
+
+/// K and N of Slurm array task `id`: its place in the array (`(id - MIN) / STEP`) and the
+/// array's size (`SLURM_ARRAY_TASK_COUNT`). The array must be the whole split, evenly spaced:
+/// a task resubmitted alone (`sbatch --array=3`) or a subset (`--array=3,7`) would otherwise
+/// take another split's shard, silently. `number` reads a variable, `count_from_flag` gives N
+/// where Slurm does not.
+fn slurm_shard(
+    id: u32,
+    number: &dyn Fn(&str) -> Result<Option<u32>>,
+    shards: Option<(&'static str, u32)>,
+    count_from_flag: &dyn Fn(&str) -> Result<u32>,
+) -> Result<(u32, u32)> {
+    let min = number("SLURM_ARRAY_TASK_MIN")?.unwrap_or(0);
+    let max = number("SLURM_ARRAY_TASK_MAX")?;
+    let step = number("SLURM_ARRAY_TASK_STEP")?.unwrap_or(1).max(1);
+    let count = match (number("SLURM_ARRAY_TASK_COUNT")?, shards) {
+        (Some(count), Some((from, given))) if count != given => {
+            bail!("--shard auto: SLURM_ARRAY_TASK_COUNT is {count} but {from} is {given}")
+        }
+        (Some(count), _) => count,
+        (None, _) => count_from_flag("SLURM_ARRAY_TASK_ID")?,
+    };
+    let last = u64::from(min) + u64::from(count.saturating_sub(1)) * u64::from(step);
+    let whole_split = max.is_none_or(|max| u64::from(max) == last) && !(count == 1 && id != 0);
+    if id < min || (id - min) % step != 0 || !whole_split {
+        bail!(
+            "--shard auto: SLURM_ARRAY_TASK_ID={id} is in an array of {count} task(s) from {min} \
+             by {step}{}, which is not a whole split (a task resubmitted alone, or a list?): \
+             give its shard as --shard K/N",
+            max.map_or_else(String::new, |max| format!(" to {max}"))
+        );
+    }
+    Ok(((id - min) / step, count))
 }
 
 /// `K/N` with 0 <= K < N.
@@ -368,10 +385,50 @@ mod tests {
                 ("SLURM_ARRAY_TASK_COUNT", "3"),
             ])
             .collect::<Vec<_>>();
+        assert_eq!(
+            parse("auto", None, &off_step).unwrap_err(),
+            "--shard auto: SLURM_ARRAY_TASK_ID=2 is in an array of 3 task(s) from 1 by 2, which is \
+             not a whole split (a task resubmitted alone, or a list?): give its shard as \
+             --shard K/N"
+        );
+        // `sbatch --array=3 convert.sh`: one task of a larger split, resubmitted alone.
+        let alone = [
+            ("SLURM_ARRAY_TASK_ID", "3"),
+            ("SLURM_ARRAY_TASK_MIN", "3"),
+            ("SLURM_ARRAY_TASK_MAX", "3"),
+            ("SLURM_ARRAY_TASK_STEP", "1"),
+            ("SLURM_ARRAY_TASK_COUNT", "1"),
+        ];
+        assert_eq!(
+            parse("auto", None, &alone).unwrap_err(),
+            "--shard auto: SLURM_ARRAY_TASK_ID=3 is in an array of 1 task(s) from 3 by 1 to 3, \
+             which is not a whole split (a task resubmitted alone, or a list?): give its shard \
+             as --shard K/N"
+        );
+        // `--array=3,7`: not evenly spaced to its end.
+        let list = [
+            ("SLURM_ARRAY_TASK_ID", "3"),
+            ("SLURM_ARRAY_TASK_MIN", "3"),
+            ("SLURM_ARRAY_TASK_MAX", "7"),
+            ("SLURM_ARRAY_TASK_STEP", "1"),
+            ("SLURM_ARRAY_TASK_COUNT", "2"),
+        ];
         assert!(
-            parse("auto", None, &off_step)
+            parse("auto", None, &list)
                 .unwrap_err()
-                .contains("is not in the array")
+                .contains("not a whole split")
+        );
+        // A throttled range (`--array=0-15%4`) is a whole split.
+        let throttled = [
+            ("SLURM_ARRAY_TASK_ID", "15"),
+            ("SLURM_ARRAY_TASK_MIN", "0"),
+            ("SLURM_ARRAY_TASK_MAX", "15"),
+            ("SLURM_ARRAY_TASK_STEP", "1"),
+            ("SLURM_ARRAY_TASK_COUNT", "16"),
+        ];
+        assert_eq!(
+            parse("auto", None, &throttled),
+            Ok(Shard::new(15, 16).unwrap())
         );
         let disagree = [
             ("SLURM_ARRAY_TASK_ID", "0"),
