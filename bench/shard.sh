@@ -47,8 +47,8 @@ say "## --shard on $(nproc) cores, $(date -u +%F): convert $JOB of $(find "$tree
 walk=$(median_secs "$bin" -q convert $JOB --shard 0/1000 "$tree" "$out")
 say "walk alone (--shard 0/1000: the whole tree walked, ~10 files converted): $walk s"
 say ""
-say "| N | K | files | ±mean | input bytes | ±mean | wall s | share of N=1 |"
-say "|---|---|---|---|---|---|---|---|"
+say "| N | K | files | ±mean | input bytes | ±mean | wall s | share of N=1 | share without the walk |"
+say "|---|---|---|---|---|---|---|---|---|"
 for n in 1 2 4 8; do
   files=() bytes=() walls=()
   for ((k = 0; k < n; k++)); do
@@ -66,11 +66,12 @@ for n in 1 2 4 8; do
     df=$(echo "100 * (${files[k]} - $mean_files) / $mean_files" | bc -l)
     db=$(echo "100 * (${bytes[k]} - $mean_bytes) / $mean_bytes" | bc -l)
     share=$(echo "${walls[k]} / $whole" | bc -l)
+    work=$(echo "(${walls[k]} - $walk) / ($whole - $walk)" | bc -l)
     total=$(echo "$total + ${walls[k]}" | bc -l)
-    printf '| %s | %s | %s | %+.1f %% | %s | %+.1f %% | %s | %.3f |\n' \
-      "$n" "$k" "${files[k]}" "$df" "${bytes[k]}" "$db" "${walls[k]}" "$share" | tee -a "$results"
+    printf '| %s | %s | %s | %+.1f %% | %s | %+.1f %% | %s | %.3f | %.3f |\n' \
+      "$n" "$k" "${files[k]}" "$df" "${bytes[k]}" "$db" "${walls[k]}" "$share" "$work" | tee -a "$results"
   done
-  printf '| %s | sum | | | | | %.3f (%.2f x N=1) | mean %.3f (1/N = %.3f) |\n' \
+  printf '| %s | sum | | | | | %.3f (%.2f x N=1) | mean %.3f (1/N = %.3f) | |\n' \
     "$n" "$total" "$(echo "$total / $whole" | bc -l)" "$(echo "$total / $whole / $n" | bc -l)" \
     "$(echo "1 / $n" | bc -l)" | tee -a "$results"
 done
