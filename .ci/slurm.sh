@@ -183,9 +183,7 @@ grep -q '^#SBATCH --array=' "$tmp/work/convert.sh" || fail "convert.sh has no #S
 # with its manifest written elsewhere.
 command=$(sed -e ':a' -e '/\\$/N; s/\\\n//; ta' "$tmp/work/convert.sh" | grep -m1 'asyncfiles convert') ||
   fail "convert.sh has no asyncfiles convert command"
-# The recipe's shard: auto, unless a rerun names it (--shard "${SHARD:-auto}").
-# shellcheck disable=SC2016 # the literal text of the recipe
-shard_option=' --shard "${SHARD:-auto}"'
+shard_option=' --shard auto'
 [[ $command == *"$shard_option"* ]] || fail "convert.sh's command has no$shard_option: $command"
 # shellcheck disable=SC2016 # $MANIFESTS is expanded by the eval below, like the recipe's own
 reference=$(sed -E 's/ --manifest +[^ ]+/ --manifest "$MANIFESTS\/unsharded.b3"/' <<<"${command/"$shard_option"/}")
@@ -307,10 +305,11 @@ done
 compare "shard manifests together" <(LC_ALL=C sort "$MANIFESTS/unsharded.b3") \
   <(cat "$MANIFESTS"/shard-*.b3 | LC_ALL=C sort)
 
-# The README's rerun of one failed task. Resubmitted alone with --shard auto, Slurm tells it that
-# its array has one task: it must refuse (exit 2) and write nothing. With its shard named
-# (SHARD=K/N), it redoes only its lost output and rewrites no other file.
-rerun=1
+# The README's rerun of a failed task. Resubmitted alone, Slurm tells it that its array has one
+# task: without N it must refuse (exit 2) and write nothing. With N given (ASYNCFILES_SHARDS),
+# its task ID is its shard: it redoes only its lost output and rewrites no other file. Task 0,
+# whose place in a one-task array is 0 as well: the refusal must not depend on the ID.
+rerun=0
 lost=$(grep -m1 '^[0-9a-f]' "$MANIFESTS/shard-$rerun.b3" | sed 's/^[0-9a-f]*  //')
 [[ -n $lost && -f $out/$lost ]] || fail "shard-$rerun.b3 names no output to lose"
 cp "$MANIFESTS/shard-$rerun.b3" "$tmp/shard-$rerun.before"
@@ -323,10 +322,11 @@ grep -q 'ExitCode=2:0' <<<"$jobs" || fail "a task resubmitted alone with --shard
 grep -q 'not a whole split' "asyncfiles-${alone}_$rerun.out" ||
   fail "the refused task did not say why: $(cat "asyncfiles-${alone}_$rerun.out")"
 [[ ! -e $out/$lost ]] || fail "the refused task wrote $lost"
-named=$(SHARD=$rerun/$shards sbatch --parsable --array=$rerun convert.sh) ||
-  fail "SHARD=$rerun/$shards sbatch --array=$rerun failed"
+named=$(ASYNCFILES_SHARDS=$shards sbatch --parsable --array=$rerun convert.sh) ||
+  fail "ASYNCFILES_SHARDS=$shards sbatch --array=$rerun failed"
 jobs=$(wait_for_jobs | grep "JobId=${named}")
-grep -q 'JobState=COMPLETED ExitCode=0:0' <<<"$jobs" || fail "the rerun with SHARD=$rerun/$shards failed: $jobs"
+grep -q 'JobState=COMPLETED ExitCode=0:0' <<<"$jobs" ||
+  fail "the rerun with ASYNCFILES_SHARDS=$shards failed: $jobs"
 cd "$repo"
 [[ -f $out/$lost ]] || fail "the rerun did not write $lost again"
 compare "inodes of the other outputs after the rerun" "$tmp/inodes.rerun" \
@@ -353,5 +353,5 @@ outputs=$(wc -l <"$MANIFESTS/unsharded.b3")
 sizes=$(for ((k = 0; k < shards; k++)); do wc -l <"$MANIFESTS/shard-$k.b3"; done | paste -sd/)
 echo "slurm recipe: PASS: $shards Slurm array tasks ($sizes files) and the merge job wrote the" \
   "$outputs outputs and the manifest of one unsharded run, byte for byte (directories exact" \
-  "after the settling run); a task resubmitted alone was refused, and rerun with SHARD=K/N" \
-  "it redid only its lost output; $((SECONDS - started)) s"
+  "after the settling run); task $rerun resubmitted alone was refused, and rerun with" \
+  "ASYNCFILES_SHARDS=$shards it redid only its lost output; $((SECONDS - started)) s"

@@ -116,7 +116,7 @@ impl Shard {
             })
         };
         let (index, count, what) = if let Some(id) = number("SLURM_ARRAY_TASK_ID")? {
-            let (index, count) = slurm_shard(id, &number, shards, &count_from_flag)?;
+            let (index, count) = slurm_shard(id, &number, shards)?;
             (index, count, "SLURM_ARRAY_TASK_ID")
         } else if let Some(index) = number("JOB_COMPLETION_INDEX")? {
             (
@@ -155,34 +155,55 @@ impl Shard {
     }
 }
 
-/// K and N of Slurm array task `id`: its place in the array (`(id - MIN) / STEP`) and the
-/// array's size (`SLURM_ARRAY_TASK_COUNT`). The array must be the whole split, evenly spaced:
-/// a task resubmitted alone (`sbatch --array=3`) or a subset (`--array=3,7`) would otherwise
-/// take another split's shard, silently. `number` reads a variable, `count_from_flag` gives N
-/// where Slurm does not.
+/// K and N of Slurm array task `id`.
+///
+/// Without N given (`shards`), K is the task's place in the array (`(ID - MIN) / STEP`) and N
+/// the array's size (`SLURM_ARRAY_TASK_COUNT`), so the array must be the whole split, evenly
+/// spaced to its end: some tasks resubmitted (`sbatch --array=3`, `--array=3,7`) are told of a
+/// smaller array, and would silently take the shards of another split. They are refused.
+///
+/// With N given, the task ID is K (the array numbered from 0), so that resubmitted tasks take
+/// the shards they had. `number` reads a variable.
 fn slurm_shard(
     id: u32,
     number: &dyn Fn(&str) -> Result<Option<u32>>,
     shards: Option<(&'static str, u32)>,
-    count_from_flag: &dyn Fn(&str) -> Result<u32>,
 ) -> Result<(u32, u32)> {
     let min = number("SLURM_ARRAY_TASK_MIN")?.unwrap_or(0);
+    let array = number("SLURM_ARRAY_TASK_COUNT")?;
+    if let Some((from, count)) = shards {
+        if array == Some(count) && min != 0 {
+            bail!(
+                "--shard auto: {from} is {count} and the array has {count} tasks from {min}: \
+                 with the number of shards given, SLURM_ARRAY_TASK_ID is the shard, so number \
+                 the array from 0 (--array=0-{})",
+                count - 1
+            );
+        }
+        if id >= count {
+            bail!(
+                "--shard auto: SLURM_ARRAY_TASK_ID={id}, but {from} is {count}: with the number \
+                 of shards given, the task ID is the shard, from 0 to {}",
+                count - 1
+            );
+        }
+        return Ok((id, count));
+    }
+    let Some(count) = array else {
+        bail!(
+            "--shard auto: SLURM_ARRAY_TASK_ID is set but not SLURM_ARRAY_TASK_COUNT: give \
+             --shards N or set {SHARDS_ENV}"
+        );
+    };
     let max = number("SLURM_ARRAY_TASK_MAX")?;
     let step = number("SLURM_ARRAY_TASK_STEP")?.unwrap_or(1).max(1);
-    let count = match (number("SLURM_ARRAY_TASK_COUNT")?, shards) {
-        (Some(count), Some((from, given))) if count != given => {
-            bail!("--shard auto: SLURM_ARRAY_TASK_COUNT is {count} but {from} is {given}")
-        }
-        (Some(count), _) => count,
-        (None, _) => count_from_flag("SLURM_ARRAY_TASK_ID")?,
-    };
     let last = u64::from(min) + u64::from(count.saturating_sub(1)) * u64::from(step);
-    let whole_split = max.is_none_or(|max| u64::from(max) == last) && !(count == 1 && id != 0);
+    let whole_split = count > 1 && max.is_none_or(|max| u64::from(max) == last);
     if id < min || (id - min) % step != 0 || !whole_split {
         bail!(
             "--shard auto: SLURM_ARRAY_TASK_ID={id} is in an array of {count} task(s) from {min} \
-             by {step}{}, which is not a whole split (a task resubmitted alone, or a list?): \
-             give its shard as --shard K/N",
+             by {step}{}, which is not a whole split (tasks resubmitted?): give the number of \
+             shards (--shards N or {SHARDS_ENV}; the task ID is then the shard), or --shard K/N",
             max.map_or_else(String::new, |max| format!(" to {max}"))
         );
     }
@@ -385,38 +406,56 @@ mod tests {
                 ("SLURM_ARRAY_TASK_COUNT", "3"),
             ])
             .collect::<Vec<_>>();
-        assert_eq!(
-            parse("auto", None, &off_step).unwrap_err(),
-            "--shard auto: SLURM_ARRAY_TASK_ID=2 is in an array of 3 task(s) from 1 by 2, which is \
-             not a whole split (a task resubmitted alone, or a list?): give its shard as \
-             --shard K/N"
+        let refused = |text: String| {
+            assert!(
+                text.contains(
+                    "which is not a whole split (tasks resubmitted?): give the \
+                number of shards (--shards N or ASYNCFILES_SHARDS; the task ID is then the \
+                shard), or --shard K/N"
+                ),
+                "{text}"
+            );
+            text
+        };
+        assert!(
+            refused(parse("auto", None, &off_step).unwrap_err()).starts_with(
+                "--shard auto: SLURM_ARRAY_TASK_ID=2 is in an array of 3 task(s) from 1 by 2, "
+            )
         );
-        // `sbatch --array=3 convert.sh`: one task of a larger split, resubmitted alone.
-        let alone = [
-            ("SLURM_ARRAY_TASK_ID", "3"),
-            ("SLURM_ARRAY_TASK_MIN", "3"),
-            ("SLURM_ARRAY_TASK_MAX", "3"),
-            ("SLURM_ARRAY_TASK_STEP", "1"),
-            ("SLURM_ARRAY_TASK_COUNT", "1"),
-        ];
-        assert_eq!(
-            parse("auto", None, &alone).unwrap_err(),
-            "--shard auto: SLURM_ARRAY_TASK_ID=3 is in an array of 1 task(s) from 3 by 1 to 3, \
-             which is not a whole split (a task resubmitted alone, or a list?): give its shard \
-             as --shard K/N"
-        );
-        // `--array=3,7`: not evenly spaced to its end.
+        // `sbatch --array=3 convert.sh`, even `--array=0`: one task of a larger split, alone.
+        for id in ["3", "0"] {
+            let alone = [
+                ("SLURM_ARRAY_TASK_ID", id),
+                ("SLURM_ARRAY_TASK_MIN", id),
+                ("SLURM_ARRAY_TASK_MAX", id),
+                ("SLURM_ARRAY_TASK_STEP", "1"),
+                ("SLURM_ARRAY_TASK_COUNT", "1"),
+            ];
+            let message = refused(parse("auto", None, &alone).unwrap_err());
+            assert!(
+                message.contains(&format!("an array of 1 task(s) from {id} by 1 to {id},")),
+                "{message}"
+            );
+            // With N given, the task ID is the shard: the resubmitted task takes its own.
+            assert_eq!(
+                parse("auto", Some("16"), &alone),
+                Ok(Shard::new(id.parse().unwrap(), 16).unwrap())
+            );
+        }
+        // `--array=3,7`: not evenly spaced to its end; with N given, shards 3 and 7.
         let list = [
-            ("SLURM_ARRAY_TASK_ID", "3"),
+            ("SLURM_ARRAY_TASK_ID", "7"),
             ("SLURM_ARRAY_TASK_MIN", "3"),
             ("SLURM_ARRAY_TASK_MAX", "7"),
             ("SLURM_ARRAY_TASK_STEP", "1"),
             ("SLURM_ARRAY_TASK_COUNT", "2"),
         ];
-        assert!(
-            parse("auto", None, &list)
-                .unwrap_err()
-                .contains("not a whole split")
+        refused(parse("auto", None, &list).unwrap_err());
+        let pinned = [(SHARDS_ENV, "16")];
+        let list_pinned: Vec<_> = list.iter().chain(&pinned).copied().collect();
+        assert_eq!(
+            parse("auto", None, &list_pinned),
+            Ok(Shard::new(7, 16).unwrap())
         );
         // A throttled range (`--array=0-15%4`) is a whole split.
         let throttled = [
@@ -430,13 +469,40 @@ mod tests {
             parse("auto", None, &throttled),
             Ok(Shard::new(15, 16).unwrap())
         );
-        let disagree = [
-            ("SLURM_ARRAY_TASK_ID", "0"),
+        assert_eq!(
+            parse("auto", Some("16"), &throttled),
+            Ok(Shard::new(15, 16).unwrap())
+        );
+        // With N given, a whole array numbered from 1 would skip shard 0: refused.
+        let from_one = [
+            ("SLURM_ARRAY_TASK_ID", "1"),
+            ("SLURM_ARRAY_TASK_MIN", "1"),
+            ("SLURM_ARRAY_TASK_MAX", "16"),
+            ("SLURM_ARRAY_TASK_COUNT", "16"),
+        ];
+        assert_eq!(
+            parse("auto", Some("16"), &from_one).unwrap_err(),
+            "--shard auto: --shards is 16 and the array has 16 tasks from 1: with the number of \
+             shards given, SLURM_ARRAY_TASK_ID is the shard, so number the array from 0 \
+             (--array=0-15)"
+        );
+        assert_eq!(
+            parse("auto", None, &from_one),
+            Ok(Shard::new(0, 16).unwrap())
+        );
+        let beyond = [
+            ("SLURM_ARRAY_TASK_ID", "8"),
             ("SLURM_ARRAY_TASK_COUNT", "4"),
         ];
         assert_eq!(
-            parse("auto", Some("8"), &disagree).unwrap_err(),
-            "--shard auto: SLURM_ARRAY_TASK_COUNT is 4 but --shards is 8"
+            parse("auto", Some("8"), &beyond).unwrap_err(),
+            "--shard auto: SLURM_ARRAY_TASK_ID=8, but --shards is 8: with the number of shards \
+             given, the task ID is the shard, from 0 to 7"
+        );
+        assert_eq!(
+            parse("auto", None, &[("SLURM_ARRAY_TASK_ID", "0")]).unwrap_err(),
+            "--shard auto: SLURM_ARRAY_TASK_ID is set but not SLURM_ARRAY_TASK_COUNT: give \
+             --shards N or set ASYNCFILES_SHARDS"
         );
     }
 
