@@ -166,9 +166,7 @@ impl ConvertConfig {
                 EolArg::Crlf => Eol::Crlf,
             },
             lines,
-            manifest: args
-                .manifest
-                .map(|manifest| expand_shard_pattern(&manifest, shard)),
+            manifest: shard_manifest(args.manifest, shard)?,
             shard,
             incremental: args.incremental && !args.force,
             fail_fast: args.run.fail_fast,
@@ -544,6 +542,27 @@ fn shard(walk: &WalkArgs) -> Result<Option<Shard>> {
         std::env::var(name).ok()
     })
     .map(Some)
+}
+
+/// `--manifest`, expanded for the shard; a path without `%K` in a run of several shards is a
+/// usage error: every shard would write it, the last one over the others'.
+fn shard_manifest(manifest: Option<PathBuf>, shard: Option<Shard>) -> Result<Option<PathBuf>> {
+    let Some(pattern) = manifest else {
+        return Ok(None);
+    };
+    let expanded = expand_shard_pattern(&pattern, shard);
+    let alike = shard.filter(|shard| shard.count() > 1).map(|shard| {
+        let other = Shard::new((shard.index() + 1) % shard.count(), shard.count());
+        expand_shard_pattern(&pattern, other) == expanded
+    });
+    if alike == Some(true) {
+        bail!(
+            "--manifest {}: every shard would write this file: put %K in its name \
+             (e.g. manifests/shard-%K.b3), and merge them with `asyncfiles hash --merge`",
+            pattern.display()
+        );
+    }
+    Ok(Some(expanded))
 }
 
 /// `--manifest`'s path with `%K` and `%N` replaced by the shard's K and N (0 and 1 for a run

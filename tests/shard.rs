@@ -475,6 +475,21 @@ fn bad_shards_are_usage_errors_before_anything_is_written() {
         .assert_stderr(&[
             "asyncfiles: --shard splits files by name: - is a stream, which cannot be split",
         ]);
+    env.run(&[
+        "convert",
+        "--shard",
+        "1/2",
+        "--manifest",
+        "m.b3",
+        "in",
+        "out",
+    ])
+    .assert_code(2)
+    .assert_stderr(&[
+        "asyncfiles: --manifest m.b3: every shard would write this file: put %K in its name \
+             (e.g. manifests/shard-%K.b3), and merge them with `asyncfiles hash --merge`",
+    ]);
+    assert!(!env.path("out").exists());
     let shards_alone = env.run(&["hash", "--shards", "2", "in"]);
     shards_alone.assert_code(2);
     assert!(
