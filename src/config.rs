@@ -137,6 +137,7 @@ impl ConvertConfig {
             bail!("--manifest lists output files: OUT cannot be - (standard output)");
         }
         let shard = shard(&args.walk)?;
+        let from_engine = args.walk.shard.as_deref() == Some("auto");
         if shard.is_some() && !matches!(source, Source::Dir(_)) {
             bail!("--shard splits the files of a directory tree: IN must be a directory");
         }
@@ -166,7 +167,7 @@ impl ConvertConfig {
                 EolArg::Crlf => Eol::Crlf,
             },
             lines,
-            manifest: shard_manifest(args.manifest, shard)?,
+            manifest: shard_manifest(args.manifest, shard, from_engine)?,
             shard,
             incremental: args.incremental && !args.force,
             fail_fast: args.run.fail_fast,
@@ -544,9 +545,15 @@ fn shard(walk: &WalkArgs) -> Result<Option<Shard>> {
     .map(Some)
 }
 
-/// `--manifest`, expanded for the shard; a path without `%K` in a run of several shards is a
-/// usage error: every shard would write it, the last one over the others'.
-fn shard_manifest(manifest: Option<PathBuf>, shard: Option<Shard>) -> Result<Option<PathBuf>> {
+/// `--manifest`, expanded for the shard. With `--shard auto` (`from_engine`), every task of the
+/// job runs the same command line, so a path without `%K` in a run of several shards is a usage
+/// error: every shard would write it, the last one over the others'. (`--shard K/N` lines are
+/// written per shard, as GNU parallel's `{}` does: the name may hold K already.)
+fn shard_manifest(
+    manifest: Option<PathBuf>,
+    shard: Option<Shard>,
+    from_engine: bool,
+) -> Result<Option<PathBuf>> {
     let Some(pattern) = manifest else {
         return Ok(None);
     };
@@ -555,7 +562,7 @@ fn shard_manifest(manifest: Option<PathBuf>, shard: Option<Shard>) -> Result<Opt
         let other = Shard::new((shard.index() + 1) % shard.count(), shard.count());
         expand_shard_pattern(&pattern, other) == expanded
     });
-    if alike == Some(true) {
+    if from_engine && alike == Some(true) {
         bail!(
             "--manifest {}: every shard would write this file: put %K in its name \
              (e.g. manifests/shard-%K.b3), and merge them with `asyncfiles hash --merge`",

@@ -98,8 +98,10 @@ impl TempRegistry {
     /// renamed over `dest`. For small whole files such as a manifest. Blocking.
     pub fn write_atomically(&self, dest: &Path, bytes: &[u8], fsync: bool) -> io::Result<()> {
         let temp = temp_path_for(dest);
-        let write = || -> io::Result<()> {
-            let mut file = self.create_registered(&temp, || File::create(&temp))?;
+        // create_new: never truncate a file someone else made under this name.
+        let create = || OpenOptions::new().write(true).create_new(true).open(&temp);
+        let mut file = self.create_registered(&temp, create)?;
+        let mut write = || -> io::Result<()> {
             io::Write::write_all(&mut file, bytes)?;
             if fsync {
                 file.sync_all()?;

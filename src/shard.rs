@@ -5,8 +5,9 @@
 //! `--to none`, land in the same shard and the conflict check sees both); for `hash` and
 //! `stats` the path as printed. The function, for anyone who wants to reproduce it:
 //!
-//! 1. `h` = the first 8 bytes of the BLAKE3 hash of the key's bytes (`/` between components, no
-//!    leading `./`), read as a little-endian 64-bit integer
+//! 1. `h` = the first 8 bytes of the BLAKE3 hash of the key's bytes (`/` between components;
+//!    `convert`'s output path has no leading `./`, a printed path is taken byte for byte), read
+//!    as a little-endian 64-bit integer
 //!    (`printf %s KEY | b3sum -l 8 --no-names`, byte-reversed);
 //! 2. shard = the jump consistent hash of `h` into N buckets (Lamping and Veach, "A Fast,
 //!    Minimal Memory, Consistent Hash Algorithm", 2014), in IEEE double arithmetic as in their

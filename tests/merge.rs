@@ -389,3 +389,30 @@ proptest! {
         prop_assert_eq!(String::from_utf8(run.stdout).unwrap(), manifest(names));
     }
 }
+
+#[test]
+fn more_manifests_than_the_soft_open_file_limit_still_merge() {
+    let env = TestEnv::new();
+    let mut expected = String::new();
+    let mut names = Vec::new();
+    for i in 0..300 {
+        let name = format!("f{i:03}.log");
+        let text = line(name.as_bytes(), &name);
+        expected.push_str(&text);
+        env.write(&format!("m/{i:03}.b3"), &text);
+        names.push(format!("m/{i:03}.b3"));
+    }
+    // A soft limit of 128 descriptors (the hard one is higher): the merge raises it for itself.
+    let script = format!(
+        "ulimit -Sn 128 && exec \"$0\" hash --merge {}",
+        names.join(" ")
+    );
+    let mut shell = std::process::Command::new("sh");
+    common::isolate(&mut shell)
+        .args(["-c", &script, env!("CARGO_BIN_EXE_asyncfiles")])
+        .current_dir(env.root())
+        .stdin(Stdio::null());
+    let run = common::Run::from_output(shell.output().unwrap());
+    run.assert_code(0);
+    assert_eq!(String::from_utf8(run.stdout).unwrap(), expected);
+}

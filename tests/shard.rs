@@ -475,21 +475,36 @@ fn bad_shards_are_usage_errors_before_anything_is_written() {
         .assert_stderr(&[
             "asyncfiles: --shard splits files by name: - is a stream, which cannot be split",
         ]);
+    let mut same_name = env.command(&[
+        "convert",
+        "--shard",
+        "auto",
+        "--manifest",
+        "m.b3",
+        "in",
+        "out",
+    ]);
+    same_name
+        .env("JOB_COMPLETION_INDEX", "1")
+        .env("ASYNCFILES_SHARDS", "2");
+    Run::from_output(same_name.stdin(Stdio::null()).output().unwrap())
+        .assert_code(2)
+        .assert_stderr(&[
+            "asyncfiles: --manifest m.b3: every shard would write this file: put %K in its name \
+             (e.g. manifests/shard-%K.b3), and merge them with `asyncfiles hash --merge`",
+        ]);
+    assert!(!env.path("out").exists());
+    // A line written per shard (GNU parallel's {}) names its manifest itself.
     env.run(&[
         "convert",
         "--shard",
         "1/2",
         "--manifest",
-        "m.b3",
+        "m-1.b3",
         "in",
         "out",
     ])
-    .assert_code(2)
-    .assert_stderr(&[
-        "asyncfiles: --manifest m.b3: every shard would write this file: put %K in its name \
-             (e.g. manifests/shard-%K.b3), and merge them with `asyncfiles hash --merge`",
-    ]);
-    assert!(!env.path("out").exists());
+    .assert_code(0);
     let shards_alone = env.run(&["hash", "--shards", "2", "in"]);
     shards_alone.assert_code(2);
     assert!(
@@ -638,7 +653,8 @@ fn shards_run_by_gnu_parallel_match_the_unsharded_run() {
     fs::create_dir_all(env.path("m")).unwrap();
     let binary = env!("CARGO_BIN_EXE_asyncfiles");
     // As the README's recipe: one job per shard, K from GNU parallel's own job number.
-    let status = Command::new("parallel")
+    let mut parallel = Command::new("parallel");
+    let status = common::isolate(&mut parallel)
         .args([
             "--will-cite",
             "--halt",

@@ -64,8 +64,30 @@ fn flush(batch: &mut Vec<u8>) -> bool {
     open
 }
 
+/// Descriptors kept free besides the inputs (standard streams, the runtime's few).
+const SPARE_DESCRIPTORS: u64 = 32;
+
+/// Raises the soft limit on open files towards the hard one when `inputs` manifests, all open at
+/// once, would not fit under it (often 1024; a job of thousands of shards has as many manifests).
+fn make_room_for(inputs: usize) {
+    let needed = inputs as u64 + SPARE_DESCRIPTORS;
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit and setrlimit read and write the struct given, nothing else.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) != 0 || limit.rlim_cur >= needed {
+            return;
+        }
+        limit.rlim_cur = needed.min(limit.rlim_max);
+        libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
+    }
+}
+
 /// Opens every input (`-`: standard input), naming each that cannot be opened; `None` if any.
 fn open_all(paths: &[PathBuf]) -> Option<Vec<Input>> {
+    make_room_for(paths.len());
     let mut inputs = Vec::with_capacity(paths.len());
     let mut failed = false;
     for path in paths {

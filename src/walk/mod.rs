@@ -316,6 +316,11 @@ impl Walker {
             };
             let rel = entry.path().strip_prefix(&root).unwrap_or(entry.path());
             let file_type = entry.file_type();
+            // Before anything looks at the file (a followed link's target is resolved below).
+            if !file_type.is_dir() && !self.is_ours(entry.path(), rel) {
+                tracing::debug!("{}: another shard's", entry.path().display());
+                continue;
+            }
             if entry.path_is_symlink() && self.leads_into_output(entry.path()) {
                 if file_type.is_dir() {
                     entries.skip_current_dir();
@@ -344,10 +349,6 @@ impl Walker {
             }
             if !self.config.filter.accepts_file(rel) {
                 tracing::debug!("{}: filtered out", entry.path().display());
-                continue;
-            }
-            if !self.is_ours(entry.path(), rel) {
-                tracing::debug!("{}: another shard's", entry.path().display());
                 continue;
             }
             let found = self.classify(entry.path(), rel, file_type);
@@ -601,6 +602,15 @@ impl Walker {
     /// skipped.
     fn listed_entry(&mut self, name: &OsStr) -> Option<Entry> {
         let listed = Path::new(name);
+        // Every entry, even one refused below, is one shard's: reported once across the shards.
+        let rel: PathBuf = listed
+            .components()
+            .filter(|c| !matches!(c, Component::CurDir))
+            .collect();
+        if !self.is_ours(&self.config.root.join(&rel), &rel) {
+            tracing::debug!("{}: another shard's", listed.display());
+            return None;
+        }
         let escapes = listed.is_absolute()
             || listed
                 .components()
@@ -612,15 +622,7 @@ impl Walker {
                 error,
             });
         }
-        let rel: PathBuf = listed
-            .components()
-            .filter(|c| !matches!(c, Component::CurDir))
-            .collect();
         let path = self.config.root.join(&rel);
-        if !self.is_ours(&path, &rel) {
-            tracing::debug!("{}: another shard's", path.display());
-            return None;
-        }
         let skip = |reason| {
             Some(Entry::Skipped {
                 path: path.clone(),

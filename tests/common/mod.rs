@@ -24,9 +24,10 @@ pub const STALL_ENV: &str = "ASYNCFILES_TEST_STALL_MS";
 pub const FAULT_ENV: &str = "ASYNCFILES_TEST_FAULT";
 
 /// What `--shard auto` reads of a job engine's environment.
-pub const SHARD_ENGINE_VARIABLES: [&str; 8] = [
+pub const SHARD_ENGINE_VARIABLES: [&str; 9] = [
     "SLURM_ARRAY_TASK_ID",
     "SLURM_ARRAY_TASK_MIN",
+    "SLURM_ARRAY_TASK_MAX",
     "SLURM_ARRAY_TASK_STEP",
     "SLURM_ARRAY_TASK_COUNT",
     "JOB_COMPLETION_INDEX",
