@@ -745,6 +745,31 @@ fn a_files_from_list_is_sharded_like_the_walk() {
         run.assert_code(0);
         assert_eq!(&stdout_lines(&run), walked, "shard {k}");
     }
+    // A bad entry is one shard's too: reported once across the shards, not N times.
+    env.write("bad.txt", "../outside.log\nmissing.log\n");
+    let mut reports = Vec::new();
+    for k in 0..3u32 {
+        let shard = format!("{k}/3");
+        let run = env.run(&[
+            "convert",
+            "-q",
+            "--shard",
+            &shard,
+            "--files-from",
+            "bad.txt",
+            "in",
+            "out",
+        ]);
+        reports.extend(run.stderr.lines().map(str::to_owned));
+    }
+    reports.sort();
+    assert_eq!(
+        reports,
+        [
+            "asyncfiles: ../outside.log: listed paths must be relative to IN and stay inside it",
+            "asyncfiles: in/missing.log: No such file or directory",
+        ]
+    );
 }
 
 #[test]
