@@ -202,6 +202,9 @@ pub struct HashArgs {
     #[arg(short, long, value_name = "MANIFEST")]
     pub check: Option<PathBuf>,
 
+    #[command(flatten)]
+    pub check_options: CheckArgs,
+
     /// Hash the decoded content of compressed files (gzip, zstd, xz, bzip2 by content, brotli
     /// and lzma by name), so that a.log and a.log.gz of the same text hash the same
     #[arg(long)]
@@ -225,6 +228,25 @@ pub struct HashArgs {
 
     #[command(flatten)]
     pub pool: PoolArgs,
+}
+
+/// sha256sum's options of `hash --check`.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct CheckArgs {
+    /// With --check: a listed file that does not exist is neither reported nor a failure (but a
+    /// check that verifies no file at all fails: run in the wrong directory, it would pass)
+    #[arg(long, requires = "check")]
+    pub ignore_missing: bool,
+
+    /// With --check: print nothing, let the exit code tell (only an error that stops the check,
+    /// exit 2, such as a malformed manifest, is still said on stderr)
+    #[arg(long, requires = "check")]
+    pub status: bool,
+
+    /// With --check: a malformed manifest line fails the check (exit 2, before anything is
+    /// hashed). Always so, as with b3sum; accepted for sha256sum's command lines
+    #[arg(long, requires = "check")]
+    pub strict: bool,
 }
 
 /// How a run goes: the operator options every command shares.
