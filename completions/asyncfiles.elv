@@ -22,14 +22,13 @@ set edit:completion:arg-completer[asyncfiles] = {|@words|
             cand --quiet 'Print nothing but errors (no skip notes, no summary)'
             cand -v 'Print a line per file (-v); -vv adds walker decisions'
             cand --verbose 'Print a line per file (-v); -vv adds walker decisions'
-            cand -h 'Print help (see more with ''--help'')'
-            cand --help 'Print help (see more with ''--help'')'
+            cand -h 'Print help'
+            cand --help 'Print help'
             cand -V 'Print version'
             cand --version 'Print version'
             cand convert 'Mirror a tree (or one file, or stdin) into another, streaming each file through the pipeline'
             cand hash 'Print BLAKE3 hashes of files and trees in b3sum''s format, or check them (--check)'
             cand stats 'Count lines and bytes of files and trees, decoded (wc -lc for compressed logs)'
-            cand generate 'Write the man pages or shell completions generated from these definitions'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'asyncfiles;convert'= {
@@ -151,55 +150,10 @@ set edit:completion:arg-completer[asyncfiles] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
-        &'asyncfiles;generate'= {
-            cand -q 'Print nothing but errors (no skip notes, no summary)'
-            cand --quiet 'Print nothing but errors (no skip notes, no summary)'
-            cand -v 'Print a line per file (-v); -vv adds walker decisions'
-            cand --verbose 'Print a line per file (-v); -vv adds walker decisions'
-            cand -h 'Print help'
-            cand --help 'Print help'
-            cand -V 'Print version'
-            cand --version 'Print version'
-            cand man 'Write man pages (asyncfiles.1 and one per subcommand) into DIR'
-            cand completions 'Write completion scripts for bash, zsh, fish, PowerShell and elvish into DIR'
-            cand help 'Print this message or the help of the given subcommand(s)'
-        }
-        &'asyncfiles;generate;man'= {
-            cand -q 'Print nothing but errors (no skip notes, no summary)'
-            cand --quiet 'Print nothing but errors (no skip notes, no summary)'
-            cand -v 'Print a line per file (-v); -vv adds walker decisions'
-            cand --verbose 'Print a line per file (-v); -vv adds walker decisions'
-            cand -h 'Print help'
-            cand --help 'Print help'
-            cand -V 'Print version'
-            cand --version 'Print version'
-        }
-        &'asyncfiles;generate;completions'= {
-            cand -q 'Print nothing but errors (no skip notes, no summary)'
-            cand --quiet 'Print nothing but errors (no skip notes, no summary)'
-            cand -v 'Print a line per file (-v); -vv adds walker decisions'
-            cand --verbose 'Print a line per file (-v); -vv adds walker decisions'
-            cand -h 'Print help'
-            cand --help 'Print help'
-            cand -V 'Print version'
-            cand --version 'Print version'
-        }
-        &'asyncfiles;generate;help'= {
-            cand man 'Write man pages (asyncfiles.1 and one per subcommand) into DIR'
-            cand completions 'Write completion scripts for bash, zsh, fish, PowerShell and elvish into DIR'
-            cand help 'Print this message or the help of the given subcommand(s)'
-        }
-        &'asyncfiles;generate;help;man'= {
-        }
-        &'asyncfiles;generate;help;completions'= {
-        }
-        &'asyncfiles;generate;help;help'= {
-        }
         &'asyncfiles;help'= {
             cand convert 'Mirror a tree (or one file, or stdin) into another, streaming each file through the pipeline'
             cand hash 'Print BLAKE3 hashes of files and trees in b3sum''s format, or check them (--check)'
             cand stats 'Count lines and bytes of files and trees, decoded (wc -lc for compressed logs)'
-            cand generate 'Write the man pages or shell completions generated from these definitions'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'asyncfiles;help;convert'= {
@@ -207,14 +161,6 @@ set edit:completion:arg-completer[asyncfiles] = {|@words|
         &'asyncfiles;help;hash'= {
         }
         &'asyncfiles;help;stats'= {
-        }
-        &'asyncfiles;help;generate'= {
-            cand man 'Write man pages (asyncfiles.1 and one per subcommand) into DIR'
-            cand completions 'Write completion scripts for bash, zsh, fish, PowerShell and elvish into DIR'
-        }
-        &'asyncfiles;help;generate;man'= {
-        }
-        &'asyncfiles;help;generate;completions'= {
         }
         &'asyncfiles;help;help'= {
         }

@@ -442,6 +442,15 @@ pub fn format_duration(duration: std::time::Duration) -> String {
     format!("{millis}ms")
 }
 
+/// The clap command of [`Cli`]: every subcommand's `-V` says `asyncfiles 0.1.0`, the program
+/// one runs (clap's default names it `asyncfiles-convert`, a program that does not exist).
+pub fn command() -> clap::Command {
+    fn named(command: clap::Command) -> clap::Command {
+        command.mut_subcommands(|sub| named(sub.display_name("asyncfiles")))
+    }
+    named(Cli::command())
+}
+
 /// Parses the process's command line, exiting with clap's message and code 2 on a usage error.
 pub fn parse() -> Cli {
     parse_from(std::env::args_os()).unwrap_or_else(|error| error.exit())
@@ -453,7 +462,7 @@ where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
 {
-    let matches = Cli::command().try_get_matches_from(args)?;
+    let matches = command().try_get_matches_from(args)?;
     let mut cli = Cli::from_arg_matches(&matches)?;
     if let (Command::Convert(args), Some(("convert", convert))) =
         (&mut cli.command, matches.subcommand())
@@ -650,6 +659,7 @@ mod tests {
     #[test]
     fn clap_definitions_are_consistent() {
         Cli::command().debug_assert();
+        command().debug_assert();
     }
 
     fn line_args(args: &[&str]) -> Vec<LineArg> {
