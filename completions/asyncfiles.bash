@@ -19,9 +19,6 @@ _asyncfiles() {
             asyncfiles,convert)
                 cmd="asyncfiles__subcmd__convert"
                 ;;
-            asyncfiles,generate)
-                cmd="asyncfiles__subcmd__generate"
-                ;;
             asyncfiles,hash)
                 cmd="asyncfiles__subcmd__hash"
                 ;;
@@ -31,29 +28,8 @@ _asyncfiles() {
             asyncfiles,stats)
                 cmd="asyncfiles__subcmd__stats"
                 ;;
-            asyncfiles__subcmd__generate,completions)
-                cmd="asyncfiles__subcmd__generate__subcmd__completions"
-                ;;
-            asyncfiles__subcmd__generate,help)
-                cmd="asyncfiles__subcmd__generate__subcmd__help"
-                ;;
-            asyncfiles__subcmd__generate,man)
-                cmd="asyncfiles__subcmd__generate__subcmd__man"
-                ;;
-            asyncfiles__subcmd__generate__subcmd__help,completions)
-                cmd="asyncfiles__subcmd__generate__subcmd__help__subcmd__completions"
-                ;;
-            asyncfiles__subcmd__generate__subcmd__help,help)
-                cmd="asyncfiles__subcmd__generate__subcmd__help__subcmd__help"
-                ;;
-            asyncfiles__subcmd__generate__subcmd__help,man)
-                cmd="asyncfiles__subcmd__generate__subcmd__help__subcmd__man"
-                ;;
             asyncfiles__subcmd__help,convert)
                 cmd="asyncfiles__subcmd__help__subcmd__convert"
-                ;;
-            asyncfiles__subcmd__help,generate)
-                cmd="asyncfiles__subcmd__help__subcmd__generate"
                 ;;
             asyncfiles__subcmd__help,hash)
                 cmd="asyncfiles__subcmd__help__subcmd__hash"
@@ -64,12 +40,6 @@ _asyncfiles() {
             asyncfiles__subcmd__help,stats)
                 cmd="asyncfiles__subcmd__help__subcmd__stats"
                 ;;
-            asyncfiles__subcmd__help__subcmd__generate,completions)
-                cmd="asyncfiles__subcmd__help__subcmd__generate__subcmd__completions"
-                ;;
-            asyncfiles__subcmd__help__subcmd__generate,man)
-                cmd="asyncfiles__subcmd__help__subcmd__generate__subcmd__man"
-                ;;
             *)
                 ;;
         esac
@@ -77,7 +47,7 @@ _asyncfiles() {
 
     case "${cmd}" in
         asyncfiles)
-            opts="-q -v -h -V --quiet --verbose --help --version convert hash stats generate help"
+            opts="-q -v -h -V --quiet --verbose --help --version convert hash stats help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -208,106 +178,8 @@ _asyncfiles() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        asyncfiles__subcmd__generate)
-            opts="-q -v -h -V --quiet --verbose --help --version man completions help"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        asyncfiles__subcmd__generate__subcmd__completions)
-            opts="-q -v -h -V --quiet --verbose --help --version"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        asyncfiles__subcmd__generate__subcmd__help)
-            opts="man completions help"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        asyncfiles__subcmd__generate__subcmd__help__subcmd__completions)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        asyncfiles__subcmd__generate__subcmd__help__subcmd__help)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        asyncfiles__subcmd__generate__subcmd__help__subcmd__man)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        asyncfiles__subcmd__generate__subcmd__man)
-            opts="-q -v -h -V --quiet --verbose --help --version"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
         asyncfiles__subcmd__hash)
-            opts="-c -L -0 -j -T -q -v -h -V --merge --check --decompressed --unsorted --fail-fast --max-rate --timeout --retries --retry-delay --progress --json --include --exclude --max-depth --follow --files-from --null --shard --shards --jobs --threads --quiet --verbose --help --version"
+            opts="-c -L -0 -j -T -q -v -h -V --merge --check --ignore-missing --status --strict --decompressed --unsorted --fail-fast --max-rate --timeout --retries --retry-delay --progress --json --include --exclude --max-depth --follow --files-from --null --shard --shards --jobs --threads --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -389,7 +261,7 @@ _asyncfiles() {
             return 0
             ;;
         asyncfiles__subcmd__help)
-            opts="convert hash stats generate help"
+            opts="convert hash stats help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -405,48 +277,6 @@ _asyncfiles() {
         asyncfiles__subcmd__help__subcmd__convert)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        asyncfiles__subcmd__help__subcmd__generate)
-            opts="man completions"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        asyncfiles__subcmd__help__subcmd__generate__subcmd__completions)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        asyncfiles__subcmd__help__subcmd__generate__subcmd__man)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

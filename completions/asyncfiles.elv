@@ -22,14 +22,13 @@ set edit:completion:arg-completer[asyncfiles] = {|@words|
             cand --quiet 'Print nothing but errors (no skip notes, no summary)'
             cand -v 'Print a line per file (-v); -vv adds walker decisions'
             cand --verbose 'Print a line per file (-v); -vv adds walker decisions'
-            cand -h 'Print help (see more with ''--help'')'
-            cand --help 'Print help (see more with ''--help'')'
+            cand -h 'Print help'
+            cand --help 'Print help'
             cand -V 'Print version'
             cand --version 'Print version'
             cand convert 'Mirror a tree (or one file, or stdin) into another, streaming each file through the pipeline'
             cand hash 'Print BLAKE3 hashes of files and trees in b3sum''s format, or check them (--check)'
             cand stats 'Count lines and bytes of files and trees, decoded (wc -lc for compressed logs)'
-            cand generate 'Write the man pages or shell completions generated from these definitions'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'asyncfiles;convert'= {
@@ -100,6 +99,9 @@ set edit:completion:arg-completer[asyncfiles] = {|@words|
             cand -T 'Keep at most N threads busy with CPU work (decoding, line transforms, encoding, hashing) across the whole run [default: number of CPUs]. A large file is cut into blocks that these threads work on side by side; brotli and lzma files stay on one thread each'
             cand --threads 'Keep at most N threads busy with CPU work (decoding, line transforms, encoding, hashing) across the whole run [default: number of CPUs]. A large file is cut into blocks that these threads work on side by side; brotli and lzma files stay on one thread each'
             cand --merge 'Merge the manifests given as PATHs (b3sum format, each sorted by path, as hash and convert --manifest write them; - for standard input) into one on stdout, sorted by path: the manifests of the shards of a run merge into the one an unsharded run writes'
+            cand --ignore-missing 'With --check: a listed file that does not exist is neither reported nor a failure (but a check that verifies no file at all fails: run in the wrong directory, it would pass)'
+            cand --status 'With --check: print nothing, let the exit code tell (only an error that stops the check, exit 2, such as a malformed manifest, is still said on stderr)'
+            cand --strict 'With --check: a malformed manifest line fails the check (exit 2, before anything is hashed). Always so, as with b3sum; accepted for sha256sum''s command lines'
             cand --decompressed 'Hash the decoded content of compressed files (gzip, zstd, xz, bzip2 by content, brotli and lzma by name), so that a.log and a.log.gz of the same text hash the same'
             cand --unsorted 'Print each line as its file is done instead of sorted by path (for trees too large to hold their list of names in memory)'
             cand --fail-fast 'Stop taking new files after the first failure (files in flight are abandoned cleanly)'
@@ -148,55 +150,10 @@ set edit:completion:arg-completer[asyncfiles] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
-        &'asyncfiles;generate'= {
-            cand -q 'Print nothing but errors (no skip notes, no summary)'
-            cand --quiet 'Print nothing but errors (no skip notes, no summary)'
-            cand -v 'Print a line per file (-v); -vv adds walker decisions'
-            cand --verbose 'Print a line per file (-v); -vv adds walker decisions'
-            cand -h 'Print help'
-            cand --help 'Print help'
-            cand -V 'Print version'
-            cand --version 'Print version'
-            cand man 'Write man pages (asyncfiles.1 and one per subcommand) into DIR'
-            cand completions 'Write completion scripts for bash, zsh, fish, PowerShell and elvish into DIR'
-            cand help 'Print this message or the help of the given subcommand(s)'
-        }
-        &'asyncfiles;generate;man'= {
-            cand -q 'Print nothing but errors (no skip notes, no summary)'
-            cand --quiet 'Print nothing but errors (no skip notes, no summary)'
-            cand -v 'Print a line per file (-v); -vv adds walker decisions'
-            cand --verbose 'Print a line per file (-v); -vv adds walker decisions'
-            cand -h 'Print help'
-            cand --help 'Print help'
-            cand -V 'Print version'
-            cand --version 'Print version'
-        }
-        &'asyncfiles;generate;completions'= {
-            cand -q 'Print nothing but errors (no skip notes, no summary)'
-            cand --quiet 'Print nothing but errors (no skip notes, no summary)'
-            cand -v 'Print a line per file (-v); -vv adds walker decisions'
-            cand --verbose 'Print a line per file (-v); -vv adds walker decisions'
-            cand -h 'Print help'
-            cand --help 'Print help'
-            cand -V 'Print version'
-            cand --version 'Print version'
-        }
-        &'asyncfiles;generate;help'= {
-            cand man 'Write man pages (asyncfiles.1 and one per subcommand) into DIR'
-            cand completions 'Write completion scripts for bash, zsh, fish, PowerShell and elvish into DIR'
-            cand help 'Print this message or the help of the given subcommand(s)'
-        }
-        &'asyncfiles;generate;help;man'= {
-        }
-        &'asyncfiles;generate;help;completions'= {
-        }
-        &'asyncfiles;generate;help;help'= {
-        }
         &'asyncfiles;help'= {
             cand convert 'Mirror a tree (or one file, or stdin) into another, streaming each file through the pipeline'
             cand hash 'Print BLAKE3 hashes of files and trees in b3sum''s format, or check them (--check)'
             cand stats 'Count lines and bytes of files and trees, decoded (wc -lc for compressed logs)'
-            cand generate 'Write the man pages or shell completions generated from these definitions'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'asyncfiles;help;convert'= {
@@ -204,14 +161,6 @@ set edit:completion:arg-completer[asyncfiles] = {|@words|
         &'asyncfiles;help;hash'= {
         }
         &'asyncfiles;help;stats'= {
-        }
-        &'asyncfiles;help;generate'= {
-            cand man 'Write man pages (asyncfiles.1 and one per subcommand) into DIR'
-            cand completions 'Write completion scripts for bash, zsh, fish, PowerShell and elvish into DIR'
-        }
-        &'asyncfiles;help;generate;man'= {
-        }
-        &'asyncfiles;help;generate;completions'= {
         }
         &'asyncfiles;help;help'= {
         }

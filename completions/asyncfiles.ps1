@@ -25,14 +25,13 @@ Register-ArgumentCompleter -Native -CommandName 'asyncfiles' -ScriptBlock {
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors (no skip notes, no summary)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print a line per file (-v); -vv adds walker decisions')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print a line per file (-v); -vv adds walker decisions')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('convert', 'convert', [CompletionResultType]::ParameterValue, 'Mirror a tree (or one file, or stdin) into another, streaming each file through the pipeline')
             [CompletionResult]::new('hash', 'hash', [CompletionResultType]::ParameterValue, 'Print BLAKE3 hashes of files and trees in b3sum''s format, or check them (--check)')
             [CompletionResult]::new('stats', 'stats', [CompletionResultType]::ParameterValue, 'Count lines and bytes of files and trees, decoded (wc -lc for compressed logs)')
-            [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write the man pages or shell completions generated from these definitions')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -105,6 +104,9 @@ Register-ArgumentCompleter -Native -CommandName 'asyncfiles' -ScriptBlock {
             [CompletionResult]::new('-T', '-T ', [CompletionResultType]::ParameterName, 'Keep at most N threads busy with CPU work (decoding, line transforms, encoding, hashing) across the whole run [default: number of CPUs]. A large file is cut into blocks that these threads work on side by side; brotli and lzma files stay on one thread each')
             [CompletionResult]::new('--threads', '--threads', [CompletionResultType]::ParameterName, 'Keep at most N threads busy with CPU work (decoding, line transforms, encoding, hashing) across the whole run [default: number of CPUs]. A large file is cut into blocks that these threads work on side by side; brotli and lzma files stay on one thread each')
             [CompletionResult]::new('--merge', '--merge', [CompletionResultType]::ParameterName, 'Merge the manifests given as PATHs (b3sum format, each sorted by path, as hash and convert --manifest write them; - for standard input) into one on stdout, sorted by path: the manifests of the shards of a run merge into the one an unsharded run writes')
+            [CompletionResult]::new('--ignore-missing', '--ignore-missing', [CompletionResultType]::ParameterName, 'With --check: a listed file that does not exist is neither reported nor a failure (but a check that verifies no file at all fails: run in the wrong directory, it would pass)')
+            [CompletionResult]::new('--status', '--status', [CompletionResultType]::ParameterName, 'With --check: print nothing, let the exit code tell (only an error that stops the check, exit 2, such as a malformed manifest, is still said on stderr)')
+            [CompletionResult]::new('--strict', '--strict', [CompletionResultType]::ParameterName, 'With --check: a malformed manifest line fails the check (exit 2, before anything is hashed). Always so, as with b3sum; accepted for sha256sum''s command lines')
             [CompletionResult]::new('--decompressed', '--decompressed', [CompletionResultType]::ParameterName, 'Hash the decoded content of compressed files (gzip, zstd, xz, bzip2 by content, brotli and lzma by name), so that a.log and a.log.gz of the same text hash the same')
             [CompletionResult]::new('--unsorted', '--unsorted', [CompletionResultType]::ParameterName, 'Print each line as its file is done instead of sorted by path (for trees too large to hold their list of names in memory)')
             [CompletionResult]::new('--fail-fast', '--fail-fast', [CompletionResultType]::ParameterName, 'Stop taking new files after the first failure (files in flight are abandoned cleanly)')
@@ -155,62 +157,10 @@ Register-ArgumentCompleter -Native -CommandName 'asyncfiles' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
-        'asyncfiles;generate' {
-            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors (no skip notes, no summary)')
-            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors (no skip notes, no summary)')
-            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print a line per file (-v); -vv adds walker decisions')
-            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print a line per file (-v); -vv adds walker decisions')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
-            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
-            [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Write man pages (asyncfiles.1 and one per subcommand) into DIR')
-            [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Write completion scripts for bash, zsh, fish, PowerShell and elvish into DIR')
-            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
-            break
-        }
-        'asyncfiles;generate;man' {
-            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors (no skip notes, no summary)')
-            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors (no skip notes, no summary)')
-            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print a line per file (-v); -vv adds walker decisions')
-            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print a line per file (-v); -vv adds walker decisions')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
-            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
-            break
-        }
-        'asyncfiles;generate;completions' {
-            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors (no skip notes, no summary)')
-            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors (no skip notes, no summary)')
-            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print a line per file (-v); -vv adds walker decisions')
-            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print a line per file (-v); -vv adds walker decisions')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
-            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
-            break
-        }
-        'asyncfiles;generate;help' {
-            [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Write man pages (asyncfiles.1 and one per subcommand) into DIR')
-            [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Write completion scripts for bash, zsh, fish, PowerShell and elvish into DIR')
-            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
-            break
-        }
-        'asyncfiles;generate;help;man' {
-            break
-        }
-        'asyncfiles;generate;help;completions' {
-            break
-        }
-        'asyncfiles;generate;help;help' {
-            break
-        }
         'asyncfiles;help' {
             [CompletionResult]::new('convert', 'convert', [CompletionResultType]::ParameterValue, 'Mirror a tree (or one file, or stdin) into another, streaming each file through the pipeline')
             [CompletionResult]::new('hash', 'hash', [CompletionResultType]::ParameterValue, 'Print BLAKE3 hashes of files and trees in b3sum''s format, or check them (--check)')
             [CompletionResult]::new('stats', 'stats', [CompletionResultType]::ParameterValue, 'Count lines and bytes of files and trees, decoded (wc -lc for compressed logs)')
-            [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write the man pages or shell completions generated from these definitions')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -221,17 +171,6 @@ Register-ArgumentCompleter -Native -CommandName 'asyncfiles' -ScriptBlock {
             break
         }
         'asyncfiles;help;stats' {
-            break
-        }
-        'asyncfiles;help;generate' {
-            [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Write man pages (asyncfiles.1 and one per subcommand) into DIR')
-            [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Write completion scripts for bash, zsh, fish, PowerShell and elvish into DIR')
-            break
-        }
-        'asyncfiles;help;generate;man' {
-            break
-        }
-        'asyncfiles;help;generate;completions' {
             break
         }
         'asyncfiles;help;help' {

@@ -19,8 +19,8 @@ _asyncfiles() {
 '(-v --verbose)--quiet[Print nothing but errors (no skip notes, no summary)]' \
 '*-v[Print a line per file (-v); -vv adds walker decisions]' \
 '*--verbose[Print a line per file (-v); -vv adds walker decisions]' \
-'-h[Print help (see more with '\''--help'\'')]' \
-'--help[Print help (see more with '\''--help'\'')]' \
+'-h[Print help]' \
+'--help[Print help]' \
 '-V[Print version]' \
 '--version[Print version]' \
 ":: :_asyncfiles_commands" \
@@ -129,6 +129,9 @@ never\:"Never"))' \
 '-T+[Keep at most N threads busy with CPU work (decoding, line transforms, encoding, hashing) across the whole run \[default\: number of CPUs\]. A large file is cut into blocks that these threads work on side by side; brotli and lzma files stay on one thread each]:N:_default' \
 '--threads=[Keep at most N threads busy with CPU work (decoding, line transforms, encoding, hashing) across the whole run \[default\: number of CPUs\]. A large file is cut into blocks that these threads work on side by side; brotli and lzma files stay on one thread each]:N:_default' \
 '(-c --check --decompressed --unsorted --json --include --exclude --max-depth -L --follow --files-from -0 --null --shard --shards -j --jobs -T --threads --fail-fast --max-rate --timeout --retries --retry-delay --progress)--merge[Merge the manifests given as PATHs (b3sum format, each sorted by path, as hash and convert --manifest write them; - for standard input) into one on stdout, sorted by path\: the manifests of the shards of a run merge into the one an unsharded run writes]' \
+'--ignore-missing[With --check\: a listed file that does not exist is neither reported nor a failure (but a check that verifies no file at all fails\: run in the wrong directory, it would pass)]' \
+'--status[With --check\: print nothing, let the exit code tell (only an error that stops the check, exit 2, such as a malformed manifest, is still said on stderr)]' \
+'--strict[With --check\: a malformed manifest line fails the check (exit 2, before anything is hashed). Always so, as with b3sum; accepted for sha256sum'\''s command lines]' \
 '--decompressed[Hash the decoded content of compressed files (gzip, zstd, xz, bzip2 by content, brotli and lzma by name), so that a.log and a.log.gz of the same text hash the same]' \
 '(-c --check)--unsorted[Print each line as its file is done instead of sorted by path (for trees too large to hold their list of names in memory)]' \
 '--fail-fast[Stop taking new files after the first failure (files in flight are abandoned cleanly)]' \
@@ -184,84 +187,6 @@ never\:"Never"))' \
 '*::paths -- Files and directories to count (- for standard input) \[default\: .\]:_files' \
 && ret=0
 ;;
-(generate)
-_arguments "${_arguments_options[@]}" : \
-'(-v --verbose)-q[Print nothing but errors (no skip notes, no summary)]' \
-'(-v --verbose)--quiet[Print nothing but errors (no skip notes, no summary)]' \
-'*-v[Print a line per file (-v); -vv adds walker decisions]' \
-'*--verbose[Print a line per file (-v); -vv adds walker decisions]' \
-'-h[Print help]' \
-'--help[Print help]' \
-'-V[Print version]' \
-'--version[Print version]' \
-":: :_asyncfiles__subcmd__generate_commands" \
-"*::: :->generate" \
-&& ret=0
-
-    case $state in
-    (generate)
-        words=($line[1] "${words[@]}")
-        (( CURRENT += 1 ))
-        curcontext="${curcontext%:*:*}:asyncfiles-generate-command-$line[1]:"
-        case $line[1] in
-            (man)
-_arguments "${_arguments_options[@]}" : \
-'(-v --verbose)-q[Print nothing but errors (no skip notes, no summary)]' \
-'(-v --verbose)--quiet[Print nothing but errors (no skip notes, no summary)]' \
-'*-v[Print a line per file (-v); -vv adds walker decisions]' \
-'*--verbose[Print a line per file (-v); -vv adds walker decisions]' \
-'-h[Print help]' \
-'--help[Print help]' \
-'-V[Print version]' \
-'--version[Print version]' \
-':dir -- Directory to write into (created if missing):_files' \
-&& ret=0
-;;
-(completions)
-_arguments "${_arguments_options[@]}" : \
-'(-v --verbose)-q[Print nothing but errors (no skip notes, no summary)]' \
-'(-v --verbose)--quiet[Print nothing but errors (no skip notes, no summary)]' \
-'*-v[Print a line per file (-v); -vv adds walker decisions]' \
-'*--verbose[Print a line per file (-v); -vv adds walker decisions]' \
-'-h[Print help]' \
-'--help[Print help]' \
-'-V[Print version]' \
-'--version[Print version]' \
-':dir -- Directory to write into (created if missing):_files' \
-&& ret=0
-;;
-(help)
-_arguments "${_arguments_options[@]}" : \
-":: :_asyncfiles__subcmd__generate__subcmd__help_commands" \
-"*::: :->help" \
-&& ret=0
-
-    case $state in
-    (help)
-        words=($line[1] "${words[@]}")
-        (( CURRENT += 1 ))
-        curcontext="${curcontext%:*:*}:asyncfiles-generate-help-command-$line[1]:"
-        case $line[1] in
-            (man)
-_arguments "${_arguments_options[@]}" : \
-&& ret=0
-;;
-(completions)
-_arguments "${_arguments_options[@]}" : \
-&& ret=0
-;;
-(help)
-_arguments "${_arguments_options[@]}" : \
-&& ret=0
-;;
-        esac
-    ;;
-esac
-;;
-        esac
-    ;;
-esac
-;;
 (help)
 _arguments "${_arguments_options[@]}" : \
 ":: :_asyncfiles__subcmd__help_commands" \
@@ -286,30 +211,6 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
-(generate)
-_arguments "${_arguments_options[@]}" : \
-":: :_asyncfiles__subcmd__help__subcmd__generate_commands" \
-"*::: :->generate" \
-&& ret=0
-
-    case $state in
-    (generate)
-        words=($line[1] "${words[@]}")
-        (( CURRENT += 1 ))
-        curcontext="${curcontext%:*:*}:asyncfiles-help-generate-command-$line[1]:"
-        case $line[1] in
-            (man)
-_arguments "${_arguments_options[@]}" : \
-&& ret=0
-;;
-(completions)
-_arguments "${_arguments_options[@]}" : \
-&& ret=0
-;;
-        esac
-    ;;
-esac
-;;
 (help)
 _arguments "${_arguments_options[@]}" : \
 && ret=0
@@ -329,7 +230,6 @@ _asyncfiles_commands() {
 'convert:Mirror a tree (or one file, or stdin) into another, streaming each file through the pipeline' \
 'hash:Print BLAKE3 hashes of files and trees in b3sum'\''s format, or check them (--check)' \
 'stats:Count lines and bytes of files and trees, decoded (wc -lc for compressed logs)' \
-'generate:Write the man pages or shell completions generated from these definitions' \
 'help:Print this message or the help of the given subcommand(s)' \
     )
     _describe -t commands 'asyncfiles commands' commands "$@"
@@ -338,49 +238,6 @@ _asyncfiles_commands() {
 _asyncfiles__subcmd__convert_commands() {
     local commands; commands=()
     _describe -t commands 'asyncfiles convert commands' commands "$@"
-}
-(( $+functions[_asyncfiles__subcmd__generate_commands] )) ||
-_asyncfiles__subcmd__generate_commands() {
-    local commands; commands=(
-'man:Write man pages (asyncfiles.1 and one per subcommand) into DIR' \
-'completions:Write completion scripts for bash, zsh, fish, PowerShell and elvish into DIR' \
-'help:Print this message or the help of the given subcommand(s)' \
-    )
-    _describe -t commands 'asyncfiles generate commands' commands "$@"
-}
-(( $+functions[_asyncfiles__subcmd__generate__subcmd__completions_commands] )) ||
-_asyncfiles__subcmd__generate__subcmd__completions_commands() {
-    local commands; commands=()
-    _describe -t commands 'asyncfiles generate completions commands' commands "$@"
-}
-(( $+functions[_asyncfiles__subcmd__generate__subcmd__help_commands] )) ||
-_asyncfiles__subcmd__generate__subcmd__help_commands() {
-    local commands; commands=(
-'man:Write man pages (asyncfiles.1 and one per subcommand) into DIR' \
-'completions:Write completion scripts for bash, zsh, fish, PowerShell and elvish into DIR' \
-'help:Print this message or the help of the given subcommand(s)' \
-    )
-    _describe -t commands 'asyncfiles generate help commands' commands "$@"
-}
-(( $+functions[_asyncfiles__subcmd__generate__subcmd__help__subcmd__completions_commands] )) ||
-_asyncfiles__subcmd__generate__subcmd__help__subcmd__completions_commands() {
-    local commands; commands=()
-    _describe -t commands 'asyncfiles generate help completions commands' commands "$@"
-}
-(( $+functions[_asyncfiles__subcmd__generate__subcmd__help__subcmd__help_commands] )) ||
-_asyncfiles__subcmd__generate__subcmd__help__subcmd__help_commands() {
-    local commands; commands=()
-    _describe -t commands 'asyncfiles generate help help commands' commands "$@"
-}
-(( $+functions[_asyncfiles__subcmd__generate__subcmd__help__subcmd__man_commands] )) ||
-_asyncfiles__subcmd__generate__subcmd__help__subcmd__man_commands() {
-    local commands; commands=()
-    _describe -t commands 'asyncfiles generate help man commands' commands "$@"
-}
-(( $+functions[_asyncfiles__subcmd__generate__subcmd__man_commands] )) ||
-_asyncfiles__subcmd__generate__subcmd__man_commands() {
-    local commands; commands=()
-    _describe -t commands 'asyncfiles generate man commands' commands "$@"
 }
 (( $+functions[_asyncfiles__subcmd__hash_commands] )) ||
 _asyncfiles__subcmd__hash_commands() {
@@ -393,7 +250,6 @@ _asyncfiles__subcmd__help_commands() {
 'convert:Mirror a tree (or one file, or stdin) into another, streaming each file through the pipeline' \
 'hash:Print BLAKE3 hashes of files and trees in b3sum'\''s format, or check them (--check)' \
 'stats:Count lines and bytes of files and trees, decoded (wc -lc for compressed logs)' \
-'generate:Write the man pages or shell completions generated from these definitions' \
 'help:Print this message or the help of the given subcommand(s)' \
     )
     _describe -t commands 'asyncfiles help commands' commands "$@"
@@ -402,24 +258,6 @@ _asyncfiles__subcmd__help_commands() {
 _asyncfiles__subcmd__help__subcmd__convert_commands() {
     local commands; commands=()
     _describe -t commands 'asyncfiles help convert commands' commands "$@"
-}
-(( $+functions[_asyncfiles__subcmd__help__subcmd__generate_commands] )) ||
-_asyncfiles__subcmd__help__subcmd__generate_commands() {
-    local commands; commands=(
-'man:Write man pages (asyncfiles.1 and one per subcommand) into DIR' \
-'completions:Write completion scripts for bash, zsh, fish, PowerShell and elvish into DIR' \
-    )
-    _describe -t commands 'asyncfiles help generate commands' commands "$@"
-}
-(( $+functions[_asyncfiles__subcmd__help__subcmd__generate__subcmd__completions_commands] )) ||
-_asyncfiles__subcmd__help__subcmd__generate__subcmd__completions_commands() {
-    local commands; commands=()
-    _describe -t commands 'asyncfiles help generate completions commands' commands "$@"
-}
-(( $+functions[_asyncfiles__subcmd__help__subcmd__generate__subcmd__man_commands] )) ||
-_asyncfiles__subcmd__help__subcmd__generate__subcmd__man_commands() {
-    local commands; commands=()
-    _describe -t commands 'asyncfiles help generate man commands' commands "$@"
 }
 (( $+functions[_asyncfiles__subcmd__help__subcmd__hash_commands] )) ||
 _asyncfiles__subcmd__help__subcmd__hash_commands() {

@@ -202,6 +202,9 @@ pub struct HashArgs {
     #[arg(short, long, value_name = "MANIFEST")]
     pub check: Option<PathBuf>,
 
+    #[command(flatten)]
+    pub check_options: CheckArgs,
+
     /// Hash the decoded content of compressed files (gzip, zstd, xz, bzip2 by content, brotli
     /// and lzma by name), so that a.log and a.log.gz of the same text hash the same
     #[arg(long)]
@@ -225,6 +228,25 @@ pub struct HashArgs {
 
     #[command(flatten)]
     pub pool: PoolArgs,
+}
+
+/// sha256sum's options of `hash --check`.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct CheckArgs {
+    /// With --check: a listed file that does not exist is neither reported nor a failure (but a
+    /// check that verifies no file at all fails: run in the wrong directory, it would pass)
+    #[arg(long, requires = "check")]
+    pub ignore_missing: bool,
+
+    /// With --check: print nothing, let the exit code tell (only an error that stops the check,
+    /// exit 2, such as a malformed manifest, is still said on stderr)
+    #[arg(long, requires = "check")]
+    pub status: bool,
+
+    /// With --check: a malformed manifest line fails the check (exit 2, before anything is
+    /// hashed). Always so, as with b3sum; accepted for sha256sum's command lines
+    #[arg(long, requires = "check")]
+    pub strict: bool,
 }
 
 /// How a run goes: the operator options every command shares.
@@ -420,6 +442,15 @@ pub fn format_duration(duration: std::time::Duration) -> String {
     format!("{millis}ms")
 }
 
+/// The clap command of [`Cli`]: every subcommand's `-V` says `asyncfiles 0.1.0`, the program
+/// one runs (clap's default names it `asyncfiles-convert`, a program that does not exist).
+pub fn command() -> clap::Command {
+    fn named(command: clap::Command) -> clap::Command {
+        command.mut_subcommands(|sub| named(sub.display_name("asyncfiles")))
+    }
+    named(Cli::command())
+}
+
 /// Parses the process's command line, exiting with clap's message and code 2 on a usage error.
 pub fn parse() -> Cli {
     parse_from(std::env::args_os()).unwrap_or_else(|error| error.exit())
@@ -431,7 +462,7 @@ where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
 {
-    let matches = Cli::command().try_get_matches_from(args)?;
+    let matches = command().try_get_matches_from(args)?;
     let mut cli = Cli::from_arg_matches(&matches)?;
     if let (Command::Convert(args), Some(("convert", convert))) =
         (&mut cli.command, matches.subcommand())
@@ -628,6 +659,7 @@ mod tests {
     #[test]
     fn clap_definitions_are_consistent() {
         Cli::command().debug_assert();
+        command().debug_assert();
     }
 
     fn line_args(args: &[&str]) -> Vec<LineArg> {

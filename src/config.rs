@@ -346,6 +346,8 @@ pub struct DigestConfig {
     pub check: Option<PathBuf>,
     /// Directories given with `--check`, walked for files the manifest does not list.
     pub check_dirs: bool,
+    /// `--check`'s sha256sum options (`--ignore-missing`, `--status`).
+    pub check_options: CheckOptions,
     /// How inputs are recognised (gzip, zstd, xz, bzip2 by content; brotli, lzma by name).
     pub codec: CodecConfig,
     /// Files in flight at once.
@@ -370,6 +372,15 @@ pub struct DigestConfig {
     pub streams: Vec<PathBuf>,
     /// `--shard`: the piece of the PATHs this run reads (`None`: all of them).
     pub shard: Option<Shard>,
+}
+
+/// How `hash --check` reports, beyond `-q` (sha256sum's options).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CheckOptions {
+    /// `--ignore-missing`: listed files that do not exist are passed over in silence.
+    pub ignore_missing: bool,
+    /// `--status`: no output; only errors that stop the check (exit 2) reach stderr.
+    pub status: bool,
 }
 
 /// The checked configuration of `hash --merge`.
@@ -420,6 +431,13 @@ impl DigestConfig {
         config.json = args.json;
         config.check = args.check;
         config.check_dirs = check_dirs;
+        // --strict is what --check always does (a malformed line is exit 2): nothing to keep.
+        config.check_options = CheckOptions {
+            ignore_missing: args.check_options.ignore_missing,
+            status: args.check_options.status,
+        };
+        // --status: no output at all, the progress bar included.
+        config.progress &= !config.check_options.status;
         if config.check_dirs
             && config
                 .roots
@@ -517,6 +535,7 @@ impl DigestConfig {
             unsorted: false,
             check: None,
             check_dirs: false,
+            check_options: CheckOptions::default(),
             codec,
             jobs: jobs(pool),
             threads: threads(pool),

@@ -129,12 +129,13 @@ fn check_reports_ok_failed_missing_and_new() {
         stdout(&quiet),
         "logs/changed.log: FAILED\nlogs/gone.log: FAILED (missing)\n"
     );
-    // An explicit `.` is a directory to look in too (this manifest is new there as well).
+    // An explicit `.` is a directory to look in too (this manifest is new there as well); NEW
+    // files are named as the manifest names its paths, without `./`.
     let here = env.run(&["hash", "-q", "--check", "logs.b3", "."]);
     here.assert_code(1);
     assert_eq!(
         stdout(&here),
-        "logs/changed.log: FAILED\nlogs/gone.log: FAILED (missing)\n./logs.b3: NEW\n./logs/added.log: NEW\n"
+        "logs/changed.log: FAILED\nlogs/gone.log: FAILED (missing)\nlogs.b3: NEW\nlogs/added.log: NEW\n"
     );
     // All good: exit 0.
     let good = env.run(&["hash", "logs"]);
