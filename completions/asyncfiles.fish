@@ -32,8 +32,14 @@ complete -c asyncfiles -n "__fish_asyncfiles_needs_command" -f -a "convert" -d '
 complete -c asyncfiles -n "__fish_asyncfiles_needs_command" -f -a "hash" -d 'Print BLAKE3 hashes of files and trees in b3sum\'s format, or check them (--check)'
 complete -c asyncfiles -n "__fish_asyncfiles_needs_command" -f -a "stats" -d 'Count lines and bytes of files and trees, decoded (wc -lc for compressed logs)'
 complete -c asyncfiles -n "__fish_asyncfiles_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l include -d 'Only process files whose path relative to IN matches GLOB (repeatable)' -r
-complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l exclude -d 'Skip files (and do not enter directories) whose path relative to IN matches GLOB (repeatable; wins over --include)' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l include -d 'Only process files that GLOB matches, with gitignore\'s rules: no / matches the name at any depth, a leading / anchors to IN, a trailing / matches directories (and takes all below), ** spans directories, ! takes back (repeatable; the last match wins)' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l exclude -d 'Skip files, and do not enter directories, that GLOB matches (gitignore\'s rules, as --include; repeatable; wins over --include)' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l include-from -d 'Read --include patterns from FILE, one a line (blank lines and # comments ignored, as in .gitignore); before the --include patterns (repeatable)' -r -F
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l exclude-from -d 'Read --exclude patterns from FILE, one a line, as --include-from (repeatable)' -r -F
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l min-size -d 'Only process files of at least SIZE bytes (K, M, G: KiB, MiB, GiB)' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l max-size -d 'Only process files of at most SIZE bytes (--max-size 1M keeps a file of exactly 1 MiB)' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l changed-within -d 'Only process files modified at or after a time: a duration back from now (1d, 12h, 30m, 2w) or a local date (2026-11-30, 2026-11-30T12:00:00, 2026-11-30 12:00:00)' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l changed-before -d 'Only process files modified before a time (as --changed-within): --changed-before 1d leaves alone the logs still being written' -r
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l max-depth -d 'Descend at most N directory levels below IN (1: only the files directly in IN)' -r
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l files-from -d 'Read the files to process from FILE (- for stdin), one path relative to IN per line' -r -F
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l shard -d 'Process only shard K of N (K from 0): the files whose output path (for hash and stats: the path as printed) hashes to K, so that N runs, on any machines, split the work exactly. auto takes K and N from a Slurm job array, a Kubernetes Indexed Job, an AWS Batch array job or GNU parallel. In --manifest, %K and %N are replaced by K and N' -r
@@ -100,8 +106,14 @@ complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -l retry-del
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -l progress -d 'Show a progress bar on stderr: auto (only when stderr is a terminal), always, never' -r -f -a "auto\t'Only when stderr is a terminal (never in pipes, logs or CI)'
 always\t'Always, even when stderr is not a terminal'
 never\t'Never'"
-complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -l include -d 'Only process files whose path relative to IN matches GLOB (repeatable)' -r
-complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -l exclude -d 'Skip files (and do not enter directories) whose path relative to IN matches GLOB (repeatable; wins over --include)' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -l include -d 'Only process files that GLOB matches, with gitignore\'s rules: no / matches the name at any depth, a leading / anchors to IN, a trailing / matches directories (and takes all below), ** spans directories, ! takes back (repeatable; the last match wins)' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -l exclude -d 'Skip files, and do not enter directories, that GLOB matches (gitignore\'s rules, as --include; repeatable; wins over --include)' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -l include-from -d 'Read --include patterns from FILE, one a line (blank lines and # comments ignored, as in .gitignore); before the --include patterns (repeatable)' -r -F
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -l exclude-from -d 'Read --exclude patterns from FILE, one a line, as --include-from (repeatable)' -r -F
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -l min-size -d 'Only process files of at least SIZE bytes (K, M, G: KiB, MiB, GiB)' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -l max-size -d 'Only process files of at most SIZE bytes (--max-size 1M keeps a file of exactly 1 MiB)' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -l changed-within -d 'Only process files modified at or after a time: a duration back from now (1d, 12h, 30m, 2w) or a local date (2026-11-30, 2026-11-30T12:00:00, 2026-11-30 12:00:00)' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -l changed-before -d 'Only process files modified before a time (as --changed-within): --changed-before 1d leaves alone the logs still being written' -r
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -l max-depth -d 'Descend at most N directory levels below IN (1: only the files directly in IN)' -r
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -l files-from -d 'Read the files to process from FILE (- for stdin), one path relative to IN per line' -r -F
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -l shard -d 'Process only shard K of N (K from 0): the files whose output path (for hash and stats: the path as printed) hashes to K, so that N runs, on any machines, split the work exactly. auto takes K and N from a Slurm job array, a Kubernetes Indexed Job, an AWS Batch array job or GNU parallel. In --manifest, %K and %N are replaced by K and N' -r
@@ -129,8 +141,14 @@ complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand stats" -l retry-de
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand stats" -l progress -d 'Show a progress bar on stderr: auto (only when stderr is a terminal), always, never' -r -f -a "auto\t'Only when stderr is a terminal (never in pipes, logs or CI)'
 always\t'Always, even when stderr is not a terminal'
 never\t'Never'"
-complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand stats" -l include -d 'Only process files whose path relative to IN matches GLOB (repeatable)' -r
-complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand stats" -l exclude -d 'Skip files (and do not enter directories) whose path relative to IN matches GLOB (repeatable; wins over --include)' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand stats" -l include -d 'Only process files that GLOB matches, with gitignore\'s rules: no / matches the name at any depth, a leading / anchors to IN, a trailing / matches directories (and takes all below), ** spans directories, ! takes back (repeatable; the last match wins)' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand stats" -l exclude -d 'Skip files, and do not enter directories, that GLOB matches (gitignore\'s rules, as --include; repeatable; wins over --include)' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand stats" -l include-from -d 'Read --include patterns from FILE, one a line (blank lines and # comments ignored, as in .gitignore); before the --include patterns (repeatable)' -r -F
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand stats" -l exclude-from -d 'Read --exclude patterns from FILE, one a line, as --include-from (repeatable)' -r -F
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand stats" -l min-size -d 'Only process files of at least SIZE bytes (K, M, G: KiB, MiB, GiB)' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand stats" -l max-size -d 'Only process files of at most SIZE bytes (--max-size 1M keeps a file of exactly 1 MiB)' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand stats" -l changed-within -d 'Only process files modified at or after a time: a duration back from now (1d, 12h, 30m, 2w) or a local date (2026-11-30, 2026-11-30T12:00:00, 2026-11-30 12:00:00)' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand stats" -l changed-before -d 'Only process files modified before a time (as --changed-within): --changed-before 1d leaves alone the logs still being written' -r
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand stats" -l max-depth -d 'Descend at most N directory levels below IN (1: only the files directly in IN)' -r
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand stats" -l files-from -d 'Read the files to process from FILE (- for stdin), one path relative to IN per line' -r -F
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand stats" -l shard -d 'Process only shard K of N (K from 0): the files whose output path (for hash and stats: the path as printed) hashes to K, so that N runs, on any machines, split the work exactly. auto takes K and N from a Slurm job array, a Kubernetes Indexed Job, an AWS Batch array job or GNU parallel. In --manifest, %K and %N are replaced by K and N' -r

@@ -34,8 +34,14 @@ _asyncfiles() {
         case $line[1] in
             (convert)
 _arguments "${_arguments_options[@]}" : \
-'*--include=[Only process files whose path relative to IN matches GLOB (repeatable)]:GLOB:_default' \
-'*--exclude=[Skip files (and do not enter directories) whose path relative to IN matches GLOB (repeatable; wins over --include)]:GLOB:_default' \
+'*--include=[Only process files that GLOB matches, with gitignore'\''s rules\: no / matches the name at any depth, a leading / anchors to IN, a trailing / matches directories (and takes all below), ** spans directories, ! takes back (repeatable; the last match wins)]:GLOB:_default' \
+'*--exclude=[Skip files, and do not enter directories, that GLOB matches (gitignore'\''s rules, as --include; repeatable; wins over --include)]:GLOB:_default' \
+'*--include-from=[Read --include patterns from FILE, one a line (blank lines and # comments ignored, as in .gitignore); before the --include patterns (repeatable)]:FILE:_files' \
+'*--exclude-from=[Read --exclude patterns from FILE, one a line, as --include-from (repeatable)]:FILE:_files' \
+'--min-size=[Only process files of at least SIZE bytes (K, M, G\: KiB, MiB, GiB)]:SIZE:_default' \
+'--max-size=[Only process files of at most SIZE bytes (--max-size 1M keeps a file of exactly 1 MiB)]:SIZE:_default' \
+'--changed-within=[Only process files modified at or after a time\: a duration back from now (1d, 12h, 30m, 2w) or a local date (2026-11-30, 2026-11-30T12\:00\:00, 2026-11-30 12\:00\:00)]:DURATION|DATE:_default' \
+'--changed-before=[Only process files modified before a time (as --changed-within)\: --changed-before 1d leaves alone the logs still being written]:DURATION|DATE:_default' \
 '--max-depth=[Descend at most N directory levels below IN (1\: only the files directly in IN)]:N:_default' \
 '--files-from=[Read the files to process from FILE (- for stdin), one path relative to IN per line]:FILE:_files' \
 '--shard=[Process only shard K of N (K from 0)\: the files whose output path (for hash and stats\: the path as printed) hashes to K, so that N runs, on any machines, split the work exactly. auto takes K and N from a Slurm job array, a Kubernetes Indexed Job, an AWS Batch array job or GNU parallel. In --manifest, %K and %N are replaced by K and N]:K/N|auto:_default' \
@@ -118,8 +124,14 @@ _arguments "${_arguments_options[@]}" : \
 '--progress=[Show a progress bar on stderr\: auto (only when stderr is a terminal), always, never]:WHEN:((auto\:"Only when stderr is a terminal (never in pipes, logs or CI)"
 always\:"Always, even when stderr is not a terminal"
 never\:"Never"))' \
-'*--include=[Only process files whose path relative to IN matches GLOB (repeatable)]:GLOB:_default' \
-'*--exclude=[Skip files (and do not enter directories) whose path relative to IN matches GLOB (repeatable; wins over --include)]:GLOB:_default' \
+'*--include=[Only process files that GLOB matches, with gitignore'\''s rules\: no / matches the name at any depth, a leading / anchors to IN, a trailing / matches directories (and takes all below), ** spans directories, ! takes back (repeatable; the last match wins)]:GLOB:_default' \
+'*--exclude=[Skip files, and do not enter directories, that GLOB matches (gitignore'\''s rules, as --include; repeatable; wins over --include)]:GLOB:_default' \
+'*--include-from=[Read --include patterns from FILE, one a line (blank lines and # comments ignored, as in .gitignore); before the --include patterns (repeatable)]:FILE:_files' \
+'*--exclude-from=[Read --exclude patterns from FILE, one a line, as --include-from (repeatable)]:FILE:_files' \
+'--min-size=[Only process files of at least SIZE bytes (K, M, G\: KiB, MiB, GiB)]:SIZE:_default' \
+'--max-size=[Only process files of at most SIZE bytes (--max-size 1M keeps a file of exactly 1 MiB)]:SIZE:_default' \
+'--changed-within=[Only process files modified at or after a time\: a duration back from now (1d, 12h, 30m, 2w) or a local date (2026-11-30, 2026-11-30T12\:00\:00, 2026-11-30 12\:00\:00)]:DURATION|DATE:_default' \
+'--changed-before=[Only process files modified before a time (as --changed-within)\: --changed-before 1d leaves alone the logs still being written]:DURATION|DATE:_default' \
 '--max-depth=[Descend at most N directory levels below IN (1\: only the files directly in IN)]:N:_default' \
 '--files-from=[Read the files to process from FILE (- for stdin), one path relative to IN per line]:FILE:_files' \
 '--shard=[Process only shard K of N (K from 0)\: the files whose output path (for hash and stats\: the path as printed) hashes to K, so that N runs, on any machines, split the work exactly. auto takes K and N from a Slurm job array, a Kubernetes Indexed Job, an AWS Batch array job or GNU parallel. In --manifest, %K and %N are replaced by K and N]:K/N|auto:_default' \
@@ -128,7 +140,7 @@ never\:"Never"))' \
 '--jobs=[Process at most N files at once \[default\: number of CPUs\]]:N:_default' \
 '-T+[Keep at most N threads busy with CPU work (decoding, line transforms, encoding, hashing) across the whole run \[default\: number of CPUs\]. A large file is cut into blocks that these threads work on side by side; brotli and lzma files stay on one thread each]:N:_default' \
 '--threads=[Keep at most N threads busy with CPU work (decoding, line transforms, encoding, hashing) across the whole run \[default\: number of CPUs\]. A large file is cut into blocks that these threads work on side by side; brotli and lzma files stay on one thread each]:N:_default' \
-'(-c --check --decompressed --unsorted --json --include --exclude --max-depth -L --follow --files-from -0 --null --shard --shards -j --jobs -T --threads --fail-fast --max-rate --timeout --retries --retry-delay --progress)--merge[Merge the manifests given as PATHs (b3sum format, each sorted by path, as hash and convert --manifest write them; - for standard input) into one on stdout, sorted by path\: the manifests of the shards of a run merge into the one an unsharded run writes]' \
+'(-c --check --decompressed --unsorted --json --include --exclude --max-depth -L --follow --files-from -0 --null --shard --shards --include-from --exclude-from --min-size --max-size --changed-within --changed-before -j --jobs -T --threads --fail-fast --max-rate --timeout --retries --retry-delay --progress)--merge[Merge the manifests given as PATHs (b3sum format, each sorted by path, as hash and convert --manifest write them; - for standard input) into one on stdout, sorted by path\: the manifests of the shards of a run merge into the one an unsharded run writes]' \
 '--ignore-missing[With --check\: a listed file that does not exist is neither reported nor a failure (but a check that verifies no file at all fails\: run in the wrong directory, it would pass)]' \
 '--status[With --check\: print nothing, let the exit code tell (only an error that stops the check, exit 2, such as a malformed manifest, is still said on stderr)]' \
 '--strict[With --check\: a malformed manifest line fails the check (exit 2, before anything is hashed). Always so, as with b3sum; accepted for sha256sum'\''s command lines]' \
@@ -160,8 +172,14 @@ _arguments "${_arguments_options[@]}" : \
 '--progress=[Show a progress bar on stderr\: auto (only when stderr is a terminal), always, never]:WHEN:((auto\:"Only when stderr is a terminal (never in pipes, logs or CI)"
 always\:"Always, even when stderr is not a terminal"
 never\:"Never"))' \
-'*--include=[Only process files whose path relative to IN matches GLOB (repeatable)]:GLOB:_default' \
-'*--exclude=[Skip files (and do not enter directories) whose path relative to IN matches GLOB (repeatable; wins over --include)]:GLOB:_default' \
+'*--include=[Only process files that GLOB matches, with gitignore'\''s rules\: no / matches the name at any depth, a leading / anchors to IN, a trailing / matches directories (and takes all below), ** spans directories, ! takes back (repeatable; the last match wins)]:GLOB:_default' \
+'*--exclude=[Skip files, and do not enter directories, that GLOB matches (gitignore'\''s rules, as --include; repeatable; wins over --include)]:GLOB:_default' \
+'*--include-from=[Read --include patterns from FILE, one a line (blank lines and # comments ignored, as in .gitignore); before the --include patterns (repeatable)]:FILE:_files' \
+'*--exclude-from=[Read --exclude patterns from FILE, one a line, as --include-from (repeatable)]:FILE:_files' \
+'--min-size=[Only process files of at least SIZE bytes (K, M, G\: KiB, MiB, GiB)]:SIZE:_default' \
+'--max-size=[Only process files of at most SIZE bytes (--max-size 1M keeps a file of exactly 1 MiB)]:SIZE:_default' \
+'--changed-within=[Only process files modified at or after a time\: a duration back from now (1d, 12h, 30m, 2w) or a local date (2026-11-30, 2026-11-30T12\:00\:00, 2026-11-30 12\:00\:00)]:DURATION|DATE:_default' \
+'--changed-before=[Only process files modified before a time (as --changed-within)\: --changed-before 1d leaves alone the logs still being written]:DURATION|DATE:_default' \
 '--max-depth=[Descend at most N directory levels below IN (1\: only the files directly in IN)]:N:_default' \
 '--files-from=[Read the files to process from FILE (- for stdin), one path relative to IN per line]:FILE:_files' \
 '--shard=[Process only shard K of N (K from 0)\: the files whose output path (for hash and stats\: the path as printed) hashes to K, so that N runs, on any machines, split the work exactly. auto takes K and N from a Slurm job array, a Kubernetes Indexed Job, an AWS Batch array job or GNU parallel. In --manifest, %K and %N are replaced by K and N]:K/N|auto:_default' \

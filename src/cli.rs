@@ -191,6 +191,8 @@ pub struct HashArgs {
         conflicts_with_all = [
             "check", "decompressed", "unsorted", "json",
             "include", "exclude", "max_depth", "follow", "files_from", "null", "shard", "shards",
+            "include_from", "exclude_from", "min_size", "max_size", "changed_within",
+            "changed_before",
             "jobs", "threads",
             "fail_fast", "max_rate", "timeout", "retries", "retry_delay", "progress",
         ]
@@ -514,14 +516,53 @@ fn ordered_line_args(matches: &clap::ArgMatches) -> Vec<LineArg> {
 /// Which files a walk visits; shared by every command that walks a tree.
 #[derive(Debug, Clone, Args)]
 pub struct WalkArgs {
-    /// Only process files whose path relative to IN matches GLOB (repeatable)
-    #[arg(long, value_name = "GLOB")]
+    /// Only process files that GLOB matches, with gitignore's rules: no / matches the name at
+    /// any depth, a leading / anchors to IN, a trailing / matches directories (and takes all
+    /// below), ** spans directories, ! takes back (repeatable; the last match wins)
+    #[arg(long, value_name = "GLOB", help_heading = "Selecting files")]
     pub include: Vec<String>,
 
-    /// Skip files (and do not enter directories) whose path relative to IN matches GLOB
-    /// (repeatable; wins over --include)
-    #[arg(long, value_name = "GLOB")]
+    /// Skip files, and do not enter directories, that GLOB matches (gitignore's rules, as
+    /// --include; repeatable; wins over --include)
+    #[arg(long, value_name = "GLOB", help_heading = "Selecting files")]
     pub exclude: Vec<String>,
+
+    /// Read --include patterns from FILE, one a line (blank lines and # comments ignored, as in
+    /// .gitignore); before the --include patterns (repeatable)
+    #[arg(long, value_name = "FILE", help_heading = "Selecting files")]
+    pub include_from: Vec<PathBuf>,
+
+    /// Read --exclude patterns from FILE, one a line, as --include-from (repeatable)
+    #[arg(long, value_name = "FILE", help_heading = "Selecting files")]
+    pub exclude_from: Vec<PathBuf>,
+
+    /// Only process files of at least SIZE bytes (K, M, G: KiB, MiB, GiB)
+    #[arg(long, value_name = "SIZE", value_parser = parse_size, help_heading = "Selecting files")]
+    pub min_size: Option<u64>,
+
+    /// Only process files of at most SIZE bytes (--max-size 1M keeps a file of exactly 1 MiB)
+    #[arg(long, value_name = "SIZE", value_parser = parse_size, help_heading = "Selecting files")]
+    pub max_size: Option<u64>,
+
+    /// Only process files modified at or after a time: a duration back from now (1d, 12h, 30m,
+    /// 2w) or a local date (2026-11-30, 2026-11-30T12:00:00, 2026-11-30 12:00:00)
+    #[arg(
+        long,
+        value_name = "DURATION|DATE",
+        value_parser = crate::walk::parse_time_limit,
+        help_heading = "Selecting files"
+    )]
+    pub changed_within: Option<std::time::SystemTime>,
+
+    /// Only process files modified before a time (as --changed-within): --changed-before 1d
+    /// leaves alone the logs still being written
+    #[arg(
+        long,
+        value_name = "DURATION|DATE",
+        value_parser = crate::walk::parse_time_limit,
+        help_heading = "Selecting files"
+    )]
+    pub changed_before: Option<std::time::SystemTime>,
 
     /// Descend at most N directory levels below IN (1: only the files directly in IN)
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]

@@ -439,14 +439,24 @@ impl DigestConfig {
         // --status: no output at all, the progress bar included.
         config.progress &= !config.check_options.status;
         if config.check_dirs
-            && config
-                .roots
-                .iter()
-                .any(|root| matches!(root, crate::walk::Root::Path(_)))
+            && config.roots.iter().any(|root| {
+                matches!(
+                    root,
+                    crate::walk::Root::Path(_) | crate::walk::Root::File(..)
+                )
+            })
         {
             bail!("with --check, the PATHs are directories to look for new files in");
         }
         Ok(config)
+    }
+
+    /// The pattern tally of the run's walks (they share one), if it walks a directory.
+    pub fn tally(&self) -> Option<std::sync::Arc<crate::walk::PatternTally>> {
+        self.roots.iter().find_map(|root| match root {
+            crate::walk::Root::Tree(walk) => Some(walk.filter.tally().clone()),
+            _ => None,
+        })
     }
 
     /// `stats` options, checked.
@@ -496,6 +506,9 @@ impl DigestConfig {
         }
         let shard = shard(&walk)?;
         let mut list = walk.files_from.clone();
+        // One filter for every directory: the pattern files are read once, and a pattern that
+        // matched in any of them is not warned about.
+        let mut filter: Option<crate::walk::PathFilter> = None;
         let mut roots = Vec::with_capacity(paths.len());
         let mut streams: Vec<PathBuf> = Vec::new();
         for path in paths {
@@ -518,14 +531,20 @@ impl DigestConfig {
                     ..walk.clone()
                 };
                 let mut config = WalkConfig::from_args(args, path, None, codec)?;
+                match &filter {
+                    Some(first) => config.filter = first.clone(),
+                    None => filter = Some(config.filter.clone()),
+                }
                 config.shard = shard.map(|shard| ShardFilter {
                     shard,
                     key: ShardKey::Printed,
                 });
-                roots.push(crate::walk::Root::Tree(config));
+                roots.push(crate::walk::Root::Tree(Box::new(config)));
             } else if shard.is_none_or(|shard| shard.owns(&path)) {
-                // A file named on the command line is sharded by its name as given (printed).
-                roots.push(crate::walk::Root::Path(path));
+                // A file named on the command line is sharded by its name as given (printed), and
+                // meets the size and age tests (not the patterns, which name paths below a PATH).
+                let meta = crate::walk::MetaFilter::from_args(&walk);
+                roots.push(crate::walk::Root::File(path, meta));
             }
         }
         Ok(Self {

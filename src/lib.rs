@@ -73,7 +73,9 @@ fn run_command(cli: Cli) -> ExitCode {
                 };
                 let (json, progress) = (config.json, config.progress && !cli.quiet);
                 let shard = config.shard;
-                run_convert(config, report(command, json, progress, shard))
+                let tally = config.walk.as_ref().map(|walk| walk.filter.tally().clone());
+                let code = run_convert(config, report(command, json, progress, shard));
+                warn_unmatched(tally, cli.quiet, code)
             }
             Err(error) => fatal(&error),
         },
@@ -83,11 +85,17 @@ fn run_command(cli: Cli) -> ExitCode {
             Err(error) => fatal(&error),
         },
         Command::Hash(args) => match config::DigestConfig::for_hash(args) {
-            Ok(config) => run_digest(config, cli.quiet),
+            Ok(config) => {
+                let tally = config.tally();
+                warn_unmatched(tally, cli.quiet, run_digest(config, cli.quiet))
+            }
             Err(error) => fatal(&error),
         },
         Command::Stats(args) => match config::DigestConfig::for_stats(args) {
-            Ok(config) => run_digest(config, cli.quiet),
+            Ok(config) => {
+                let tally = config.tally();
+                warn_unmatched(tally, cli.quiet, run_digest(config, cli.quiet))
+            }
             Err(error) => fatal(&error),
         },
         Command::Generate(args) => match generate::run(args) {
@@ -95,6 +103,24 @@ fn run_command(cli: Cli) -> ExitCode {
             Err(error) => fatal(&error),
         },
     }
+}
+
+/// After a run that went to its end: a warning for each `--include`/`--exclude` pattern (or
+/// pattern file) that matched nothing, unless `-q`. The exit code stays what it was.
+fn warn_unmatched(
+    tally: Option<std::sync::Arc<walk::PatternTally>>,
+    quiet: bool,
+    code: ExitCode,
+) -> ExitCode {
+    let finished = matches!(code, ExitCode::Success | ExitCode::Failure);
+    if let Some(tally) = tally.filter(|_| finished && !quiet) {
+        let mut stderr = std::io::stderr().lock();
+        for warning in tally.warnings() {
+            // A closed stderr has no one to warn.
+            let _ = std::io::Write::write_all(&mut stderr, format!("{warning}\n").as_bytes());
+        }
+    }
+    code
 }
 
 fn fatal(error: &anyhow::Error) -> ExitCode {

@@ -16,8 +16,10 @@
 //! `a//b` and `a/./b` are `a`, `a/b`, `a/b`), and every directory mirrored for the list, so that
 //! memory grows with the list.
 
+mod select;
 mod settings;
 
+pub use select::{MetaFilter, PatternTally, parse_time_limit};
 pub use settings::{DirVisitor, FileList, PathFilter, ShardFilter, ShardKey, WalkConfig};
 
 use std::cell::RefCell;
@@ -81,6 +83,10 @@ pub enum SkipReason {
     TempFile,
     /// A `--files-from` entry naming a file already listed.
     ListedTwice,
+    /// A `--files-from` entry that `--min-size` or `--max-size` rule out.
+    Size,
+    /// A `--files-from` entry that `--changed-within` or `--changed-before` rule out.
+    Age,
 }
 
 impl std::fmt::Display for SkipReason {
@@ -96,6 +102,8 @@ impl std::fmt::Display for SkipReason {
             SkipReason::UpToDate => "output up to date (--incremental)",
             SkipReason::TempFile => "temp file of an asyncfiles run",
             SkipReason::ListedTwice => "listed more than once",
+            SkipReason::Size => "ruled out by --min-size or --max-size",
+            SkipReason::Age => "ruled out by --changed-within or --changed-before",
         })
     }
 }
@@ -123,16 +131,19 @@ pub fn spawn(
     config: WalkConfig,
     tx: mpsc::Sender<Vec<Entry>>,
 ) -> io::Result<thread::JoinHandle<()>> {
-    spawn_roots(vec![Root::Tree(config)], tx)
+    spawn_roots(vec![Root::Tree(Box::new(config))], tx)
 }
 
 /// One thing a walk goes through: a directory tree, or one path given as it is.
 #[derive(Debug)]
 pub enum Root {
-    /// Walk this tree.
-    Tree(WalkConfig),
+    /// Walk this tree (boxed: a configuration is large beside a path).
+    Tree(Box<WalkConfig>),
     /// Pass on this path (a file, or `-` for standard input) as a file entry.
     Path(PathBuf),
+    /// Pass on this file, named on the command line, if its size and age pass these tests (a
+    /// file that cannot be examined is passed on: opening it reports why).
+    File(PathBuf, MetaFilter),
 }
 
 /// Starts one walker thread that goes through `roots` in order, sending batches of entries to
@@ -141,23 +152,52 @@ pub fn spawn_roots(
     roots: Vec<Root>,
     tx: mpsc::Sender<Vec<Entry>>,
 ) -> io::Result<thread::JoinHandle<()>> {
+    // The trees of one run share one tally (`hash a b`): its warnings hold once all are walked.
+    let tallies: Vec<_> = roots
+        .iter()
+        .filter_map(|root| match root {
+            Root::Tree(config) => Some(config.filter.tally().clone()),
+            _ => None,
+        })
+        .collect();
     thread::Builder::new().name("walker".into()).spawn(move || {
         for root in roots {
             let walked = match root {
-                Root::Tree(config) => walk_one(config, tx.clone()),
-                Root::Path(path) => {
-                    let entry = Entry::File {
-                        rel: path.clone(),
-                        path,
-                    };
-                    tx.blocking_send(vec![entry]).map_err(|_| Stop)
-                }
+                Root::Tree(config) => walk_one(*config, tx.clone()),
+                Root::Path(path) => send_path(&tx, path),
+                Root::File(path, meta) => match named_file_verdict(&path, meta) {
+                    Some(reason) => {
+                        tracing::debug!("{}: not selected: {reason}", path.display());
+                        Ok(())
+                    }
+                    None => send_path(&tx, path),
+                },
             };
             if walked.is_err() {
                 return;
             }
         }
+        for tally in tallies {
+            tally.finish();
+        }
     })
+}
+
+fn send_path(tx: &mpsc::Sender<Vec<Entry>>, path: PathBuf) -> Result<(), Stop> {
+    let entry = Entry::File {
+        rel: path.clone(),
+        path,
+    };
+    tx.blocking_send(vec![entry]).map_err(|_| Stop)
+}
+
+/// Why a file named on the command line is left out by the size and age tests (as find applies
+/// its tests to the paths it is given); `None` when it is taken or cannot be examined.
+fn named_file_verdict(path: &Path, meta: MetaFilter) -> Option<SkipReason> {
+    if !meta.is_active() {
+        return None;
+    }
+    fs::metadata(path).ok().and_then(|stat| meta.verdict(&stat))
 }
 
 /// Walks one tree (or `--files-from` list) on the current thread.
@@ -316,6 +356,8 @@ impl Walker {
             };
             let rel = entry.path().strip_prefix(&root).unwrap_or(entry.path());
             let file_type = entry.file_type();
+            // Names only: every shard sees every name, so that each warns as the whole run would.
+            self.config.filter.tally().note(rel, file_type.is_dir());
             // Before anything looks at the file (a followed link's target is resolved below).
             if !file_type.is_dir() && !self.is_ours(entry.path(), rel) {
                 tracing::debug!("{}: another shard's", entry.path().display());
@@ -352,6 +394,9 @@ impl Walker {
                 continue;
             }
             let found = self.classify(entry.path(), rel, file_type);
+            if matches!(found, Entry::File { .. }) && !self.meta_selects(&entry) {
+                continue;
+            }
             if matches!(found, Entry::File { .. }) {
                 match self.mirror_chain(entry.depth()) {
                     Ok(()) => {}
@@ -365,6 +410,20 @@ impl Walker {
             self.send(self.refuse_conflict(found))?;
         }
         Ok(())
+    }
+
+    /// Whether a walked file passes the size and age tests (a file that cannot be examined does:
+    /// opening it reports why). Only this shard's files get here, so only they are `stat`ed.
+    fn meta_selects(&self, entry: &walkdir::DirEntry) -> bool {
+        let meta = self.config.meta;
+        if !meta.is_active() {
+            return true;
+        }
+        let Some(reason) = entry.metadata().ok().and_then(|stat| meta.verdict(&stat)) else {
+            return true;
+        };
+        tracing::debug!("{}: not selected: {reason}", entry.path().display());
+        false
     }
 
     /// Puts a directory the walk enters on the chain of the mirror (if there is one, and its
@@ -607,6 +666,7 @@ impl Walker {
             .components()
             .filter(|c| !matches!(c, Component::CurDir))
             .collect();
+        self.config.filter.tally().note_with_parents(&rel);
         if !self.is_ours(&self.config.root.join(&rel), &rel) {
             tracing::debug!("{}: another shard's", listed.display());
             return None;
@@ -638,8 +698,8 @@ impl Walker {
         if !self.config.follow && self.has_symlinked_parent(&rel) {
             return skip(SkipReason::Symlink);
         }
-        let file_type = match self.listed_file_type(&path) {
-            Ok(file_type) => file_type,
+        let (file_type, meta) = match self.listed_file_type(&path) {
+            Ok(found) => found,
             Err(error) => {
                 return Some(Entry::Failed {
                     path,
@@ -650,7 +710,11 @@ impl Walker {
         if self.leads_into_output(&path) {
             return skip(SkipReason::IntoOutput);
         }
-        Some(self.refuse_conflict(self.classify(&path, &rel, file_type)))
+        let entry = self.classify(&path, &rel, file_type);
+        if let (Entry::File { .. }, Some(reason)) = (&entry, self.config.meta.verdict(&meta)) {
+            return skip(reason);
+        }
+        Some(self.refuse_conflict(entry))
     }
 
     /// A listed file meets the same rules as a walked one: depth, include/exclude, and no
@@ -671,12 +735,14 @@ impl Walker {
         })
     }
 
-    fn listed_file_type(&self, path: &Path) -> io::Result<fs::FileType> {
-        let file_type = fs::symlink_metadata(path)?.file_type();
-        if file_type.is_symlink() && self.config.follow {
-            Ok(fs::metadata(path)?.file_type())
+    /// The type of a listed path and the metadata it was read from (a followed link's target's).
+    fn listed_file_type(&self, path: &Path) -> io::Result<(fs::FileType, fs::Metadata)> {
+        let meta = fs::symlink_metadata(path)?;
+        if meta.file_type().is_symlink() && self.config.follow {
+            let meta = fs::metadata(path)?;
+            Ok((meta.file_type(), meta))
         } else {
-            Ok(file_type)
+            Ok((meta.file_type(), meta))
         }
     }
 }

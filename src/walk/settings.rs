@@ -6,55 +6,67 @@ use std::fs;
 use std::io::{self, BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
-use globset::{Glob, GlobSet, GlobSetBuilder};
+use std::sync::Arc;
 
+use anyhow::{Context, Result, bail};
+
+use super::select::{MetaFilter, PatternLists, PatternTally};
 use crate::cli::WalkArgs;
 use crate::codec::CodecConfig;
 use crate::shard::Shard;
 
-/// Which paths under the source directory are visited.
-#[derive(Debug, Clone, Default)]
+/// Which paths under the source directory are visited: `--include`/`--exclude` and their
+/// `-from` files, with gitignore's rules (see [`super::select`]).
+#[derive(Debug, Clone)]
 pub struct PathFilter {
-    include: Option<GlobSet>,
-    exclude: Option<GlobSet>,
+    lists: PatternLists,
 }
 
 impl PathFilter {
-    /// Compiles `--include`/`--exclude` globs; a bad glob is a usage error naming it.
-    pub fn new(include: &[String], exclude: &[String]) -> Result<Self> {
+    /// Compiles the walk's patterns; a bad pattern or an unreadable pattern file is a usage error
+    /// naming it.
+    pub fn from_args(args: &WalkArgs) -> Result<Self> {
         Ok(Self {
-            include: glob_set(include, "--include")?,
-            exclude: glob_set(exclude, "--exclude")?,
+            lists: PatternLists::from_args(args)?,
         })
     }
 
-    /// Whether a file at `rel` (relative to the source root) is processed.
+    /// Whether a file at `rel` (relative to the source root) is processed. The directories above
+    /// it are asked for `--include` (a matched one takes all below it), and for `--exclude` by
+    /// the caller: a walk does not enter an excluded directory, a list checks [`Self::excludes`].
     pub fn accepts_file(&self, rel: &Path) -> bool {
-        !self.excludes(rel) && self.include.as_ref().is_none_or(|set| set.is_match(rel))
+        let excluded = self
+            .lists
+            .exclude
+            .as_ref()
+            .is_some_and(|exclude| exclude.matches_itself(rel, false));
+        !excluded
+            && self
+                .lists
+                .include
+                .as_ref()
+                .is_none_or(|include| include.matches(rel, false))
     }
 
     /// Whether `--include` names the files to process (then directories are mirrored only on
     /// the way to one).
     pub fn has_include(&self) -> bool {
-        self.include.is_some()
+        self.lists.include.is_some()
     }
 
-    /// Whether an excluded directory should be pruned from the walk.
+    /// Whether the directory `rel` is excluded (not entered by the walk).
     pub fn excludes(&self, rel: &Path) -> bool {
-        self.exclude.as_ref().is_some_and(|set| set.is_match(rel))
+        self.lists
+            .exclude
+            .as_ref()
+            .is_some_and(|exclude| exclude.matches_itself(rel, true))
     }
-}
 
-fn glob_set(globs: &[String], flag: &str) -> Result<Option<GlobSet>> {
-    if globs.is_empty() {
-        return Ok(None);
+    /// Which patterns matched something, for the warning after the run (shared by the clones
+    /// of this filter).
+    pub fn tally(&self) -> &Arc<PatternTally> {
+        &self.lists.tally
     }
-    let mut builder = GlobSetBuilder::new();
-    for glob in globs {
-        builder.add(Glob::new(glob).with_context(|| format!("{flag} {glob:?}"))?);
-    }
-    Ok(Some(builder.build()?))
 }
 
 /// An explicit list of files (`--files-from`), already opened so that a missing list is a usage
@@ -113,8 +125,11 @@ pub struct WalkConfig {
     pub follow: bool,
     /// Deepest level visited below `root` (1: only its direct children).
     pub max_depth: Option<usize>,
-    /// `--include`/`--exclude`.
+    /// `--include`/`--exclude` (and their `-from` files).
     pub filter: PathFilter,
+    /// `--min-size`, `--max-size`, `--changed-within`, `--changed-before`: decided from each
+    /// file's metadata, after the shard check.
+    pub meta: MetaFilter,
     /// `--files-from`: visit exactly these files instead of walking.
     pub list: Option<FileList>,
     /// The output directory, canonical: with `-L` a link could lead the walk into it, and the run
@@ -144,6 +159,7 @@ impl WalkConfig {
         output_root: Option<PathBuf>,
         codec: CodecConfig,
     ) -> Result<Self> {
+        let (filter, meta) = (PathFilter::from_args(&args)?, MetaFilter::from_args(&args));
         let list = match args.files_from {
             None => None,
             // IN is a directory here, so standard input is free for the list.
@@ -172,7 +188,8 @@ impl WalkConfig {
             root,
             follow: args.follow,
             max_depth: args.max_depth.map(|depth| depth as usize),
-            filter: PathFilter::new(&args.include, &args.exclude)?,
+            filter,
+            meta,
             list,
             output_root,
             codec,
@@ -190,21 +207,26 @@ fn separator(null: bool) -> u8 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap::Parser as _;
 
-    #[test]
-    fn exclude_wins_over_include() {
-        let filter = PathFilter::new(&["*.log".into()], &["secret/*".into()]).unwrap();
-        assert!(filter.accepts_file(Path::new("a/b.log")));
-        assert!(!filter.accepts_file(Path::new("secret/b.log")));
-        assert!(!filter.accepts_file(Path::new("a/b.txt")));
+    fn filter(args: &[&str]) -> PathFilter {
+        let argv = ["asyncfiles", "hash"].iter().chain(args);
+        match crate::cli::Cli::parse_from(argv).command {
+            crate::cli::Command::Hash(hash) => PathFilter::from_args(&hash.walk).unwrap(),
+            _ => unreachable!(),
+        }
     }
 
     #[test]
-    fn bad_glob_names_the_flag_and_glob() {
-        let err = PathFilter::new(&["a[".into()], &[]).unwrap_err();
+    fn exclude_wins_over_include() {
+        let filter = filter(&["--include", "*.log", "--exclude", "secret/*"]);
+        assert!(filter.accepts_file(Path::new("a/b.log")));
+        assert!(!filter.accepts_file(Path::new("secret/b.log")));
+        assert!(!filter.accepts_file(Path::new("a/b.txt")));
+        assert!(filter.excludes(Path::new("secret/sub")));
         assert!(
-            format!("{err:#}").starts_with("--include \"a[\": "),
-            "{err:#}"
+            !filter.excludes(Path::new("a/secret")),
+            "anchored: it has a /"
         );
     }
 }
