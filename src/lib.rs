@@ -62,6 +62,7 @@ fn run_command(cli: Cli) -> ExitCode {
         progress,
         command,
         shard,
+        removes: false,
     };
     match cli.command {
         Command::Convert(args) => match ConvertConfig::from_args(*args) {
@@ -73,7 +74,12 @@ fn run_command(cli: Cli) -> ExitCode {
                 };
                 let (json, progress) = (config.json, config.progress && !cli.quiet);
                 let shard = config.shard;
-                run_convert(config, report(command, json, progress, shard))
+                let removes = config.in_place.is_some_and(|in_place| in_place.remove);
+                let options = ReportOptions {
+                    removes,
+                    ..report(command, json, progress, shard)
+                };
+                run_convert(config, options)
             }
             Err(error) => fatal(&error),
         },

@@ -81,6 +81,8 @@ pub enum SkipReason {
     TempFile,
     /// A `--files-from` entry naming a file already listed.
     ListedTwice,
+    /// `--in-place`: the file already has its output's name (`a.log.zst` with `--to zst`).
+    OwnOutput,
 }
 
 impl std::fmt::Display for SkipReason {
@@ -96,6 +98,7 @@ impl std::fmt::Display for SkipReason {
             SkipReason::UpToDate => "output up to date (--incremental)",
             SkipReason::TempFile => "temp file of an asyncfiles run",
             SkipReason::ListedTwice => "listed more than once",
+            SkipReason::OwnOutput => "already has its output's name (--in-place)",
         })
     }
 }
@@ -133,6 +136,9 @@ pub enum Root {
     Tree(WalkConfig),
     /// Pass on this path (a file, or `-` for standard input) as a file entry.
     Path(PathBuf),
+    /// Pass on this file as a file entry whose path relative to the output is `rel` (`convert`
+    /// with several INs: its name).
+    Named { path: PathBuf, rel: PathBuf },
 }
 
 /// Starts one walker thread that goes through `roots` in order, sending batches of entries to
@@ -152,6 +158,9 @@ pub fn spawn_roots(
                     };
                     tx.blocking_send(vec![entry]).map_err(|_| Stop)
                 }
+                Root::Named { path, rel } => tx
+                    .blocking_send(vec![Entry::File { path, rel }])
+                    .map_err(|_| Stop),
             };
             if walked.is_err() {
                 return;
@@ -277,6 +286,13 @@ struct Stop;
 
 impl Walker {
     fn send(&mut self, entry: Entry) -> Result<(), Stop> {
+        let entry = match entry {
+            Entry::File { path, rel } if !self.config.prefix.as_os_str().is_empty() => {
+                let rel = self.config.prefix.join(rel);
+                Entry::File { path, rel }
+            }
+            entry => entry,
+        };
         self.batch.push(entry);
         if self.batch.len() >= self.batch_size {
             self.flush()
@@ -300,6 +316,11 @@ impl Walker {
             .follow_links(self.config.follow);
         if let Some(depth) = self.config.max_depth {
             walk = walk.max_depth(depth);
+        }
+        if self.config.in_place {
+            // walkdir then reads a directory whole when it enters it, before passing on any
+            // entry inside: outputs this run writes there come later and are never listed.
+            walk = walk.sort_by_file_name();
         }
         let mut entries = walk.into_iter();
         while let Some(next) = entries.next() {
@@ -431,7 +452,9 @@ impl Walker {
             return Entry::File { path, rel };
         };
         let codec = &self.config.codec;
-        if !codec.can_conflict() {
+        // In place, a file that keeps its name is an output already (the job skips it).
+        let own_output = self.config.in_place && codec.output_name(name) == name;
+        if !codec.can_conflict() || own_output {
             return Entry::File { path, rel };
         }
         let dir = path.parent().unwrap_or(Path::new(""));
@@ -444,8 +467,11 @@ impl Walker {
         if alone {
             return Entry::File { path, rel };
         }
+        // In place, a rival that keeps its own name is the output itself, already there.
+        let in_place = self.config.in_place;
         let rival = codec.rivals(name).into_iter().find(|rival| {
-            self.config.filter.accepts_file(&rel.with_file_name(rival))
+            !(in_place && codec.output_name(rival) == *rival)
+                && self.config.filter.accepts_file(&rel.with_file_name(rival))
                 && self.is_processed_file(&path.with_file_name(rival))
         });
         match rival {
@@ -472,7 +498,8 @@ impl Walker {
             ShardKey::Printed => shard.owns(path),
             ShardKey::OutputPath => {
                 let name = rel.file_name().unwrap_or_default();
-                shard.owns(&rel.with_file_name(self.config.codec.output_name(name)))
+                let output = rel.with_file_name(self.config.codec.output_name(name));
+                shard.owns(&self.config.prefix.join(output))
             }
         }
     }
