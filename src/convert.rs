@@ -989,7 +989,11 @@ impl FileJob {
             }
         };
         let temp = match self.destination(task) {
-            Some(dest) => Some(TempFile::create(&dest, meta.mode, &self.outputs)?),
+            Some(dest) => Some(TempFile::create(
+                &dest,
+                meta.mode,
+                &self.outputs_for(task, &dest),
+            )?),
             None => None,
         };
         if let Some(stall) = self.config.test_stall {
@@ -1055,6 +1059,16 @@ impl FileJob {
             output: destination,
             outcome,
             removed: self.config.in_place.map(|_| removed),
+        }
+    }
+
+    /// The output options of `task`, written to `dest`: in place, a file rewritten under its
+    /// own name (`--to keep` with a transform) replaces itself, `--force` or not.
+    fn outputs_for(&self, task: &Task, dest: &Path) -> OutputOptions {
+        let own_name = matches!(&task.input, Input::Path(path) if path == dest);
+        OutputOptions {
+            replace: self.outputs.replace || own_name,
+            ..self.outputs.clone()
         }
     }
 

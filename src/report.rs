@@ -558,8 +558,8 @@ async fn report_all(
         loop {
             for report in batch {
                 summary.count(&report.outcome);
-                if let Some(removed) = report.removed {
-                    *summary.removed.get_or_insert(0) += u64::from(removed);
+                if let (Some(removed), Some(count)) = (report.removed, &mut summary.removed) {
+                    *count += u64::from(removed);
                 }
                 if options.json {
                     lines.extend(json_line(&report).map(Line::Stdout));

@@ -66,7 +66,10 @@ fn formats_rename_file_sources_and_the_files_of_trees() {
     let names: Vec<PathBuf> = env.tree("out").into_keys().collect();
     assert_eq!(
         names,
-        [PathBuf::from("single.log.gz"), PathBuf::from("web/w.log.gz")]
+        [
+            PathBuf::from("single.log.gz"),
+            PathBuf::from("web/w.log.gz")
+        ]
     );
     assert_eq!(
         common::filter("gzip", &["-dc"], &env.read("out/web/w.log.gz")),
@@ -92,11 +95,18 @@ fn sources_that_land_on_one_name_are_refused_before_anything_is_written() {
         .assert_code(2)
         .assert_stderr(&["asyncfiles: logs/app and other/app would both be written as out/app"]);
     env.write("single.log.gz", "");
-    env.run(&["convert", "--to", "none", "single.log", "single.log.gz", "out"])
-        .assert_code(2)
-        .assert_stderr(&[
-            "asyncfiles: single.log and single.log.gz would both be written as out/single.log",
-        ]);
+    env.run(&[
+        "convert",
+        "--to",
+        "none",
+        "single.log",
+        "single.log.gz",
+        "out",
+    ])
+    .assert_code(2)
+    .assert_stderr(&[
+        "asyncfiles: single.log and single.log.gz would both be written as out/single.log",
+    ]);
     assert!(!env.path("out").exists());
 }
 
@@ -113,9 +123,11 @@ fn usage_errors_of_several_sources() {
         .assert_stderr(&[
             "asyncfiles: single.log: is not a directory (with several INs, OUT must be one)",
         ]);
-    env.run(&["convert", "logs/app"]).assert_code(2).assert_stderr(&[
-        "asyncfiles: give OUT after IN (or --in-place to write each output beside its input)",
-    ]);
+    env.run(&["convert", "logs/app"])
+        .assert_code(2)
+        .assert_stderr(&[
+            "asyncfiles: give OUT after IN (or --in-place to write each output beside its input)",
+        ]);
     env.run(&["convert", "logs/app", "logs/web", "logs/app/out"])
         .assert_code(2)
         .assert_stderr(&[
@@ -137,7 +149,14 @@ fn a_shard_key_starts_with_the_sources_name() {
     for k in 0..3 {
         let shard = format!("{k}/3");
         env.run(&[
-            "convert", "-q", "--shard", &shard, "logs/app", "logs/web", "single.log", "out",
+            "convert",
+            "-q",
+            "--shard",
+            &shard,
+            "logs/app",
+            "logs/web",
+            "single.log",
+            "out",
         ])
         .assert_code(0);
     }
@@ -150,7 +169,15 @@ fn a_shard_key_starts_with_the_sources_name() {
     let owner = owner_of("web/x.log");
     for k in 0..3 {
         let shard = format!("{k}/3");
-        let run = env.run(&["convert", "-n", "--shard", &shard, "logs/web", "single.log", "o"]);
+        let run = env.run(&[
+            "convert",
+            "-n",
+            "--shard",
+            &shard,
+            "logs/web",
+            "single.log",
+            "o",
+        ]);
         let listed = String::from_utf8_lossy(&run.stdout).contains("x.log");
         assert_eq!(listed, k == owner, "shard {shard}");
     }
