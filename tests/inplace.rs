@@ -160,8 +160,8 @@ fn an_existing_output_fails_the_file_and_keeps_both_unless_force() {
 #[test]
 fn rivals_that_would_both_be_written_are_refused() {
     let env = TestEnv::new();
-    env.write("logs/a.log.gz", &filter("gzip", &["-c"], b"gz\n"));
-    env.write("logs/a.log.zst", &filter("zstd", &["-c"], b"zst\n"));
+    env.write("logs/a.log.gz", filter("gzip", &["-c"], b"gz\n"));
+    env.write("logs/a.log.zst", filter("zstd", &["-c"], b"zst\n"));
     env.run(&["convert", "--in-place", "--to", "none", "logs"])
         .assert_code(1)
         .assert_stderr(&[
