@@ -70,7 +70,7 @@ lzma\:"LZMA_Alone (.lzma)"))' \
 '--jobs=[Process at most N files at once \[default\: number of CPUs\]]:N:_default' \
 '-T+[Keep at most N threads busy with CPU work (decoding, line transforms, encoding, hashing) across the whole run \[default\: number of CPUs\]. A large file is cut into blocks that these threads work on side by side; brotli and lzma files stay on one thread each]:N:_default' \
 '--threads=[Keep at most N threads busy with CPU work (decoding, line transforms, encoding, hashing) across the whole run \[default\: number of CPUs\]. A large file is cut into blocks that these threads work on side by side; brotli and lzma files stay on one thread each]:N:_default' \
-'--manifest=[Write a b3sum-format manifest of the outputs to FILE (paths relative to OUT, sorted), hashed as they are written; verify it with \`cd OUT && asyncfiles hash --check FILE\`]:FILE:_files' \
+'(--in-place)--manifest=[Write a b3sum-format manifest of the outputs to FILE (paths relative to OUT, sorted), hashed as they are written; verify it with \`cd OUT && asyncfiles hash --check FILE\`]:FILE:_files' \
 '--max-rate=[Read input at most RATE bytes per second across all files (e.g. 50M; K, M, G are KiB, MiB, GiB), for runs on shared disks, like rsync'\''s --bwlimit]:RATE:_default' \
 '--timeout=[Fail a file (standard input included) that takes longer than DURATION (e.g. 500ms, 30s, 5m, 1h); its temp output is removed and the run goes on]:DURATION:_default' \
 '--retries=[Retry a file up to N times after a transient I/O error (interrupted, would block, timed out, stale NFS handle); never after a permanent one]:N:_default' \
@@ -88,6 +88,9 @@ uuid\:"UUIDs (8-4-4-4-12 hex digits)"
 secret\:"Values of key=value or key\: value pairs whose key contains password, passwd, passphrase, pwd, token, secret (so aws_secret_access_key), api_key, api-key, apikey, private_key, private-key, privatekey or authorization, or ends in cookie or in the word pass (db_pass, not bypass)\: a quoted value to its closing quote, an authorization or cookie value to the end of the line, any other to the next blank , ; & quote or escaped quote (a Bearer, Basic or Token word goes with it); the password of scheme\://user\:PASSWORD@host; and anywhere, unless glued to a letter, digit, _ . or -\: AWS access key ids (AKIA or ASIA and 16 more), GitHub tokens (ghp_ gho_ ghu_ ghs_ ghr_ github_pat_ and 30 or more), GitLab (glpat- and 20 or more), Slack (xoxb- xoxp- xoxa- xoxr- xoxs- xapp- and 10 or more) and JWTs (eyJ....eyJ.... and a signature, maybe empty)"))' \
 '--redact-key=[With --redact\: replace values by pseudonyms, KIND-<12 hex digits of a BLAKE3 hash keyed with FILE> (32 raw bytes, or 64 hex digits), the same for the same value in every run]:FILE:_files' \
 '--max-line-bytes=[With line transforms\: fail a file that has a line longer than SIZE (bytes, or with K, M, G\: KiB, MiB, GiB)]:SIZE:_default' \
+'--in-place[Write each output beside its input (a.log -> a.log.zst with --to zst) and remove the input once the output is complete and synced to disk; no OUT]' \
+'-k[With --in-place\: keep the inputs]' \
+'--keep[With --in-place\: keep the inputs]' \
 '-L[Follow symbolic links (by default they are skipped and reported)]' \
 '--follow[Follow symbolic links (by default they are skipped and reported)]' \
 '-0[The --files-from list is separated by NUL bytes, not newlines (as \`find -print0\` writes)]' \
@@ -96,7 +99,7 @@ secret\:"Values of key=value or key\: value pairs whose key contains password, p
 '-n[Print what would be written (IN -> OUT, on stdout) and what skipped, and why; write nothing, create no directory]' \
 '--dry-run[Print what would be written (IN -> OUT, on stdout) and what skipped, and why; write nothing, create no directory]' \
 '--incremental[Skip a file whose output exists with the input'\''s modification time (a finished output has it), so that a rerun after an interruption does only what is left]' \
-'--force[Convert every file, even with --incremental]' \
+'--force[Convert every file, even with --incremental; with --in-place, also replace an output that exists already (a.log.zst beside a.log)]' \
 '--json[Write one JSON object per file to stdout ({"path","output","status","bytes_in",…}) and a final {"type"\:"summary",…}; human messages stay on stderr]' \
 '--fail-fast[Stop taking new files after the first failure (files in flight are abandoned cleanly)]' \
 '*--trim[Remove spaces and tabs at the end of each line]' \
@@ -109,8 +112,7 @@ secret\:"Values of key=value or key\: value pairs whose key contains password, p
 '--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
 '--version[Print version]' \
-':input -- Input\: a directory, a regular file, or - for stdin:_files' \
-':output -- Output\: a directory, a file path, or - for stdout:_files' \
+'*::paths -- IN… OUT\: inputs (directories, regular files, or - for stdin alone), then the output (a directory, a file path, or - for stdout); with --in-place, every PATH is an input:_files' \
 && ret=0
 ;;
 (hash)

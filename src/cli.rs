@@ -49,6 +49,12 @@ pub enum Command {
         the same relative layout; a file given with an existing directory (or a path ending in /) \
         as OUT is written to OUT/<file name>. Files in OUT that the run does not write are left \
         alone; existing outputs are replaced atomically.\n\n\
+        With several INs (as cp and rsync take them), OUT is a directory and each IN is written \
+        under its own name: `convert logs/app logs/web out` writes out/app/… and out/web/…, a \
+        file IN is written to OUT/<file name>.\n\n\
+        With --in-place (no OUT), each output is written beside its input and the input is \
+        removed once the output is complete and synced (--keep keeps it), as gzip and zstd --rm \
+        do; an output name that exists already fails that file unless --force.\n\n\
         Compressed inputs (gzip, zstd, xz, bzip2 by content; brotli, lzma by name) are decoded \
         transparently when an output format or a transform needs it; --to re-encodes.\n\n\
         Examples:\n  \
@@ -59,7 +65,11 @@ pub enum Command {
         asyncfiles convert --grep-v 'GET /health' --redact ipv4 --to gz logs shipped\n  \
         asyncfiles convert --incremental --progress always --json logs out | jq .status\n  \
         find logs -name '*.log' -mtime -1 -printf '%P\\0' | asyncfiles convert --files-from - -0 logs out\n  \
-        asyncfiles convert --shard auto --to zst --manifest m/shard-%K.b3 /shared/logs /shared/archive"
+        asyncfiles convert --shard auto --to zst --manifest m/shard-%K.b3 /shared/logs /shared/archive\n  \
+        asyncfiles convert --to zst logs/app logs/web /backup/\n  \
+        asyncfiles convert --in-place --to zst --changed-before 1d /var/log/app",
+        override_usage = "asyncfiles convert [OPTIONS] IN... OUT\n       \
+        asyncfiles convert --in-place [OPTIONS] IN..."
     )]
     Convert(Box<ConvertArgs>),
 
@@ -106,13 +116,19 @@ pub enum Command {
 /// Options of `asyncfiles convert`.
 #[derive(Debug, Args)]
 pub struct ConvertArgs {
-    /// Input: a directory, a regular file, or - for stdin
-    #[arg(value_name = "IN")]
-    pub input: PathBuf,
+    /// IN… OUT: inputs (directories, regular files, or - for stdin alone), then the output (a
+    /// directory, a file path, or - for stdout); with --in-place, every PATH is an input
+    #[arg(value_name = "PATH", required = true)]
+    pub paths: Vec<PathBuf>,
 
-    /// Output: a directory, a file path, or - for stdout
-    #[arg(value_name = "OUT")]
-    pub output: PathBuf,
+    /// Write each output beside its input (a.log -> a.log.zst with --to zst) and remove the
+    /// input once the output is complete and synced to disk; no OUT
+    #[arg(long, help_heading = "In place")]
+    pub in_place: bool,
+
+    /// With --in-place: keep the inputs
+    #[arg(short, long, requires = "in_place", help_heading = "In place")]
+    pub keep: bool,
 
     #[command(flatten)]
     pub walk: WalkArgs,
@@ -154,7 +170,8 @@ pub struct ConvertArgs {
     #[arg(long)]
     pub incremental: bool,
 
-    /// Convert every file, even with --incremental
+    /// Convert every file, even with --incremental; with --in-place, also replace an output
+    /// that exists already (a.log.zst beside a.log)
     #[arg(long)]
     pub force: bool,
 
@@ -165,7 +182,7 @@ pub struct ConvertArgs {
 
     /// Write a b3sum-format manifest of the outputs to FILE (paths relative to OUT, sorted),
     /// hashed as they are written; verify it with `cd OUT && asyncfiles hash --check FILE`
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with = "in_place")]
     pub manifest: Option<PathBuf>,
 
     #[command(flatten)]

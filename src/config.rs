@@ -4,6 +4,7 @@
 //! inside IN, a bad glob, an unreadable `--files-from` list), so that a usage error never leaves a
 //! half-made output tree behind. Workers receive an `Arc<ConvertConfig>` and never see clap types.
 
+use std::ffi::OsString;
 use std::fs;
 use std::os::unix::fs::FileTypeExt as _;
 use std::path::{Component, Path, PathBuf};
@@ -19,7 +20,7 @@ use crate::shard::Shard;
 use crate::transform::Eol;
 use crate::transform::lines::{DropEmpty, Grep, LineOp, Replace, Rewriter, Trim, line_regex};
 use crate::transform::redact::{Key, Kind, Mask, Redact};
-use crate::walk::{ShardFilter, ShardKey, WalkConfig};
+use crate::walk::{Root, ShardFilter, ShardKey, WalkConfig};
 
 /// Environment variable that slows every chunk down by this many milliseconds.
 ///
@@ -54,6 +55,9 @@ pub enum Source {
     /// A stream, read once as it comes: standard input (`-`), or a named pipe given as IN
     /// (`convert <(zcat x.gz) out.log`).
     Stream(PathBuf),
+    /// Several INs (`convert A B DIR OUT/`), as given, or any INs with `--in-place`: walked
+    /// through [`ConvertConfig::roots`].
+    Several(Vec<PathBuf>),
 }
 
 /// Where the bytes go.
@@ -65,6 +69,17 @@ pub enum Dest {
     File(PathBuf),
     /// Standard output (`-`).
     Stdout,
+    /// `--in-place`: each output beside its input.
+    InPlace,
+}
+
+/// `--in-place`: what becomes of inputs and of outputs that exist already.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InPlace {
+    /// Remove each input once its output is committed and synced (not `--keep`).
+    pub remove: bool,
+    /// `--force`: replace an output name that exists already (otherwise that file fails).
+    pub replace: bool,
 }
 
 /// The checked configuration of one `convert` run.
@@ -74,8 +89,14 @@ pub struct ConvertConfig {
     pub source: Source,
     /// Where to write.
     pub dest: Dest,
-    /// How to walk a source directory (`None` for a single file or stdin).
+    /// How to walk a source directory (`None` for a single file or stdin, and for
+    /// [`Source::Several`]).
     pub walk: Option<WalkConfig>,
+    /// [`Source::Several`]: what the walker goes through, in command-line order (each tree's
+    /// [`WalkConfig::prefix`] is its name under OUT; each file is named after itself).
+    pub roots: Vec<crate::walk::Root>,
+    /// `--in-place` (`None`: outputs go to OUT).
+    pub in_place: Option<InPlace>,
     /// Line-ending normalisation.
     pub eol: Eol,
     /// Line transforms, in command-line order (`None`: there are none).
@@ -84,6 +105,9 @@ pub struct ConvertConfig {
     pub manifest: Option<PathBuf>,
     /// `--shard`: the piece of the tree this run converts (`None`: all of it).
     pub shard: Option<Shard>,
+    /// `--min-size`, `--max-size`, `--changed-within`, `--changed-before` for a file IN (a
+    /// walk's files meet them in the walk), as `hash` applies them to files named as PATHs.
+    pub file_filter: crate::walk::MetaFilter,
     /// `--incremental` (and no `--force`): skip outputs that are up to date.
     pub incremental: bool,
     /// `--fail-fast`.
@@ -124,11 +148,37 @@ pub struct ConvertConfig {
 impl ConvertConfig {
     /// Turns `convert` options into a checked configuration, refusing anything that cannot work
     /// before a single byte is written.
-    pub fn from_args(args: ConvertArgs) -> Result<Self> {
+    pub fn from_args(mut args: ConvertArgs) -> Result<Self> {
         let codec = codec_config(args.from, args.to, args.level)?;
         let lines = LineTransforms::from_args(&args.lines)?;
-        let source = resolve_source(&args.input)?;
-        let dest = resolve_dest(&args.output, &source)?;
+        let paths = std::mem::take(&mut args.paths);
+        if args.in_place {
+            let transforms = args.eol != EolArg::Keep || lines.is_some();
+            return Self::in_place(args, paths, codec, lines, transforms);
+        }
+        let Some((output, inputs)) = paths.split_last() else {
+            bail!("give IN and OUT");
+        };
+        match inputs {
+            [] => bail!("give OUT after IN (or --in-place to write each output beside its input)"),
+            [input] => {
+                let (input, output) = (input.clone(), output.clone());
+                Self::one_source(args, &input, &output, codec, lines)
+            }
+            _ => Self::several(args, inputs, output, codec, lines),
+        }
+    }
+
+    /// `convert IN OUT`: one source, as it always was.
+    fn one_source(
+        args: ConvertArgs,
+        input: &Path,
+        output: &Path,
+        codec: CodecConfig,
+        lines: Option<LineTransforms>,
+    ) -> Result<Self> {
+        let source = resolve_source(input)?;
+        let dest = resolve_dest(output, &source)?;
         let output_root = check_no_overlap(&source, &dest, &codec)?;
         if args.json && dest == Dest::Stdout {
             bail!("--json writes to standard output: OUT cannot be - as well");
@@ -137,13 +187,13 @@ impl ConvertConfig {
             bail!("--manifest lists output files: OUT cannot be - (standard output)");
         }
         let shard = shard(&args.walk)?;
-        let from_engine = args.walk.shard.as_deref() == Some("auto");
         if shard.is_some() && !matches!(source, Source::Dir(_)) {
             bail!("--shard splits the files of a directory tree: IN must be a directory");
         }
         let walk = match &source {
             Source::Dir(root) => {
-                let mut walk = WalkConfig::from_args(args.walk, root.clone(), output_root, codec)?;
+                let walk_args = args.walk.clone();
+                let mut walk = WalkConfig::from_args(walk_args, root.clone(), output_root, codec)?;
                 walk.shard = shard.map(|shard| ShardFilter {
                     shard,
                     key: ShardKey::OutputPath,
@@ -157,10 +207,161 @@ impl ConvertConfig {
             }
             _ => None,
         };
+        Self::checked(args, source, dest, walk, Vec::new(), None, codec, lines)
+    }
+
+    /// `convert A B DIR… OUT`: OUT is a directory, and each source is written under its own
+    /// name, as rsync does for a source without a trailing slash (`logs/app` → `OUT/app/…`, a
+    /// file → `OUT/NAME`). Two sources that would land on one name are refused.
+    fn several(
+        args: ConvertArgs,
+        inputs: &[PathBuf],
+        output: &Path,
+        codec: CodecConfig,
+        lines: Option<LineTransforms>,
+    ) -> Result<Self> {
+        if fs::symlink_metadata(output).is_ok_and(|meta| meta.is_symlink()) && !output.exists() {
+            bail!("{}: is a symbolic link to nothing", output.display());
+        }
+        if output.exists() && !output.is_dir() {
+            bail!(
+                "{}: is not a directory (with several INs, OUT must be one)",
+                output.display()
+            );
+        }
+        let out = output.to_path_buf();
+        let output_root = canonical_lenient(&out)?;
+        let mut names: Vec<(OsString, &Path)> = Vec::new();
+        let mut sources = Vec::with_capacity(inputs.len());
+        for input in inputs {
+            let source = resolve_source(input)?;
+            let name = match &source {
+                Source::Stream(_) => bail!(
+                    "{}: a stream cannot be one of several INs (give it alone, with an output file)",
+                    input.display()
+                ),
+                Source::Dir(_) => source_name(input)?,
+                Source::File(_) => codec.output_name(&source_name(input)?),
+                Source::Several(_) => unreachable!("resolve_source gives one source"),
+            };
+            if let Some((_, other)) = names.iter().find(|(taken, _)| *taken == name) {
+                bail!(
+                    "{} and {} would both be written as {}",
+                    other.display(),
+                    input.display(),
+                    out.join(&name).display()
+                );
+            }
+            check_no_overlap(&source, &Dest::Dir(out.clone()), &codec)?;
+            names.push((name, input));
+            sources.push(source);
+        }
+        let roots = roots(&args, sources, Some(output_root), codec, false)?;
+        let source = Source::Several(inputs.to_vec());
+        Self::checked(
+            args,
+            source,
+            Dest::Dir(out),
+            None,
+            roots,
+            None,
+            codec,
+            lines,
+        )
+    }
+
+    /// `convert --in-place IN…`: each output beside its input. Refused when there is nothing
+    /// to do (`--to keep` and no transform), for a stream, and for INs given twice (one inside
+    /// another), which would convert a file twice at once.
+    fn in_place(
+        args: ConvertArgs,
+        inputs: Vec<PathBuf>,
+        codec: CodecConfig,
+        lines: Option<LineTransforms>,
+        transforms: bool,
+    ) -> Result<Self> {
+        if args.to == ToArg::Keep && !transforms {
+            bail!(
+                "--in-place with --to keep and no transform has nothing to do: give --to FORMAT (or a line transform)"
+            );
+        }
+        let mut sources = Vec::with_capacity(inputs.len());
+        let mut seen: Vec<(PathBuf, &Path)> = Vec::new();
+        for input in &inputs {
+            let source = resolve_source(input)?;
+            if let Source::Stream(_) = source {
+                bail!(
+                    "{}: --in-place writes each output beside its input: a stream has no place (give an OUT)",
+                    input.display()
+                );
+            }
+            let real = canonical(input)?;
+            if let Some((_, other)) = seen
+                .iter()
+                .find(|(taken, _)| real.starts_with(taken) || taken.starts_with(&real))
+            {
+                bail!(
+                    "{} and {} overlap: each file would be converted twice at once; give each once",
+                    other.display(),
+                    input.display()
+                );
+            }
+            seen.push((real, input));
+            sources.push(source);
+        }
+        let in_place = InPlace {
+            remove: !args.keep,
+            replace: args.force,
+        };
+        let several = sources.len() > 1;
+        let mut roots = roots(&args, sources, None, codec, true)?;
+        // One IN keeps the one-source paths of the run (a tree's walk, a file's single task).
+        let (source, walk) = match (several, roots.pop()) {
+            (false, Some(Root::Tree(walk))) => (Source::Dir(walk.root.clone()), Some(*walk)),
+            (false, Some(Root::Named { path, .. })) => (Source::File(path), None),
+            (_, last) => {
+                roots.extend(last);
+                (Source::Several(inputs.clone()), None)
+            }
+        };
+        let in_place = Some(in_place);
+        Self::checked(
+            args,
+            source,
+            Dest::InPlace,
+            walk,
+            roots,
+            in_place,
+            codec,
+            lines,
+        )
+    }
+
+    /// The options every kind of run shares, checked, around its sources and destination.
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "one call per kind of run, each names all"
+    )]
+    fn checked(
+        args: ConvertArgs,
+        source: Source,
+        dest: Dest,
+        walk: Option<WalkConfig>,
+        roots: Vec<crate::walk::Root>,
+        in_place: Option<InPlace>,
+        codec: CodecConfig,
+        lines: Option<LineTransforms>,
+    ) -> Result<Self> {
+        let shard = shard(&args.walk)?;
+        let from_engine = args.walk.shard.as_deref() == Some("auto");
+        let file_filter = crate::walk::MetaFilter::from_args(&args.walk);
         Ok(Self {
             source,
             dest,
             walk,
+            roots,
+            in_place,
+            file_filter,
             eol: match args.eol {
                 EolArg::Keep => Eol::Keep,
                 EolArg::Lf => Eol::Lf,
@@ -191,6 +392,15 @@ impl ConvertConfig {
 }
 
 impl ConvertConfig {
+    /// The pattern tally of the run's walks (they share one), if it walks a directory.
+    pub fn tally(&self) -> Option<std::sync::Arc<crate::walk::PatternTally>> {
+        let mut trees = self.walk.iter().chain(self.roots.iter().filter_map(|root| match root {
+            crate::walk::Root::Tree(walk) => Some(&**walk),
+            _ => None,
+        }));
+        trees.next().map(|walk| walk.filter.tally().clone())
+    }
+
     /// Whether the stage chain changes bytes (then a kept format must still be decoded, and
     /// encoded again).
     pub fn transforms(&self) -> bool {
@@ -571,6 +781,80 @@ impl DigestConfig {
     }
 }
 
+/// The walker's roots for several INs, or for `--in-place`: each directory a tree walked with
+/// the walk options (and, for several INs into OUT, its name as the start of its outputs' paths
+/// there), each file as itself. `--shard` keys are output paths relative to OUT (in place:
+/// relative to IN), so a file IN is kept or left here by its output name.
+fn roots(
+    args: &ConvertArgs,
+    sources: Vec<Source>,
+    output_root: Option<PathBuf>,
+    codec: CodecConfig,
+    in_place: bool,
+) -> Result<Vec<Root>> {
+    let shard = shard(&args.walk)?;
+    let dirs = sources
+        .iter()
+        .filter(|source| matches!(source, Source::Dir(_)))
+        .count();
+    if args.walk.files_from.is_some() && (dirs != 1 || sources.len() != 1) {
+        bail!(
+            "--files-from needs exactly one IN, a directory (the listed paths are relative to it)"
+        );
+    }
+    let prefixed = sources.len() > 1 && !in_place;
+    let mut roots = Vec::with_capacity(sources.len());
+    // One filter for every tree: a pattern warned about as unmatched matched in none of them.
+    let mut filter: Option<crate::walk::PathFilter> = None;
+    for source in sources {
+        match source {
+            Source::Dir(root) => {
+                let (walk_args, output_root) = (args.walk.clone(), output_root.clone());
+                let mut walk = WalkConfig::from_args(walk_args, root.clone(), output_root, codec)?;
+                match &filter {
+                    Some(first) => walk.filter = first.clone(),
+                    None => filter = Some(walk.filter.clone()),
+                }
+                if prefixed {
+                    walk.prefix = PathBuf::from(source_name(&root)?);
+                }
+                walk.in_place = in_place;
+                walk.shard = shard.map(|shard| ShardFilter {
+                    shard,
+                    key: ShardKey::OutputPath,
+                });
+                roots.push(Root::Tree(Box::new(walk)));
+            }
+            Source::File(path) => {
+                let name = source_name(&path)?;
+                let output = codec.output_name(&name);
+                if shard.is_none_or(|shard| shard.owns(Path::new(&output))) {
+                    let rel = PathBuf::from(name);
+                    let meta = crate::walk::MetaFilter::from_args(&args.walk);
+                    roots.push(Root::Named { path, rel, meta });
+                }
+            }
+            Source::Stream(_) | Source::Several(_) => {
+                unreachable!("streams are refused before, and a source is one path")
+            }
+        }
+    }
+    Ok(roots)
+}
+
+/// The name a source is written under in OUT when there are several: its last component, as
+/// rsync names a source without a trailing slash (`logs/app` and `logs/app/` alike: `app`);
+/// `.` and `..` are named after the directory they are.
+fn source_name(input: &Path) -> Result<OsString> {
+    match input.file_name() {
+        Some(name) => Ok(name.to_owned()),
+        None => canonical(input)?
+            .file_name()
+            .map(ToOwned::to_owned)
+            .with_context(|| format!("{}: has no name to be written under", input.display())),
+    }
+}
+
 /// `--shard` with `--shards` (or `ASYNCFILES_SHARDS`), checked; `auto` is read from the
 /// environment now. `None` without `--shard`.
 fn shard(walk: &WalkArgs) -> Result<Option<Shard>> {
@@ -804,7 +1088,7 @@ fn resolve_dest(output: &Path, source: &Source) -> Result<Dest> {
         bail!("{}: is a symbolic link to nothing", output.display());
     }
     match source {
-        Source::Dir(_) => {
+        Source::Dir(_) | Source::Several(_) => {
             if output.exists() && !output.is_dir() {
                 bail!("{}: exists and is not a directory", output.display());
             }

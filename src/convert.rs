@@ -17,6 +17,7 @@
 //! A second Ctrl-C still exits at once on either path.
 
 use std::io::Cursor;
+use std::os::unix::fs::MetadataExt as _;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::Arc;
@@ -73,17 +74,26 @@ pub async fn run(
         Ok(dirs) => dirs,
         Err(code) => return code,
     };
-    let walk = config.walk.take().map(|mut walk| {
+    let prepare = |mut walk: walk::WalkConfig| {
         walk.skip_temp_files = true;
+        // Several INs: each tree is mirrored under its name in OUT.
         walk.dirs = dirs
-            .clone()
-            .map(|dirs| Box::new(dirs) as Box<dyn walk::DirVisitor>);
+            .as_ref()
+            .map(|dirs| Box::new(dirs.under(&walk.prefix)) as Box<dyn walk::DirVisitor>);
         walk
-    });
+    };
+    let walk = config.walk.take().map(prepare);
+    let roots: Vec<walk::Root> = std::mem::take(&mut config.roots)
+        .into_iter()
+        .map(|root| match root {
+            walk::Root::Tree(walk) => walk::Root::Tree(Box::new(prepare(*walk))),
+            root => root,
+        })
+        .collect();
     let config = Arc::new(config);
     // Entries handed over by the walk so far: the progress bar's total.
     let found = Arc::new(AtomicU64::new(0));
-    let (items, walker) = match planned_items(&config, walk, found.clone()) {
+    let (items, walker) = match planned_items(&config, walk, roots, found.clone()) {
         Ok(planned) => planned,
         Err(error) => {
             eprintln!("asyncfiles: {}", error_chain(&error));
@@ -112,14 +122,16 @@ pub async fn run(
         config: config.clone(),
         cancel: stop.clone(),
         outputs: OutputOptions {
-            fsync: config.fsync,
+            // In place, an input is removed only once its output is on disk.
+            fsync: config.fsync || config.in_place.is_some(),
             temps: temps.clone(),
+            replace: config.in_place.is_none_or(|in_place| in_place.replace),
         },
         up_to_date: up_to_date.clone(),
     };
     // One input needs one lane; a tree as many as `--jobs` and the memory limit allow.
     let lanes = match config.source {
-        Source::Dir(_) => {
+        Source::Dir(_) | Source::Several(_) => {
             let (lanes, lowered) = config.lanes();
             if let Some(lowered) = lowered {
                 tracing::info!("{lowered}");
@@ -231,6 +243,34 @@ async fn create_output_dir(config: &ConvertConfig) -> Result<Option<DirMirror>, 
                 .unwrap_or_else(|error| Err(anyhow!("internal error: {error}")))
                 .map(|()| Some(dirs))
         }
+        Source::Several(_) => {
+            let dirs = DirMirror::new(dir.clone());
+            let dirs = if config.shard.is_some() {
+                dirs.shared()
+            } else {
+                dirs
+            };
+            // OUT is made as for a file IN; each tree IN is mirrored as OUT/NAME.
+            let trees: Vec<(PathBuf, PathBuf)> = config
+                .roots
+                .iter()
+                .filter_map(|root| match root {
+                    walk::Root::Tree(walk) => Some((walk.root.clone(), walk.prefix.clone())),
+                    _ => None,
+                })
+                .collect();
+            let (out, mirror) = (dir.clone(), dirs.clone());
+            tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
+                std::fs::create_dir_all(&out)?;
+                for (source, name) in trees {
+                    mirror.under(&name).create_root(&source)?;
+                }
+                Ok(())
+            })
+            .await
+            .unwrap_or_else(|error| Err(anyhow!("internal error: {error}")))
+            .map(|()| Some(dirs))
+        }
         _ => tokio::fs::create_dir_all(dir)
             .await
             .map(|()| None)
@@ -323,13 +363,14 @@ type Items = Pin<Box<dyn Stream<Item = Planned> + Send>>;
 fn planned_items(
     config: &Arc<ConvertConfig>,
     walk: Option<crate::walk::WalkConfig>,
+    roots: Vec<walk::Root>,
     found: Arc<AtomicU64>,
 ) -> anyhow::Result<(Items, Option<JoinHandle<()>>)> {
     let single = |input: Input, display: PathBuf| -> (Items, Option<JoinHandle<()>>) {
         let name = display.file_name().map(Path::new);
         let task = Task {
             input,
-            output: output_for(&config.dest, name),
+            output: output_for(&config.dest, &display, name),
             display,
         };
         found.store(1, Ordering::Relaxed);
@@ -345,7 +386,29 @@ fn planned_items(
             Ok((Box::pin(items), Some(walker)))
         }
         (Source::Dir(_), None) => bail!("internal error: a directory source without a walk"),
-        (Source::File(path), _) => Ok(single(Input::Path(path.clone()), path.clone())),
+        (Source::Several(_), _) => {
+            let (tx, rx) = mpsc::channel(walk::ENTRY_QUEUE);
+            let walker = walk::spawn_roots(roots, tx).context("cannot start the walker")?;
+            let config = config.clone();
+            let items =
+                walk::EntryStream::counted(rx, found).map(move |entry| plan(&config.dest, entry));
+            Ok((Box::pin(items), Some(walker)))
+        }
+        (Source::File(path), _) => match crate::walk::named_file_verdict(path, config.file_filter)
+        {
+            // Not selected: said as for a listed file, since the user named it.
+            Some(reason) => {
+                let report = FileReport {
+                    path: path.clone(),
+                    output: None,
+                    outcome: Outcome::Skipped(reason),
+                    removed: None,
+                };
+                found.store(1, Ordering::Relaxed);
+                Ok((Box::pin(tokio_stream::iter([Planned::Report(report)])), None))
+            }
+            None => Ok(single(Input::Path(path.clone()), path.clone())),
+        },
         (Source::Stream(path), _) => Ok(single(Input::Stream(path.clone()), path.clone())),
     }
 }
@@ -366,6 +429,7 @@ fn not_started(mut items: Items) -> Vec<FileReport> {
                 path,
                 output,
                 outcome: Outcome::NotStarted,
+                removed: None,
             }
         })
         .collect()
@@ -379,6 +443,7 @@ fn walker_failure(walker: JoinHandle<()>, source: &Source) -> Option<FileReport>
     }
     let path = match source {
         Source::Dir(root) => root.clone(),
+        Source::Several(paths) => paths.first().cloned().unwrap_or_default(),
         _ => PathBuf::from("-"),
     };
     let error = anyhow!("internal error: the walker crashed; the walk is incomplete");
@@ -386,13 +451,14 @@ fn walker_failure(walker: JoinHandle<()>, source: &Source) -> Option<FileReport>
         path,
         output: None,
         outcome: Outcome::Failed(error),
+        removed: None,
     })
 }
 
 fn plan(dest: &Dest, entry: Entry) -> Planned {
     match entry {
         Entry::File { path, rel } => Planned::Convert(Task {
-            output: output_for(dest, Some(&rel)),
+            output: output_for(dest, &path, Some(&rel)),
             input: Input::Path(path.clone()),
             display: path,
         }),
@@ -400,19 +466,25 @@ fn plan(dest: &Dest, entry: Entry) -> Planned {
             path,
             output: None,
             outcome: Outcome::Skipped(reason),
+            removed: None,
         }),
         Entry::Failed { path, error } => Planned::Report(FileReport {
             path,
             output: None,
             outcome: Outcome::Failed(error),
+            removed: None,
         }),
     }
 }
 
-/// The output of a file at `rel` below the source root (for a single file, its name; `None`
-/// for stdin).
-fn output_for(dest: &Dest, rel: Option<&Path>) -> Output {
+/// The output of the file at `input`, `rel` below the source root (for a single file, its
+/// name; `None` for stdin); in place, beside the input.
+fn output_for(dest: &Dest, input: &Path, rel: Option<&Path>) -> Output {
     match (dest, rel) {
+        (Dest::InPlace, _) => Output::File {
+            path: input.to_path_buf(),
+            rename: true,
+        },
         (Dest::Dir(dir), Some(rel)) => Output::File {
             path: dir.join(rel),
             rename: true,
@@ -454,6 +526,8 @@ enum FileError {
     Cancelled,
     /// `--incremental`: the output is already there.
     UpToDate,
+    /// Not converted, on purpose (`--in-place`: the file has its output's name already).
+    Skipped(SkipReason),
     /// Standard output was closed by its reader.
     BrokenPipe,
     /// The file failed; the chain says why.
@@ -497,6 +571,99 @@ impl Converter {
         }
         report
     }
+}
+
+impl Converter {
+    /// `--in-place`: removes the input of a file whose output is committed and synced (or, with
+    /// `--incremental`, found up to date: then it is synced first), unless `--keep`. `None` when
+    /// nothing is to be removed; an error fails the file, and the input stays.
+    ///
+    /// The input goes only if it is still the file that was converted: the same inode, size and
+    /// modification time as when it was opened (a log appended to, or replaced by its rotation,
+    /// in the meantime is kept). After the unlink the directory is synced, so that a removal
+    /// that was reported stays done after a crash. (Never neither: the output and its
+    /// directory entry are on disk before the unlink is even asked for; a crash before the
+    /// directory's sync can only bring the input back beside its output.) Blocking.
+    fn remove_input(
+        &self,
+        task: &Task,
+        job: &FileJob,
+        converted: &Result<Converted, FileError>,
+    ) -> Option<anyhow::Result<()>> {
+        self.config.in_place.filter(|in_place| in_place.remove)?;
+        let Input::Path(input) = &task.input else {
+            return None;
+        };
+        let output = job.destination(task)?;
+        if output == *input {
+            return None;
+        }
+        let removed = match converted {
+            Ok((_, _, opened)) => unchanged_since(input, opened)
+                .and_then(|()| remove_and_sync(input))
+                .map_err(|error| {
+                    error.context(format!(
+                        "written to {}, but the input is kept",
+                        crate::report::escape_path(&output)
+                    ))
+                }),
+            Err(FileError::UpToDate) => sync_output(&output)
+                .and_then(|()| {
+                    let now = std::fs::metadata(input).context("cannot read metadata")?;
+                    match up_to_date(&Some(output.clone()), &SourceMeta::from_metadata(&now)) {
+                        true if now.nlink() > 1 => bail!("has other hard links"),
+                        true => remove_and_sync(input),
+                        false => bail!("changed since it was found up to date"),
+                    }
+                })
+                .map_err(|error| {
+                    error.context(format!(
+                        "{} is up to date, but the input is kept",
+                        crate::report::escape_path(&output)
+                    ))
+                }),
+            Err(_) => return None,
+        };
+        Some(removed)
+    }
+}
+
+/// Fails unless the file at `path` is still the one described by `opened`: same device and
+/// inode, size and modification time. Blocking.
+fn unchanged_since(path: &Path, opened: &SourceMeta) -> anyhow::Result<()> {
+    let now = SourceMeta::from_metadata(&std::fs::metadata(path).context("cannot read metadata")?);
+    let same = (now.dev, now.ino, now.len, now.modified)
+        == (opened.dev, opened.ino, opened.len, opened.modified);
+    if !same {
+        bail!("it changed while it was converted (the output holds it as it was when opened)");
+    }
+    Ok(())
+}
+
+/// Unlinks `path`, then syncs its directory so that the removal is on disk. Blocking.
+fn remove_and_sync(path: &Path) -> anyhow::Result<()> {
+    std::fs::remove_file(path).context("cannot remove it")?;
+    sync_dir_of(path)
+}
+
+/// Syncs a file that a run found up to date, and its directory, before its input goes: an
+/// interrupted run may have renamed it into place just before a crash. Blocking.
+fn sync_output(path: &Path) -> anyhow::Result<()> {
+    let describe = || path.display().to_string();
+    std::fs::File::open(path)
+        .and_then(|file| file.sync_all())
+        .with_context(describe)?;
+    sync_dir_of(path)
+}
+
+fn sync_dir_of(path: &Path) -> anyhow::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|dir| !dir.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::File::open(dir)
+        .and_then(|dir| dir.sync_all())
+        .with_context(|| format!("cannot sync {}", dir.display()))
 }
 
 impl Work for Converter {
@@ -547,7 +714,16 @@ impl Work for Converter {
                         return job.report(task, Err(stopped));
                     }
                 }
-                _ => return self.keep_line(job.report(task, converted)),
+                _ => {
+                    let removal = self.remove_input(&task, &job, &converted);
+                    let mut report = self.keep_line(job.report(task, converted));
+                    match removal {
+                        Some(Ok(())) => report.removed = Some(true),
+                        Some(Err(error)) => report.outcome = Outcome::Failed(error),
+                        None => {}
+                    }
+                    return report;
+                }
             }
         }
     }
@@ -568,6 +744,7 @@ impl Work for Converter {
             path: label.into(),
             output: None,
             outcome: Outcome::Failed(anyhow!("internal error: the worker crashed: {cause}")),
+            removed: None,
         }
     }
 }
@@ -594,8 +771,9 @@ struct OpenFile {
     parallel: bool,
 }
 
-/// A file's counts and the path it was written to (which `--to` may rename).
-type Converted = (FileStats, Option<PathBuf>);
+/// A file's counts, the path it was written to (which `--to` may rename), and what its input
+/// was when opened.
+type Converted = (FileStats, Option<PathBuf>, SourceMeta);
 
 /// What the open trip achieved.
 enum Opening {
@@ -619,9 +797,10 @@ impl FileJob {
     /// written to, or would have been (a failed or skipped file too).
     fn report(&self, task: Task, converted: Result<Converted, FileError>) -> FileReport {
         let (outcome, written) = match converted {
-            Ok((stats, written)) => (Outcome::Done(stats), written),
+            Ok((stats, written, _)) => (Outcome::Done(stats), written),
             Err(FileError::Cancelled) => (Outcome::Cancelled, None),
             Err(FileError::UpToDate) => (Outcome::Skipped(SkipReason::UpToDate), None),
+            Err(FileError::Skipped(reason)) => (Outcome::Skipped(reason), None),
             Err(FileError::BrokenPipe) => (Outcome::BrokenPipe, None),
             Err(FileError::Failed(error)) => (Outcome::Failed(error), None),
         };
@@ -630,6 +809,7 @@ impl FileJob {
             path: task.display,
             output,
             outcome,
+            removed: self.config.in_place.map(|_| false),
         }
     }
 
@@ -723,8 +903,8 @@ impl FileJob {
                     hash: hasher.map(|hasher| hasher.finalize()),
                     elapsed: self.started.elapsed(),
                 };
-                sink.commit(meta, self.config.fsync).await?;
-                Ok((stats, dest))
+                sink.commit(meta, self.outputs.fsync).await?;
+                Ok((stats, dest, meta))
             }
             Err(error) => {
                 sink.discard().await;
@@ -806,9 +986,11 @@ impl FileJob {
         let (source, meta, plan) = match &task.input {
             Input::Path(path) => {
                 let (file, meta) = open_source(path)?;
+                self.in_place_check(path, &self.destination(task), &meta)?;
                 if self.config.incremental && up_to_date(&self.destination(task), &meta) {
                     return Err(FileError::UpToDate);
                 }
+                self.refuse_existing(path, &self.destination(task))?;
                 let source = Opened::read_first_chunk(file, meta.len)?;
                 let detected = codec.detect(source.prefix(), path.file_name());
                 (source, meta, Some(codec.plan(detected, self.transforms())))
@@ -821,7 +1003,11 @@ impl FileJob {
             }
         };
         let temp = match self.destination(task) {
-            Some(dest) => Some(TempFile::create(&dest, meta.mode, &self.outputs)?),
+            Some(dest) => Some(TempFile::create(
+                &dest,
+                meta.mode,
+                &self.outputs_for(task, &dest),
+            )?),
             None => None,
         };
         if let Some(stall) = self.config.test_stall {
@@ -872,21 +1058,96 @@ impl FileJob {
             Input::Path(path) => match std::fs::metadata(path) {
                 Err(error) => Outcome::Failed(anyhow::Error::new(error).context("cannot open")),
                 Ok(meta) if !meta.is_file() => Outcome::Failed(anyhow!("not a regular file")),
-                Ok(meta)
-                    if self.config.incremental
-                        && up_to_date(&destination, &SourceMeta::from_metadata(&meta)) =>
-                {
-                    Outcome::Skipped(SkipReason::UpToDate)
-                }
-                Ok(meta) => Outcome::Planned { bytes: meta.len() },
+                Ok(meta) => self.plan_file(path, &destination, &SourceMeta::from_metadata(&meta)),
             },
             Input::Stream(_) => Outcome::Planned { bytes: 0 },
+        };
+        // In place, an input would be removed once written, or found up to date.
+        let removes = self.config.in_place.is_some_and(|in_place| in_place.remove);
+        let removed = match &outcome {
+            Outcome::Planned { .. } | Outcome::Skipped(SkipReason::UpToDate) => removes,
+            _ => false,
         };
         FileReport {
             path: task.display,
             output: destination,
             outcome,
+            removed: self.config.in_place.map(|_| removed),
         }
+    }
+
+    /// The output options of `task`, written to `dest`: in place, a file rewritten under its
+    /// own name (`--to keep` with a transform) replaces itself, `--force` or not.
+    fn outputs_for(&self, task: &Task, dest: &Path) -> OutputOptions {
+        let own_name = matches!(&task.input, Input::Path(path) if path == dest);
+        OutputOptions {
+            replace: self.outputs.replace || own_name,
+            ..self.outputs.clone()
+        }
+    }
+
+    /// `--dry-run`: what would become of the file at `path`, of metadata `meta`, decided as
+    /// the run would decide it. Blocking.
+    fn plan_file(&self, path: &Path, destination: &Option<PathBuf>, meta: &SourceMeta) -> Outcome {
+        let checked = self.in_place_check(path, destination, meta).and_then(|()| {
+            match self.config.incremental && up_to_date(destination, meta) {
+                true => Err(FileError::UpToDate),
+                false => self.refuse_existing(path, destination),
+            }
+        });
+        match checked {
+            Ok(()) => Outcome::Planned { bytes: meta.len },
+            Err(FileError::UpToDate) => Outcome::Skipped(SkipReason::UpToDate),
+            Err(FileError::Skipped(reason)) => Outcome::Skipped(reason),
+            Err(FileError::Failed(error)) => Outcome::Failed(error),
+            Err(FileError::Cancelled | FileError::BrokenPipe) => Outcome::Cancelled,
+        }
+    }
+
+    /// `--in-place`: refuses what must not be converted beside itself, before any work: a file
+    /// that has its output's name already (with `--to` a format; with `--to keep` and a
+    /// transform, each file is rewritten under its own name and never removed), and, when
+    /// inputs are removed, a file with other hard links (removing one name would not free its
+    /// data, and the other names would still show the old content), as gzip refuses it.
+    fn in_place_check(
+        &self,
+        path: &Path,
+        destination: &Option<PathBuf>,
+        meta: &SourceMeta,
+    ) -> Result<(), FileError> {
+        let Some(in_place) = self.config.in_place else {
+            return Ok(());
+        };
+        // Only `--to keep` rewrites a file under its own name (with a transform: the config
+        // refuses it without).
+        let keeps_format = self.config.codec.encoding == codec::Encoding::Keep;
+        if destination.as_deref() == Some(path) && !keeps_format {
+            return Err(FileError::Skipped(SkipReason::OwnOutput));
+        }
+        if in_place.remove && meta.nlink > 1 {
+            return Err(FileError::Failed(anyhow!(
+                "has {} other hard links: removing this name would not free its data \
+                 (not converted in place; --keep converts it and keeps it)",
+                meta.nlink - 1
+            )));
+        }
+        Ok(())
+    }
+
+    /// `--in-place` without `--force`: an output name that exists already fails the file, and
+    /// both files are kept (as zstd does without -f). Checked before the work, to fail early;
+    /// the commit checks again, atomically (see `OutputOptions::replace`). Blocking.
+    fn refuse_existing(&self, path: &Path, destination: &Option<PathBuf>) -> Result<(), FileError> {
+        let (Some(in_place), Some(dest)) = (self.config.in_place, destination) else {
+            return Ok(());
+        };
+        if in_place.replace || dest == path || std::fs::symlink_metadata(dest).is_err() {
+            return Ok(());
+        }
+        Err(FileError::Failed(anyhow!(
+            "{} already exists (use --force to replace it)",
+            crate::report::escape_path(dest)
+        )))
     }
 
     /// The final path of a task's output (`None` for stdout): named after the input's name when
@@ -1102,19 +1363,34 @@ mod tests {
     fn outputs_mirror_the_relative_layout() {
         let dir = Dest::Dir("out".into());
         assert_eq!(
-            output_for(&dir, Some(Path::new("a/b.log"))),
+            output_for(&dir, Path::new("in/a/b.log"), Some(Path::new("a/b.log"))),
             Output::File {
                 path: "out/a/b.log".into(),
                 rename: true
             }
         );
         assert_eq!(
-            output_for(&Dest::File("x.log".into()), None),
+            output_for(&Dest::File("x.log".into()), Path::new("in.log"), None),
             Output::File {
                 path: "x.log".into(),
                 rename: false
             }
         );
-        assert_eq!(output_for(&Dest::Stdout, None), Output::Stdout);
+        assert_eq!(
+            output_for(&Dest::Stdout, Path::new("-"), None),
+            Output::Stdout
+        );
+        assert_eq!(
+            output_for(
+                &Dest::InPlace,
+                Path::new("in/a.log"),
+                Some(Path::new("a.log"))
+            ),
+            Output::File {
+                path: "in/a.log".into(),
+                rename: true
+            },
+            "in place, beside the input whatever its path below IN"
+        );
     }
 }

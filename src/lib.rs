@@ -62,6 +62,7 @@ fn run_command(cli: Cli) -> ExitCode {
         progress,
         command,
         shard,
+        removes: false,
     };
     match cli.command {
         Command::Convert(args) => match ConvertConfig::from_args(*args) {
@@ -73,8 +74,13 @@ fn run_command(cli: Cli) -> ExitCode {
                 };
                 let (json, progress) = (config.json, config.progress && !cli.quiet);
                 let shard = config.shard;
-                let tally = config.walk.as_ref().map(|walk| walk.filter.tally().clone());
-                let code = run_convert(config, report(command, json, progress, shard));
+                let tally = config.tally();
+                let removes = config.in_place.is_some_and(|in_place| in_place.remove);
+                let options = ReportOptions {
+                    removes,
+                    ..report(command, json, progress, shard)
+                };
+                let code = run_convert(config, options);
                 warn_unmatched(tally, cli.quiet, code)
             }
             Err(error) => fatal(&error),

@@ -159,6 +159,13 @@ pub struct SourceMeta {
     pub accessed: Option<SystemTime>,
     /// Size when opened, used to size buffers.
     pub len: u64,
+    /// Device and inode, and the number of hard links (`--in-place`: an input is removed only
+    /// if it is still the file that was converted, and never when other names share its data).
+    pub dev: u64,
+    /// See [`Self::dev`].
+    pub ino: u64,
+    /// See [`Self::dev`].
+    pub nlink: u64,
 }
 
 impl SourceMeta {
@@ -169,6 +176,9 @@ impl SourceMeta {
             modified: meta.modified().ok(),
             accessed: meta.accessed().ok(),
             len: meta.len(),
+            dev: std::os::unix::fs::MetadataExt::dev(meta),
+            ino: std::os::unix::fs::MetadataExt::ino(meta),
+            nlink: std::os::unix::fs::MetadataExt::nlink(meta),
         }
     }
 
@@ -180,6 +190,9 @@ impl SourceMeta {
             modified: None,
             accessed: None,
             len: 0,
+            dev: 0,
+            ino: 0,
+            nlink: 1,
         }
     }
 }
@@ -205,6 +218,9 @@ pub struct OutputOptions {
     pub fsync: bool,
     /// Where live temp files are registered.
     pub temps: TempRegistry,
+    /// Rename over an existing destination (always, but for `--in-place` without `--force`:
+    /// then an output name that exists fails the file, atomically, and nothing is replaced).
+    pub replace: bool,
 }
 
 /// A temp file being written, not yet visible under its final name. Open it with
@@ -226,6 +242,8 @@ struct TempGuard {
     armed: bool,
     /// The permission bits the file got when created (the requested mode less the umask).
     created_mode: u32,
+    /// See [`OutputOptions::replace`].
+    replace: bool,
 }
 
 impl TempGuard {
@@ -339,6 +357,7 @@ impl TempFile {
             registry: options.temps.clone(),
             armed: true,
             created_mode: mode & !*UMASK,
+            replace: options.replace,
         };
         Ok(Self { file, guard })
     }
@@ -538,7 +557,11 @@ fn finalize(file: &File, guard: &TempGuard, source: SourceMeta, fsync: bool) -> 
     if fsync {
         file.sync_all().with_context(describe)?;
     }
-    fs::rename(temp, dest).with_context(|| format!("cannot rename to {}", dest.display()))?;
+    if guard.replace {
+        fs::rename(temp, dest).with_context(|| format!("cannot rename to {}", dest.display()))?;
+    } else {
+        rename_noreplace(temp, dest)?;
+    }
     if fsync {
         // The rename is durable only once the directory entry is on disk.
         let dir = dest
@@ -550,6 +573,46 @@ fn finalize(file: &File, guard: &TempGuard, source: SourceMeta, fsync: bool) -> 
             .with_context(|| dir.display().to_string())?;
     }
     Ok(())
+}
+
+/// Renames `temp` to `dest` unless `dest` exists, in one step (`renameat2(RENAME_NOREPLACE)`),
+/// or, where the file system cannot do that, by a hard link and an unlink (a crash in between
+/// leaves the temp file too, which no run takes as input). Blocking.
+fn rename_noreplace(temp: &Path, dest: &Path) -> Result<()> {
+    use std::os::unix::ffi::OsStrExt as _;
+    let exists = || {
+        anyhow::anyhow!(
+            "{} already exists (use --force to replace it)",
+            dest.display()
+        )
+    };
+    let c_path = |path: &Path| std::ffi::CString::new(path.as_os_str().as_bytes());
+    let (from, to) = (c_path(temp)?, c_path(dest)?);
+    // SAFETY: both are valid NUL-terminated paths; AT_FDCWD resolves them as relative paths.
+    let renamed = unsafe {
+        libc::renameat2(
+            libc::AT_FDCWD,
+            from.as_ptr(),
+            libc::AT_FDCWD,
+            to.as_ptr(),
+            libc::RENAME_NOREPLACE,
+        )
+    };
+    if renamed == 0 {
+        return Ok(());
+    }
+    let error = io::Error::last_os_error();
+    match error.raw_os_error() {
+        Some(libc::EEXIST) => Err(exists()),
+        Some(libc::EINVAL | libc::ENOSYS | libc::ENOTSUP) => match fs::hard_link(temp, dest) {
+            Ok(()) => fs::remove_file(temp).context("cannot remove the temp file"),
+            Err(error) if error.kind() == io::ErrorKind::AlreadyExists => Err(exists()),
+            Err(error) => {
+                Err(error).with_context(|| format!("cannot rename to {}", dest.display()))
+            }
+        },
+        _ => Err(error).with_context(|| format!("cannot rename to {}", dest.display())),
+    }
 }
 
 /// The destination of one file's bytes.

@@ -86,6 +86,9 @@ pub struct FileReport {
     pub output: Option<PathBuf>,
     /// How it ended.
     pub outcome: Outcome,
+    /// `--in-place`: whether the input was removed (with `--dry-run`: would be); `None` in
+    /// other runs.
+    pub removed: Option<bool>,
 }
 
 /// What the reporter prints besides errors.
@@ -101,6 +104,8 @@ pub struct ReportOptions {
     pub command: &'static str,
     /// `--shard`: named in the summary line and the `--json` summary.
     pub shard: Option<crate::shard::Shard>,
+    /// `convert --in-place` (without `--keep`): the summary counts the inputs removed.
+    pub removes: bool,
 }
 
 /// Counts over a whole run.
@@ -130,6 +135,8 @@ pub struct Summary {
     pub written: Vec<(PathBuf, blake3::Hash)>,
     /// A part of asyncfiles itself failed (a crashed thread); the run cannot claim success.
     pub internal_errors: u64,
+    /// `--in-place`: inputs removed (with `--dry-run`: that would be); `None` in other runs.
+    pub removed: Option<u64>,
 }
 
 impl Summary {
@@ -155,6 +162,9 @@ impl Summary {
         if self.not_started > 0 {
             let _ = write!(counts, ", {} not started", self.not_started);
         }
+        if let Some(removed) = self.removed {
+            let _ = write!(counts, ", {removed} removed");
+        }
         counts
     }
 
@@ -164,13 +174,15 @@ impl Summary {
         if self.planned > 0 || command.starts_with("convert --dry-run") {
             let _ = write!(
                 line,
-                "{command}{}: {} would be written ({} in), {} skipped, {} failed",
+                "{command}{}: {} would be written ({} in), ",
                 if interrupted { " interrupted" } else { "" },
                 self.planned,
                 human_bytes(self.bytes_in),
-                self.skipped,
-                self.failed,
             );
+            if let Some(removed) = self.removed {
+                let _ = write!(line, "{removed} would be removed, ");
+            }
+            let _ = write!(line, "{} skipped, {} failed", self.skipped, self.failed);
             return line;
         }
         let _ = write!(
@@ -536,13 +548,19 @@ async fn report_all(
     options: ReportOptions,
     progress: Option<Progress>,
 ) -> Summary {
-    let mut summary = Summary::default();
+    let mut summary = Summary {
+        removed: options.removes.then_some(0),
+        ..Summary::default()
+    };
     let verbose = tracing::enabled!(tracing::Level::INFO);
     let mut lines = Vec::new();
     while let Some(mut batch) = rx.recv().await {
         loop {
             for report in batch {
                 summary.count(&report.outcome);
+                if let (Some(removed), Some(count)) = (report.removed, &mut summary.removed) {
+                    *count += u64::from(removed);
+                }
                 if options.json {
                     lines.extend(json_line(&report).map(Line::Stdout));
                 }
@@ -586,18 +604,28 @@ fn describe(report: &FileReport, options: ReportOptions, verbose: bool) -> Optio
                     lines.read, lines.written
                 );
             }
+            if report.removed == Some(true) {
+                counts.push_str("; input removed");
+            }
             Some(Line::Info(match &report.output {
                 Some(output) => format!("{} -> {}: {counts}", path(), escape_path(output)),
                 None => format!("{}: {counts}", path()),
             }))
         }
-        // A rerun may skip most of a tree: those notes only with -v.
-        Outcome::Skipped(SkipReason::UpToDate) if verbose => Some(Line::Info(format!(
-            "{}: skipped: {}",
-            path(),
-            SkipReason::UpToDate
-        ))),
-        Outcome::Skipped(SkipReason::UpToDate) => None,
+        // A rerun may skip most of a tree (and an in-place run every file it compressed
+        // before): those notes only with -v.
+        Outcome::Skipped(reason @ (SkipReason::UpToDate | SkipReason::OwnOutput)) if verbose => {
+            Some(Line::Info(format!(
+                "{}: skipped: {reason}{}",
+                path(),
+                if report.removed == Some(true) {
+                    "; input removed"
+                } else {
+                    ""
+                }
+            )))
+        }
+        Outcome::Skipped(SkipReason::UpToDate | SkipReason::OwnOutput) => None,
         Outcome::Skipped(reason) if !options.quiet => Some(Line::Message(format!(
             "asyncfiles: {}: skipped: {reason}",
             path()
@@ -622,7 +650,11 @@ fn describe(report: &FileReport, options: ReportOptions, verbose: bool) -> Optio
                 .output
                 .as_deref()
                 .map_or_else(|| "-".into(), escape_path);
-            Some(Line::Stdout(format!("{} -> {output}", path())))
+            let removed = match report.removed {
+                Some(true) => " (input removed)",
+                _ => "",
+            };
+            Some(Line::Stdout(format!("{} -> {output}{removed}", path())))
         }
         _ => None,
     }
@@ -708,6 +740,9 @@ fn json_line(report: &FileReport) -> Option<String> {
         }
         Outcome::Cancelled | Outcome::NotStarted | Outcome::BrokenPipe => return None,
     }
+    if let Some(removed) = report.removed {
+        set("removed", json!(removed));
+    }
     Some(object.to_string())
 }
 
@@ -736,6 +771,9 @@ impl Summary {
             "exit_code": code as u8,
         });
         add_shard(&mut summary, shard);
+        if let (Some(removed), Some(fields)) = (self.removed, summary.as_object_mut()) {
+            fields.insert("removed".into(), removed.into());
+        }
         summary.to_string()
     }
 }

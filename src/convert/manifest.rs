@@ -31,7 +31,8 @@ fn base_of(dest: &Dest) -> PathBuf {
     match dest {
         Dest::Dir(dir) => dir.clone(),
         Dest::File(file) => file.parent().map(Path::to_path_buf).unwrap_or_default(),
-        Dest::Stdout => PathBuf::new(),
+        // No manifest in place (clap refuses --manifest with --in-place).
+        Dest::Stdout | Dest::InPlace => PathBuf::new(),
     }
 }
 

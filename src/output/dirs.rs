@@ -74,6 +74,19 @@ impl DirMirror {
         }
     }
 
+    /// The mirror of the subdirectory `sub` of this one (this one itself when `sub` is empty),
+    /// sharing its record, so that [`DirMirror::finish`] on either settles both: with several
+    /// INs, each tree is mirrored into `OUT/NAME`.
+    pub fn under(&self, sub: &Path) -> Self {
+        if sub.as_os_str().is_empty() {
+            return self.clone();
+        }
+        Self {
+            root: self.root.join(sub),
+            ..self.clone()
+        }
+    }
+
     /// Creates OUT for the tree `source` if it does not exist (its parents as `mkdir -p` would),
     /// with the source's mode; an existing one is made writable for the run if need be. Blocking.
     pub fn create_root(&self, source: &Path) -> Result<()> {

@@ -87,6 +87,8 @@ pub enum SkipReason {
     Size,
     /// A `--files-from` entry that `--changed-within` or `--changed-before` rule out.
     Age,
+    /// `--in-place`: the file already has its output's name (`a.log.zst` with `--to zst`).
+    OwnOutput,
 }
 
 impl std::fmt::Display for SkipReason {
@@ -104,6 +106,7 @@ impl std::fmt::Display for SkipReason {
             SkipReason::ListedTwice => "listed more than once",
             SkipReason::Size => "ruled out by --min-size or --max-size",
             SkipReason::Age => "ruled out by --changed-within or --changed-before",
+            SkipReason::OwnOutput => "already has its output's name (--in-place)",
         })
     }
 }
@@ -144,6 +147,13 @@ pub enum Root {
     /// Pass on this file, named on the command line, if its size and age pass these tests (a
     /// file that cannot be examined is passed on: opening it reports why).
     File(PathBuf, MetaFilter),
+    /// Pass on this file as a file entry whose path relative to the output is `rel` (`convert`
+    /// with several INs: its name), if its size and age pass `meta`.
+    Named {
+        path: PathBuf,
+        rel: PathBuf,
+        meta: MetaFilter,
+    },
 }
 
 /// Starts one walker thread that goes through `roots` in order, sending batches of entries to
@@ -172,6 +182,15 @@ pub fn spawn_roots(
                     }
                     None => send_path(&tx, path),
                 },
+                Root::Named { path, rel, meta } => match named_file_verdict(&path, meta) {
+                    Some(reason) => {
+                        tracing::debug!("{}: not selected: {reason}", path.display());
+                        Ok(())
+                    }
+                    None => tx
+                        .blocking_send(vec![Entry::File { path, rel }])
+                        .map_err(|_| Stop),
+                },
             };
             if walked.is_err() {
                 return;
@@ -193,7 +212,7 @@ fn send_path(tx: &mpsc::Sender<Vec<Entry>>, path: PathBuf) -> Result<(), Stop> {
 
 /// Why a file named on the command line is left out by the size and age tests (as find applies
 /// its tests to the paths it is given); `None` when it is taken or cannot be examined.
-fn named_file_verdict(path: &Path, meta: MetaFilter) -> Option<SkipReason> {
+pub fn named_file_verdict(path: &Path, meta: MetaFilter) -> Option<SkipReason> {
     if !meta.is_active() {
         return None;
     }
@@ -317,6 +336,13 @@ struct Stop;
 
 impl Walker {
     fn send(&mut self, entry: Entry) -> Result<(), Stop> {
+        let entry = match entry {
+            Entry::File { path, rel } if !self.config.prefix.as_os_str().is_empty() => {
+                let rel = self.config.prefix.join(rel);
+                Entry::File { path, rel }
+            }
+            entry => entry,
+        };
         self.batch.push(entry);
         if self.batch.len() >= self.batch_size {
             self.flush()
@@ -340,6 +366,11 @@ impl Walker {
             .follow_links(self.config.follow);
         if let Some(depth) = self.config.max_depth {
             walk = walk.max_depth(depth);
+        }
+        if self.config.in_place {
+            // walkdir then reads a directory whole when it enters it, before passing on any
+            // entry inside: outputs this run writes there come later and are never listed.
+            walk = walk.sort_by_file_name();
         }
         let mut entries = walk.into_iter();
         while let Some(next) = entries.next() {
@@ -490,7 +521,9 @@ impl Walker {
             return Entry::File { path, rel };
         };
         let codec = &self.config.codec;
-        if !codec.can_conflict() {
+        // In place, a file that keeps its name is an output already (the job skips it).
+        let own_output = self.config.in_place && codec.output_name(name) == name;
+        if !codec.can_conflict() || own_output {
             return Entry::File { path, rel };
         }
         let dir = path.parent().unwrap_or(Path::new(""));
@@ -503,8 +536,11 @@ impl Walker {
         if alone {
             return Entry::File { path, rel };
         }
+        // In place, a rival that keeps its own name is the output itself, already there.
+        let in_place = self.config.in_place;
         let rival = codec.rivals(name).into_iter().find(|rival| {
-            self.config.filter.accepts_file(&rel.with_file_name(rival))
+            !(in_place && codec.output_name(rival) == *rival)
+                && self.config.filter.accepts_file(&rel.with_file_name(rival))
                 && self.is_processed_file(&path.with_file_name(rival))
         });
         match rival {
@@ -531,7 +567,8 @@ impl Walker {
             ShardKey::Printed => shard.owns(path),
             ShardKey::OutputPath => {
                 let name = rel.file_name().unwrap_or_default();
-                shard.owns(&rel.with_file_name(self.config.codec.output_name(name)))
+                let output = rel.with_file_name(self.config.codec.output_name(name));
+                shard.owns(&self.config.prefix.join(output))
             }
         }
     }

@@ -149,6 +149,15 @@ pub struct WalkConfig {
     /// `--shard`: only this shard's files are passed on; the others are left alone before they
     /// are examined (no `stat`, no open), as the directory listing names them.
     pub shard: Option<ShardFilter>,
+    /// `convert` with several INs: the source's name under OUT, put before the relative path of
+    /// each file passed on (and of its shard key), so that `rel` is the output's path relative
+    /// to OUT. Empty for one IN: filters still match paths relative to the source's root.
+    pub prefix: PathBuf,
+    /// `convert --in-place`: outputs are written into the tree being walked, so each directory
+    /// is listed whole before any of its files is passed on (a file written by this run is then
+    /// never found as an input), and an output name that exists already is not a rival (the
+    /// job refuses to replace it without `--force`).
+    pub in_place: bool,
 }
 
 impl WalkConfig {
@@ -196,6 +205,8 @@ impl WalkConfig {
             skip_temp_files: false,
             dirs: None,
             shard: None,
+            prefix: PathBuf::new(),
+            in_place: false,
         })
     }
 }
