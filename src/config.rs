@@ -394,10 +394,13 @@ impl ConvertConfig {
 impl ConvertConfig {
     /// The pattern tally of the run's walks (they share one), if it walks a directory.
     pub fn tally(&self) -> Option<std::sync::Arc<crate::walk::PatternTally>> {
-        let mut trees = self.walk.iter().chain(self.roots.iter().filter_map(|root| match root {
-            crate::walk::Root::Tree(walk) => Some(&**walk),
-            _ => None,
-        }));
+        let mut trees = self
+            .walk
+            .iter()
+            .chain(self.roots.iter().filter_map(|root| match root {
+                crate::walk::Root::Tree(walk) => Some(&**walk),
+                _ => None,
+            }));
         trees.next().map(|walk| walk.filter.tally().clone())
     }
 

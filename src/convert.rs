@@ -394,21 +394,25 @@ fn planned_items(
                 walk::EntryStream::counted(rx, found).map(move |entry| plan(&config.dest, entry));
             Ok((Box::pin(items), Some(walker)))
         }
-        (Source::File(path), _) => match crate::walk::named_file_verdict(path, config.file_filter)
-        {
-            // Not selected: said as for a listed file, since the user named it.
-            Some(reason) => {
-                let report = FileReport {
-                    path: path.clone(),
-                    output: None,
-                    outcome: Outcome::Skipped(reason),
-                    removed: None,
-                };
-                found.store(1, Ordering::Relaxed);
-                Ok((Box::pin(tokio_stream::iter([Planned::Report(report)])), None))
+        (Source::File(path), _) => {
+            match crate::walk::named_file_verdict(path, config.file_filter) {
+                // Not selected: said as for a listed file, since the user named it.
+                Some(reason) => {
+                    let report = FileReport {
+                        path: path.clone(),
+                        output: None,
+                        outcome: Outcome::Skipped(reason),
+                        removed: None,
+                    };
+                    found.store(1, Ordering::Relaxed);
+                    Ok((
+                        Box::pin(tokio_stream::iter([Planned::Report(report)])),
+                        None,
+                    ))
+                }
+                None => Ok(single(Input::Path(path.clone()), path.clone())),
             }
-            None => Ok(single(Input::Path(path.clone()), path.clone())),
-        },
+        }
         (Source::Stream(path), _) => Ok(single(Input::Stream(path.clone()), path.clone())),
     }
 }

@@ -189,6 +189,10 @@ fn sub_page(sub: &Command, name: &str, others: &[&str], exit_status: &Roff) -> R
     // No hyphenation: `--fol-low` cannot be typed.
     synopsis.control("nh", []);
     synopsis.text(sub_synopsis(sub, true));
+    if sub.get_name() == "convert" {
+        synopsis.control("br", []);
+        synopsis.text(in_place_synopsis());
+    }
     synopsis.control("hy", []);
     page.roff(&synopsis);
     page.roff(&description(sub));
@@ -297,11 +301,36 @@ fn sub_synopsis(sub: &Command, with_options: bool) -> Vec<Inline> {
         line.push(italic("options"));
         line.push(roman("]"));
     }
+    if sub.get_name() == "convert" {
+        // One list of PATHs to clap; to the reader, inputs and then the output.
+        line.extend([roman(" "), italic("IN"), roman("... "), italic("OUT")]);
+        return line;
+    }
     for arg in sub.get_positionals().filter(|arg| !arg.is_hide_set()) {
         line.push(roman(" "));
         line.extend(positional_spelling(arg));
     }
     line
+}
+
+/// `convert`'s second form, in place: no OUT.
+fn in_place_synopsis() -> Vec<Inline> {
+    vec![
+        bold("asyncfiles"),
+        roman(" ["),
+        bold("-q"),
+        roman("|"),
+        bold("-v"),
+        roman("...] "),
+        bold("convert"),
+        roman(" "),
+        bold("--in-place"),
+        roman(" ["),
+        italic("options"),
+        roman("] "),
+        italic("IN"),
+        roman("..."),
+    ]
 }
 
 /// The options a command's SYNOPSIS lists: its own (the global ones are in the first words;

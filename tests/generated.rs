@@ -152,7 +152,11 @@ fn command_pages_carry_the_global_options_and_a_synopsis_with_argument_names() {
     assert!(hash.contains("[\\fIPATH\\fR]..."));
     let convert = &pages()[0].1;
     assert!(convert.contains("[\\fB\\-\\-replace\\fR \\fIRE\\fR \\fIREPL\\fR]"));
-    assert!(convert.contains(" \\fIIN\\fR \\fIOUT\\fR\n"));
+    assert!(convert.contains(" \\fIIN\\fR... \\fIOUT\\fR\n"));
+    assert!(
+        convert
+            .contains("\\fBconvert\\fR \\fB\\-\\-in\\-place\\fR [\\fIoptions\\fR] \\fIIN\\fR...\n")
+    );
 }
 
 /// The shell lines of the README's Recipes block, comments and blank lines left out.
