@@ -601,8 +601,8 @@ fn expand_shard_pattern(path: &Path, shard: Option<Shard>) -> PathBuf {
 pub struct LineTransforms {
     /// The transforms, in command-line order.
     pub ops: std::sync::Arc<[Box<dyn LineOp>]>,
-    /// `--max-line-bytes`.
-    pub max_line: u64,
+    /// `--max-line-bytes`, in the units it was given in (for the message).
+    pub max_line: crate::size::Size,
 }
 
 impl std::fmt::Debug for LineTransforms {

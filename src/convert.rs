@@ -1012,7 +1012,7 @@ impl FileJob {
         let window = Engine::window(self.config.threads, size);
         let mut engine = Engine::new(codec, chain, (window, size), self.cancel.clone());
         let lines = self.config.lines.as_ref();
-        let max_line = lines.map_or(u64::MAX, |lines| lines.max_line);
+        let max_line = lines.map_or(u64::MAX, |lines| lines.max_line.bytes);
         let mut cutter = BlockReader::new(size, cut_lines, max_line).with_spares(engine.spares());
         self.write(writer, &engine.header()).await?;
         let (mut lines_before, mut blocks) = (0, 0u64);

@@ -101,6 +101,10 @@ pub struct ReportOptions {
     pub command: &'static str,
     /// `--shard`: named in the summary line and the `--json` summary.
     pub shard: Option<crate::shard::Shard>,
+    /// Print the summary line of a run that finished. `false` for a filter (`convert` to OUT
+    /// `-` without `-v`), silent as `zcat` is: its errors still show, and an interrupted run
+    /// still says so, since its output stopped short.
+    pub summary: bool,
 }
 
 /// Counts over a whole run.
@@ -506,7 +510,8 @@ pub struct Finished {
 impl Finished {
     /// Prints the summary line on stderr (not with `-q`, nor after stdout's reader went away).
     pub async fn print(&self, interrupted: bool) {
-        if self.options.quiet || self.summary.broken_pipe {
+        if self.options.quiet || self.summary.broken_pipe || !(self.options.summary || interrupted)
+        {
             return;
         }
         let command = match self.options.shard {
