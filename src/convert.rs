@@ -37,7 +37,7 @@ use crate::cpu;
 use crate::deadline::FileDeadline;
 use crate::input::{self, CountingReader, Opened, Prefetch, buffer_size, open_source};
 use crate::interrupt::Interrupt;
-use crate::output::{DirMirror, OutputOptions, Sink, SourceMeta, TempFile, TempRegistry};
+use crate::output::{Archived, DirMirror, OutputOptions, Sink, SourceMeta, TempFile, TempRegistry};
 use crate::pipeline::{self, LaneHandle, Work};
 use crate::report::{
     ExitCode, FileReport, FileStats, Outcome, ReportOptions, Reporter, error_chain,
@@ -223,6 +223,10 @@ async fn create_output_dir(config: &ConvertConfig) -> Result<Option<DirMirror>, 
                 dirs.shared()
             } else {
                 dirs
+            };
+            let dirs = match config.archive {
+                true => dirs.archiving(root.clone()),
+                false => dirs,
             };
             let root = root.clone();
             let mirror = dirs.clone();
@@ -803,25 +807,34 @@ impl FileJob {
             return Err(FileError::Cancelled);
         }
         let codec = self.config.codec;
-        let (source, meta, plan) = match &task.input {
+        let (source, meta, plan, archived) = match &task.input {
             Input::Path(path) => {
                 let (file, meta) = open_source(path)?;
                 if self.config.incremental && up_to_date(&self.destination(task), &meta) {
                     return Err(FileError::UpToDate);
                 }
+                let archived = match self.config.archive {
+                    true => {
+                        Some(Archived::read(&file).context("cannot read owner and attributes")?)
+                    }
+                    false => None,
+                };
                 let source = Opened::read_first_chunk(file, meta.len)?;
                 let detected = codec.detect(source.prefix(), path.file_name());
-                (source, meta, Some(codec.plan(detected, self.transforms())))
+                let plan = codec.plan(detected, self.transforms());
+                (source, meta, Some(plan), archived)
             }
             Input::Stream(path) => {
                 let Some(stream) = input::open_stream(path, &self.cancel)? else {
                     return Err(FileError::Cancelled);
                 };
-                (Opened::Stream(stream), SourceMeta::for_stdin(), None)
+                (Opened::Stream(stream), SourceMeta::for_stdin(), None, None)
             }
         };
         let temp = match self.destination(task) {
-            Some(dest) => Some(TempFile::create(&dest, meta.mode, &self.outputs)?),
+            Some(dest) => {
+                Some(TempFile::create(&dest, meta.mode, &self.outputs)?.keeping(archived))
+            }
             None => None,
         };
         if let Some(stall) = self.config.test_stall {
