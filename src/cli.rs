@@ -704,6 +704,17 @@ mod tests {
     }
 
     #[test]
+    fn the_default_line_limit_prints_as_documented() {
+        match parse_from(["asyncfiles", "convert", "in", "out"])
+            .unwrap()
+            .command
+        {
+            Command::Convert(args) => assert_eq!(args.lines.max_line_bytes.to_string(), "64 MiB"),
+            _ => unreachable!(),
+        }
+    }
+
+    #[test]
     fn sizes_take_binary_and_decimal_units() {
         assert_eq!(parse_size("64M"), Ok(64 << 20));
         assert_eq!(parse_size("10kib"), Ok(10 << 10));

@@ -51,16 +51,19 @@ impl Size {
     /// optional unit. The error is a message for clap (`unknown unit "x" …`).
     pub fn parse(text: &str) -> Result<Self, String> {
         let text = text.trim();
-        let digits = text.trim_end_matches(|c: char| c.is_ascii_alphabetic());
-        let unit = text[digits.len()..].to_ascii_lowercase();
-        let Some(&(_, units, multiplier)) = SUFFIXES.iter().find(|(name, ..)| *name == unit) else {
+        let unit_at = text
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(text.len());
+        let (digits, unit) = (&text[..unit_at], text[unit_at..].trim_start());
+        let lower = unit.to_ascii_lowercase();
+        let Some(&(_, units, multiplier)) = SUFFIXES.iter().find(|(name, ..)| *name == lower)
+        else {
             return Err(format!(
                 "unknown unit {unit:?} (use K, M, G, T or KiB, MiB, GiB, TiB for powers of \
                  1024, KB, MB, GB, TB for powers of 1000)"
             ));
         };
         let number: u64 = digits
-            .trim()
             .parse()
             .map_err(|_| format!("{text:?} is not a size"))?;
         match number.checked_mul(multiplier) {
@@ -139,7 +142,18 @@ mod tests {
                 "{text}"
             );
         }
-        for bad in ["0", "0K", "x", "5Q", "-1", "1.5M", "99999999999T"] {
+        assert_eq!(Size::parse("50 MB").map(|size| size.bytes), Ok(50_000_000));
+        for bad in [
+            "0",
+            "0K",
+            "x",
+            "5Q",
+            "-1",
+            "1.5M",
+            "99999999999T",
+            "50Mb/s",
+            "",
+        ] {
             assert!(Size::parse(bad).is_err(), "{bad}");
         }
     }
