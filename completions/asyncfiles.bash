@@ -61,7 +61,7 @@ _asyncfiles() {
             return 0
             ;;
         asyncfiles__subcmd__convert)
-            opts="-k -L -0 -j -T -n -q -v -h -V --in-place --keep --include --exclude --include-from --exclude-from --min-size --max-size --changed-within --changed-before --max-depth --follow --files-from --null --shard --shards --eol --from --to --level --jobs --threads --fsync --dry-run --incremental --force --json --manifest --fail-fast --max-rate --timeout --retries --retry-delay --progress --grep --grep-v --replace --redact --redact-key --trim --drop-empty --max-line-bytes --quiet --verbose --help --version"
+            opts="-k -L -0 -j -T -a -n -q -v -h -V --in-place --keep --include --exclude --include-from --exclude-from --min-size --max-size --changed-within --changed-before --max-depth --follow --files-from --null --shard --shards --eol --from --to --level --jobs --threads --fsync --archive --dry-run --incremental --force --json --manifest --fail-fast --max-rate --timeout --retries --retry-delay --progress --grep --grep-v --replace --redact --redact-key --trim --drop-empty --max-line-bytes --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

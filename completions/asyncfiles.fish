@@ -49,28 +49,28 @@ lf\t'Turn CRLF line endings into LF'
 crlf\t'Turn LF line endings into CRLF'"
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l from -d 'Decode inputs: auto finds gzip, zstd, xz and bzip2 by their content, else by their name, and brotli and lzma by a .br or .lzma name; none reads bytes as they are; a format decodes every input as that format' -r -f -a "auto\t'Detect by content, else by name (brotli by .br, lzma by .lzma); anything else is plain'
 none\t'Read bytes as they are'
-gz\t'gzip'
-zst\t'Zstandard'
+gz\t'gzip (also: gzip)'
+zst\t'Zstandard (also: zstd)'
 xz\t'xz'
-bz2\t'bzip2'
-br\t'brotli'
+bz2\t'bzip2 (also: bzip2)'
+br\t'brotli (also: brotli)'
 lzma\t'LZMA_Alone (.lzma)'"
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l to -d 'Encode outputs: keep each file\'s own format (and name), none for plain text, or a format; a decoded file loses its compression extension, an encoded one gains its own' -r -f -a "keep\t'Each file in the format it came in'
 none\t'Plain, decoded'
-gz\t'gzip'
-zst\t'Zstandard'
+gz\t'gzip (also: gzip)'
+zst\t'Zstandard (also: zstd)'
 xz\t'xz'
-bz2\t'bzip2'
-br\t'brotli'
+bz2\t'bzip2 (also: bzip2)'
+br\t'brotli (also: brotli)'
 lzma\t'LZMA_Alone (.lzma)'"
-complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l level -d 'Compression level on the format\'s own scale: gz 1-9 (default 6), zst 1-19 (3), xz 0-9 (6), bz2 1-9 (9), br 0-11 (11), lzma 0-9 (6)' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l level -d 'Compression level on the format\'s own scale: gz 1-9 (default 6), zst 1-19 (3), xz 0-9 (6), bz2 1-9 (9), br 0-11 (11), lzma 0-9 (6). -1 … -19 say the same, as for gzip and zstd (-0 is --null: write --level 0); the last level given wins' -r
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -s j -l jobs -d 'Process at most N files at once [default: number of CPUs]' -r
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -s T -l threads -d 'Keep at most N threads busy with CPU work (decoding, line transforms, encoding, hashing) across the whole run [default: number of CPUs]. A large file is cut into blocks that these threads work on side by side; brotli and lzma files stay on one thread each' -r
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l manifest -d 'Write a b3sum-format manifest of the outputs to FILE (paths relative to OUT, sorted), hashed as they are written; verify it with `cd OUT && asyncfiles hash --check FILE`' -r -F
-complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l max-rate -d 'Read input at most RATE bytes per second across all files (e.g. 50M; K, M, G are KiB, MiB, GiB), for runs on shared disks, like rsync\'s --bwlimit' -r
-complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l timeout -d 'Fail a file (standard input included) that takes longer than DURATION (e.g. 500ms, 30s, 5m, 1h); its temp output is removed and the run goes on' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l max-rate -d 'Read input at most RATE bytes per second across all files (e.g. 50M; K, M, G, T are KiB, MiB, GiB, TiB; KB, MB, GB, TB powers of 1000), for runs on shared disks, like rsync\'s --bwlimit' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l timeout -d 'Fail a file (standard input included) that takes longer than DURATION (e.g. 500ms, 30s, 5m, 1h; a bare number is seconds, as for timeout); its temp output is removed and the run goes on' -r
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l retries -d 'Retry a file up to N times after a transient I/O error (interrupted, would block, timed out, stale NFS handle); never after a permanent one' -r
-complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l retry-delay -d 'First wait before a retry; it doubles with each retry, with some jitter' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l retry-delay -d 'First wait before a retry (e.g. 100ms, 2s; a bare number is seconds); it doubles with each retry, with some jitter' -r
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l progress -d 'Show a progress bar on stderr: auto (only when stderr is a terminal), always, never' -r -f -a "auto\t'Only when stderr is a terminal (never in pipes, logs or CI)'
 always\t'Always, even when stderr is not a terminal'
 never\t'Never'"
@@ -83,12 +83,13 @@ email\t'E-mail addresses'
 uuid\t'UUIDs (8-4-4-4-12 hex digits)'
 secret\t'Values of key=value or key: value pairs whose key contains password, passwd, passphrase, pwd, token, secret (so aws_secret_access_key), api_key, api-key, apikey, private_key, private-key, privatekey or authorization, or ends in cookie or in the word pass (db_pass, not bypass): a quoted value to its closing quote, an authorization or cookie value to the end of the line, any other to the next blank , ; & quote or escaped quote (a Bearer, Basic or Token word goes with it); the password of scheme://user:PASSWORD@host; and anywhere, unless glued to a letter, digit, _ . or -: AWS access key ids (AKIA or ASIA and 16 more), GitHub tokens (ghp_ gho_ ghu_ ghs_ ghr_ github_pat_ and 30 or more), GitLab (glpat- and 20 or more), Slack (xoxb- xoxp- xoxa- xoxr- xoxs- xapp- and 10 or more) and JWTs (eyJ....eyJ.... and a signature, maybe empty)'"
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l redact-key -d 'With --redact: replace values by pseudonyms, KIND-<12 hex digits of a BLAKE3 hash keyed with FILE> (32 raw bytes, or 64 hex digits), the same for the same value in every run' -r -F
-complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l max-line-bytes -d 'With line transforms: fail a file that has a line longer than SIZE (bytes, or with K, M, G: KiB, MiB, GiB)' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l max-line-bytes -d 'With line transforms: fail a file that has a line longer than SIZE (bytes, or with K, M, G, T: KiB, MiB, GiB, TiB; KB, MB, GB, TB: powers of 1000)' -r
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l in-place -d 'Write each output beside its input (a.log -> a.log.zst with --to zst) and remove the input once the output is complete and synced to disk; no OUT'
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -s k -l keep -d 'With --in-place: keep the inputs'
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -s L -l follow -d 'Follow symbolic links (by default they are skipped and reported)'
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -s 0 -l null -d 'The --files-from list is separated by NUL bytes, not newlines (as `find -print0` writes)'
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l fsync -d 'Sync each output file and its directory to disk before moving on (slower; for durability)'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -s a -l archive -d 'Keep owner and group (as root; otherwise the group, if you are a member of it), extended attributes and ACLs as well as mode and times, for files and directories, as cp -a does'
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -s n -l dry-run -d 'Print what would be written (IN -> OUT, on stdout) and what skipped, and why; write nothing, create no directory'
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l incremental -d 'Skip a file whose output exists with the input\'s modification time (a finished output has it), so that a rerun after an interruption does only what is left'
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l force -d 'Convert every file, even with --incremental; with --in-place, also replace an output that exists already (a.log.zst beside a.log)'
@@ -101,10 +102,10 @@ complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -s v -l v
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -s V -l version -d 'Print version'
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -s c -l check -d 'Check the hashes listed in MANIFEST (b3sum format; - for standard input) instead; files under the PATHs given that MANIFEST does not list are reported as NEW' -r -F
-complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -l max-rate -d 'Read input at most RATE bytes per second across all files (e.g. 50M; K, M, G are KiB, MiB, GiB), for runs on shared disks, like rsync\'s --bwlimit' -r
-complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -l timeout -d 'Fail a file (standard input included) that takes longer than DURATION (e.g. 500ms, 30s, 5m, 1h); its temp output is removed and the run goes on' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -l max-rate -d 'Read input at most RATE bytes per second across all files (e.g. 50M; K, M, G, T are KiB, MiB, GiB, TiB; KB, MB, GB, TB powers of 1000), for runs on shared disks, like rsync\'s --bwlimit' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -l timeout -d 'Fail a file (standard input included) that takes longer than DURATION (e.g. 500ms, 30s, 5m, 1h; a bare number is seconds, as for timeout); its temp output is removed and the run goes on' -r
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -l retries -d 'Retry a file up to N times after a transient I/O error (interrupted, would block, timed out, stale NFS handle); never after a permanent one' -r
-complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -l retry-delay -d 'First wait before a retry; it doubles with each retry, with some jitter' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -l retry-delay -d 'First wait before a retry (e.g. 100ms, 2s; a bare number is seconds); it doubles with each retry, with some jitter' -r
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -l progress -d 'Show a progress bar on stderr: auto (only when stderr is a terminal), always, never' -r -f -a "auto\t'Only when stderr is a terminal (never in pipes, logs or CI)'
 always\t'Always, even when stderr is not a terminal'
 never\t'Never'"
@@ -136,10 +137,10 @@ complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -s q -l quie
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -s v -l verbose -d 'Print a line per file (-v); -vv adds walker decisions'
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -s V -l version -d 'Print version'
-complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand stats" -l max-rate -d 'Read input at most RATE bytes per second across all files (e.g. 50M; K, M, G are KiB, MiB, GiB), for runs on shared disks, like rsync\'s --bwlimit' -r
-complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand stats" -l timeout -d 'Fail a file (standard input included) that takes longer than DURATION (e.g. 500ms, 30s, 5m, 1h); its temp output is removed and the run goes on' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand stats" -l max-rate -d 'Read input at most RATE bytes per second across all files (e.g. 50M; K, M, G, T are KiB, MiB, GiB, TiB; KB, MB, GB, TB powers of 1000), for runs on shared disks, like rsync\'s --bwlimit' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand stats" -l timeout -d 'Fail a file (standard input included) that takes longer than DURATION (e.g. 500ms, 30s, 5m, 1h; a bare number is seconds, as for timeout); its temp output is removed and the run goes on' -r
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand stats" -l retries -d 'Retry a file up to N times after a transient I/O error (interrupted, would block, timed out, stale NFS handle); never after a permanent one' -r
-complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand stats" -l retry-delay -d 'First wait before a retry; it doubles with each retry, with some jitter' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand stats" -l retry-delay -d 'First wait before a retry (e.g. 100ms, 2s; a bare number is seconds); it doubles with each retry, with some jitter' -r
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand stats" -l progress -d 'Show a progress bar on stderr: auto (only when stderr is a terminal), always, never' -r -f -a "auto\t'Only when stderr is a terminal (never in pipes, logs or CI)'
 always\t'Always, even when stderr is not a terminal'
 never\t'Never'"

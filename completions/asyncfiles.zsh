@@ -51,30 +51,30 @@ lf\:"Turn CRLF line endings into LF"
 crlf\:"Turn LF line endings into CRLF"))' \
 '--from=[Decode inputs\: auto finds gzip, zstd, xz and bzip2 by their content, else by their name, and brotli and lzma by a .br or .lzma name; none reads bytes as they are; a format decodes every input as that format]:FORMAT:((auto\:"Detect by content, else by name (brotli by .br, lzma by .lzma); anything else is plain"
 none\:"Read bytes as they are"
-gz\:"gzip"
-zst\:"Zstandard"
+gz\:"gzip (also\: gzip)"
+zst\:"Zstandard (also\: zstd)"
 xz\:"xz"
-bz2\:"bzip2"
-br\:"brotli"
+bz2\:"bzip2 (also\: bzip2)"
+br\:"brotli (also\: brotli)"
 lzma\:"LZMA_Alone (.lzma)"))' \
 '--to=[Encode outputs\: keep each file'\''s own format (and name), none for plain text, or a format; a decoded file loses its compression extension, an encoded one gains its own]:FORMAT:((keep\:"Each file in the format it came in"
 none\:"Plain, decoded"
-gz\:"gzip"
-zst\:"Zstandard"
+gz\:"gzip (also\: gzip)"
+zst\:"Zstandard (also\: zstd)"
 xz\:"xz"
-bz2\:"bzip2"
-br\:"brotli"
+bz2\:"bzip2 (also\: bzip2)"
+br\:"brotli (also\: brotli)"
 lzma\:"LZMA_Alone (.lzma)"))' \
-'--level=[Compression level on the format'\''s own scale\: gz 1-9 (default 6), zst 1-19 (3), xz 0-9 (6), bz2 1-9 (9), br 0-11 (11), lzma 0-9 (6)]:N:_default' \
+'--level=[Compression level on the format'\''s own scale\: gz 1-9 (default 6), zst 1-19 (3), xz 0-9 (6), bz2 1-9 (9), br 0-11 (11), lzma 0-9 (6). -1 … -19 say the same, as for gzip and zstd (-0 is --null\: write --level 0); the last level given wins]:N:_default' \
 '-j+[Process at most N files at once \[default\: number of CPUs\]]:N:_default' \
 '--jobs=[Process at most N files at once \[default\: number of CPUs\]]:N:_default' \
 '-T+[Keep at most N threads busy with CPU work (decoding, line transforms, encoding, hashing) across the whole run \[default\: number of CPUs\]. A large file is cut into blocks that these threads work on side by side; brotli and lzma files stay on one thread each]:N:_default' \
 '--threads=[Keep at most N threads busy with CPU work (decoding, line transforms, encoding, hashing) across the whole run \[default\: number of CPUs\]. A large file is cut into blocks that these threads work on side by side; brotli and lzma files stay on one thread each]:N:_default' \
 '(--in-place)--manifest=[Write a b3sum-format manifest of the outputs to FILE (paths relative to OUT, sorted), hashed as they are written; verify it with \`cd OUT && asyncfiles hash --check FILE\`]:FILE:_files' \
-'--max-rate=[Read input at most RATE bytes per second across all files (e.g. 50M; K, M, G are KiB, MiB, GiB), for runs on shared disks, like rsync'\''s --bwlimit]:RATE:_default' \
-'--timeout=[Fail a file (standard input included) that takes longer than DURATION (e.g. 500ms, 30s, 5m, 1h); its temp output is removed and the run goes on]:DURATION:_default' \
+'--max-rate=[Read input at most RATE bytes per second across all files (e.g. 50M; K, M, G, T are KiB, MiB, GiB, TiB; KB, MB, GB, TB powers of 1000), for runs on shared disks, like rsync'\''s --bwlimit]:RATE:_default' \
+'--timeout=[Fail a file (standard input included) that takes longer than DURATION (e.g. 500ms, 30s, 5m, 1h; a bare number is seconds, as for timeout); its temp output is removed and the run goes on]:DURATION:_default' \
 '--retries=[Retry a file up to N times after a transient I/O error (interrupted, would block, timed out, stale NFS handle); never after a permanent one]:N:_default' \
-'--retry-delay=[First wait before a retry; it doubles with each retry, with some jitter]:DURATION:_default' \
+'--retry-delay=[First wait before a retry (e.g. 100ms, 2s; a bare number is seconds); it doubles with each retry, with some jitter]:DURATION:_default' \
 '--progress=[Show a progress bar on stderr\: auto (only when stderr is a terminal), always, never]:WHEN:((auto\:"Only when stderr is a terminal (never in pipes, logs or CI)"
 always\:"Always, even when stderr is not a terminal"
 never\:"Never"))' \
@@ -87,7 +87,7 @@ email\:"E-mail addresses"
 uuid\:"UUIDs (8-4-4-4-12 hex digits)"
 secret\:"Values of key=value or key\: value pairs whose key contains password, passwd, passphrase, pwd, token, secret (so aws_secret_access_key), api_key, api-key, apikey, private_key, private-key, privatekey or authorization, or ends in cookie or in the word pass (db_pass, not bypass)\: a quoted value to its closing quote, an authorization or cookie value to the end of the line, any other to the next blank , ; & quote or escaped quote (a Bearer, Basic or Token word goes with it); the password of scheme\://user\:PASSWORD@host; and anywhere, unless glued to a letter, digit, _ . or -\: AWS access key ids (AKIA or ASIA and 16 more), GitHub tokens (ghp_ gho_ ghu_ ghs_ ghr_ github_pat_ and 30 or more), GitLab (glpat- and 20 or more), Slack (xoxb- xoxp- xoxa- xoxr- xoxs- xapp- and 10 or more) and JWTs (eyJ....eyJ.... and a signature, maybe empty)"))' \
 '--redact-key=[With --redact\: replace values by pseudonyms, KIND-<12 hex digits of a BLAKE3 hash keyed with FILE> (32 raw bytes, or 64 hex digits), the same for the same value in every run]:FILE:_files' \
-'--max-line-bytes=[With line transforms\: fail a file that has a line longer than SIZE (bytes, or with K, M, G\: KiB, MiB, GiB)]:SIZE:_default' \
+'--max-line-bytes=[With line transforms\: fail a file that has a line longer than SIZE (bytes, or with K, M, G, T\: KiB, MiB, GiB, TiB; KB, MB, GB, TB\: powers of 1000)]:SIZE:_default' \
 '--in-place[Write each output beside its input (a.log -> a.log.zst with --to zst) and remove the input once the output is complete and synced to disk; no OUT]' \
 '-k[With --in-place\: keep the inputs]' \
 '--keep[With --in-place\: keep the inputs]' \
@@ -96,6 +96,8 @@ secret\:"Values of key=value or key\: value pairs whose key contains password, p
 '-0[The --files-from list is separated by NUL bytes, not newlines (as \`find -print0\` writes)]' \
 '--null[The --files-from list is separated by NUL bytes, not newlines (as \`find -print0\` writes)]' \
 '--fsync[Sync each output file and its directory to disk before moving on (slower; for durability)]' \
+'-a[Keep owner and group (as root; otherwise the group, if you are a member of it), extended attributes and ACLs as well as mode and times, for files and directories, as cp -a does]' \
+'--archive[Keep owner and group (as root; otherwise the group, if you are a member of it), extended attributes and ACLs as well as mode and times, for files and directories, as cp -a does]' \
 '-n[Print what would be written (IN -> OUT, on stdout) and what skipped, and why; write nothing, create no directory]' \
 '--dry-run[Print what would be written (IN -> OUT, on stdout) and what skipped, and why; write nothing, create no directory]' \
 '--incremental[Skip a file whose output exists with the input'\''s modification time (a finished output has it), so that a rerun after an interruption does only what is left]' \
@@ -119,10 +121,10 @@ secret\:"Values of key=value or key\: value pairs whose key contains password, p
 _arguments "${_arguments_options[@]}" : \
 '-c+[Check the hashes listed in MANIFEST (b3sum format; - for standard input) instead; files under the PATHs given that MANIFEST does not list are reported as NEW]:MANIFEST:_files' \
 '--check=[Check the hashes listed in MANIFEST (b3sum format; - for standard input) instead; files under the PATHs given that MANIFEST does not list are reported as NEW]:MANIFEST:_files' \
-'--max-rate=[Read input at most RATE bytes per second across all files (e.g. 50M; K, M, G are KiB, MiB, GiB), for runs on shared disks, like rsync'\''s --bwlimit]:RATE:_default' \
-'--timeout=[Fail a file (standard input included) that takes longer than DURATION (e.g. 500ms, 30s, 5m, 1h); its temp output is removed and the run goes on]:DURATION:_default' \
+'--max-rate=[Read input at most RATE bytes per second across all files (e.g. 50M; K, M, G, T are KiB, MiB, GiB, TiB; KB, MB, GB, TB powers of 1000), for runs on shared disks, like rsync'\''s --bwlimit]:RATE:_default' \
+'--timeout=[Fail a file (standard input included) that takes longer than DURATION (e.g. 500ms, 30s, 5m, 1h; a bare number is seconds, as for timeout); its temp output is removed and the run goes on]:DURATION:_default' \
 '--retries=[Retry a file up to N times after a transient I/O error (interrupted, would block, timed out, stale NFS handle); never after a permanent one]:N:_default' \
-'--retry-delay=[First wait before a retry; it doubles with each retry, with some jitter]:DURATION:_default' \
+'--retry-delay=[First wait before a retry (e.g. 100ms, 2s; a bare number is seconds); it doubles with each retry, with some jitter]:DURATION:_default' \
 '--progress=[Show a progress bar on stderr\: auto (only when stderr is a terminal), always, never]:WHEN:((auto\:"Only when stderr is a terminal (never in pipes, logs or CI)"
 always\:"Always, even when stderr is not a terminal"
 never\:"Never"))' \
@@ -167,10 +169,10 @@ never\:"Never"))' \
 ;;
 (stats)
 _arguments "${_arguments_options[@]}" : \
-'--max-rate=[Read input at most RATE bytes per second across all files (e.g. 50M; K, M, G are KiB, MiB, GiB), for runs on shared disks, like rsync'\''s --bwlimit]:RATE:_default' \
-'--timeout=[Fail a file (standard input included) that takes longer than DURATION (e.g. 500ms, 30s, 5m, 1h); its temp output is removed and the run goes on]:DURATION:_default' \
+'--max-rate=[Read input at most RATE bytes per second across all files (e.g. 50M; K, M, G, T are KiB, MiB, GiB, TiB; KB, MB, GB, TB powers of 1000), for runs on shared disks, like rsync'\''s --bwlimit]:RATE:_default' \
+'--timeout=[Fail a file (standard input included) that takes longer than DURATION (e.g. 500ms, 30s, 5m, 1h; a bare number is seconds, as for timeout); its temp output is removed and the run goes on]:DURATION:_default' \
 '--retries=[Retry a file up to N times after a transient I/O error (interrupted, would block, timed out, stale NFS handle); never after a permanent one]:N:_default' \
-'--retry-delay=[First wait before a retry; it doubles with each retry, with some jitter]:DURATION:_default' \
+'--retry-delay=[First wait before a retry (e.g. 100ms, 2s; a bare number is seconds); it doubles with each retry, with some jitter]:DURATION:_default' \
 '--progress=[Show a progress bar on stderr\: auto (only when stderr is a terminal), always, never]:WHEN:((auto\:"Only when stderr is a terminal (never in pipes, logs or CI)"
 always\:"Always, even when stderr is not a terminal"
 never\:"Never"))' \

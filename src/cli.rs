@@ -8,6 +8,8 @@ use std::path::PathBuf;
 
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
+pub use crate::size::Size;
+
 /// Top-level options and the subcommand to run.
 #[derive(Debug, Parser)]
 #[command(
@@ -149,8 +151,14 @@ pub struct ConvertArgs {
     pub to: ToArg,
 
     /// Compression level on the format's own scale: gz 1-9 (default 6), zst 1-19 (3),
-    /// xz 0-9 (6), bz2 1-9 (9), br 0-11 (11), lzma 0-9 (6)
-    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    /// xz 0-9 (6), bz2 1-9 (9), br 0-11 (11), lzma 0-9 (6). -1 … -19 say the same, as for gzip
+    /// and zstd (-0 is --null: write --level 0); the last level given wins
+    #[arg(
+        long,
+        value_name = "N",
+        allow_negative_numbers = true,
+        overrides_with = "level"
+    )]
     pub level: Option<i32>,
 
     #[command(flatten)]
@@ -159,6 +167,11 @@ pub struct ConvertArgs {
     /// Sync each output file and its directory to disk before moving on (slower; for durability)
     #[arg(long)]
     pub fsync: bool,
+
+    /// Keep owner and group (as root; otherwise the group, if you are a member of it), extended
+    /// attributes and ACLs as well as mode and times, for files and directories, as cp -a does
+    #[arg(short = 'a', long)]
+    pub archive: bool,
 
     /// Print what would be written (IN -> OUT, on stdout) and what skipped, and why; write
     /// nothing, create no directory
@@ -275,13 +288,15 @@ pub struct RunArgs {
     #[arg(long)]
     pub fail_fast: bool,
 
-    /// Read input at most RATE bytes per second across all files (e.g. 50M; K, M, G are KiB,
-    /// MiB, GiB), for runs on shared disks, like rsync's --bwlimit
+    /// Read input at most RATE bytes per second across all files (e.g. 50M; K, M, G, T are KiB,
+    /// MiB, GiB, TiB; KB, MB, GB, TB powers of 1000), for runs on shared disks, like rsync's
+    /// --bwlimit
     #[arg(long, value_name = "RATE", value_parser = parse_size)]
     pub max_rate: Option<u64>,
 
     /// Fail a file (standard input included) that takes longer than DURATION (e.g. 500ms, 30s,
-    /// 5m, 1h); its temp output is removed and the run goes on
+    /// 5m, 1h; a bare number is seconds, as for timeout); its temp output is removed and the
+    /// run goes on
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub timeout: Option<std::time::Duration>,
 
@@ -290,7 +305,8 @@ pub struct RunArgs {
     #[arg(long, value_name = "N", default_value_t = 2)]
     pub retries: u32,
 
-    /// First wait before a retry; it doubles with each retry, with some jitter
+    /// First wait before a retry (e.g. 100ms, 2s; a bare number is seconds); it doubles with
+    /// each retry, with some jitter
     #[arg(long, value_name = "DURATION", default_value = "100ms", value_parser = parse_duration)]
     pub retry_delay: std::time::Duration,
 
@@ -357,9 +373,9 @@ pub struct LineArgs {
     pub drop_empty: Vec<String>,
 
     /// With line transforms: fail a file that has a line longer than SIZE (bytes, or with K, M,
-    /// G: KiB, MiB, GiB)
-    #[arg(long, value_name = "SIZE", default_value = "64M", value_parser = parse_size)]
-    pub max_line_bytes: u64,
+    /// G, T: KiB, MiB, GiB, TiB; KB, MB, GB, TB: powers of 1000)
+    #[arg(long, value_name = "SIZE", default_value = "64M", value_parser = Size::parse)]
+    pub max_line_bytes: Size,
 
     /// The transforms above in command-line order (filled by [`parse`]).
     #[arg(skip)]
@@ -407,29 +423,15 @@ pub enum RedactArg {
     Secret,
 }
 
-/// A size in bytes: a number, optionally followed by K, M or G (binary: KiB, MiB, GiB).
+/// A size in bytes: a number, optionally followed by a unit (K, M, G, T and KiB … TiB are
+/// binary, KB … TB decimal: see [`Size::parse`]). [`Size::parse`] keeps the family of units too,
+/// for options whose value is printed back.
 fn parse_size(text: &str) -> Result<u64, String> {
-    let text = text.trim();
-    let digits = text.trim_end_matches(|c: char| c.is_ascii_alphabetic());
-    let unit = text[digits.len()..].to_ascii_lowercase();
-    let shift = match unit.as_str() {
-        "" | "b" => 0,
-        "k" | "kib" => 10,
-        "m" | "mib" => 20,
-        "g" | "gib" => 30,
-        _ => return Err(format!("unknown unit {unit:?} (use K, M or G)")),
-    };
-    let number: u64 = digits
-        .trim()
-        .parse()
-        .map_err(|_| format!("{text:?} is not a size"))?;
-    match number.checked_mul(1 << shift) {
-        Some(0) | None => Err(format!("{text:?} is not a size from 1 byte to 16 EiB")),
-        Some(bytes) => Ok(bytes),
-    }
+    Size::parse(text).map(|size| size.bytes)
 }
 
-/// A duration: a number followed by ms, s, m or h (`500ms`, `30s`, `5m`, `1h`).
+/// A duration: a number followed by ms, s, m or h (`500ms`, `30s`, `5m`, `1h`); a bare number
+/// is seconds, as for GNU `timeout` (`--timeout 30`).
 pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
     let text = text.trim();
     let digits = text.trim_end_matches(|c: char| c.is_ascii_alphabetic());
@@ -439,10 +441,14 @@ pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
         .map_err(|_| format!("{text:?} is not a duration (use e.g. 500ms, 30s, 5m, 1h)"))?;
     let millis = match unit {
         "ms" => Some(number),
-        "s" => number.checked_mul(1_000),
+        "" | "s" => number.checked_mul(1_000),
         "m" => number.checked_mul(60_000),
         "h" => number.checked_mul(3_600_000),
-        _ => return Err(format!("{text:?} needs a unit: ms, s, m or h")),
+        _ => {
+            return Err(format!(
+                "unknown unit {unit:?} in {text:?} (use ms, s, m or h)"
+            ));
+        }
     };
     match millis {
         Some(0) | None => Err(format!("{text:?} is not a duration above zero")),
@@ -481,6 +487,8 @@ where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
 {
+    // `-19` is two digits, which clap cannot take as a short flag: it becomes `--level=19` first.
+    let args = crate::dialect::expand_levels(&command(), args.into_iter().map(Into::into));
     let matches = command().try_get_matches_from(args)?;
     let mut cli = Cli::from_arg_matches(&matches)?;
     if let (Command::Convert(args), Some(("convert", convert))) =
@@ -653,15 +661,19 @@ pub enum FromArg {
     Auto,
     /// Read bytes as they are
     None,
-    /// gzip
+    /// gzip (also: gzip)
+    #[value(alias = "gzip")]
     Gz,
-    /// Zstandard
+    /// Zstandard (also: zstd)
+    #[value(alias = "zstd")]
     Zst,
     /// xz
     Xz,
-    /// bzip2
+    /// bzip2 (also: bzip2)
+    #[value(alias = "bzip2")]
     Bz2,
-    /// brotli
+    /// brotli (also: brotli)
+    #[value(alias = "brotli")]
     Br,
     /// LZMA_Alone (.lzma)
     Lzma,
@@ -674,15 +686,19 @@ pub enum ToArg {
     Keep,
     /// Plain, decoded
     None,
-    /// gzip
+    /// gzip (also: gzip)
+    #[value(alias = "gzip")]
     Gz,
-    /// Zstandard
+    /// Zstandard (also: zstd)
+    #[value(alias = "zstd")]
     Zst,
     /// xz
     Xz,
-    /// bzip2
+    /// bzip2 (also: bzip2)
+    #[value(alias = "bzip2")]
     Bz2,
-    /// brotli
+    /// brotli (also: brotli)
+    #[value(alias = "brotli")]
     Br,
     /// LZMA_Alone (.lzma)
     Lzma,
@@ -771,18 +787,31 @@ mod tests {
             assert_eq!(format_duration(parse_duration(text).unwrap()), text);
         }
         assert_eq!(format_duration(parse_duration("1500ms").unwrap()), "1500ms");
-        for bad in ["30", "0s", "x", "5d"] {
+        assert_eq!(parse_duration("30"), Ok(std::time::Duration::from_secs(30)));
+        for bad in ["0", "0s", "x", "5d", "-1"] {
             assert!(parse_duration(bad).is_err(), "{bad}");
         }
     }
 
     #[test]
-    fn sizes_take_binary_units() {
+    fn the_default_line_limit_prints_as_documented() {
+        match parse_from(["asyncfiles", "convert", "in", "out"])
+            .unwrap()
+            .command
+        {
+            Command::Convert(args) => assert_eq!(args.lines.max_line_bytes.to_string(), "64 MiB"),
+            _ => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn sizes_take_binary_and_decimal_units() {
         assert_eq!(parse_size("64M"), Ok(64 << 20));
         assert_eq!(parse_size("10kib"), Ok(10 << 10));
+        assert_eq!(parse_size("50MB"), Ok(50_000_000));
         assert_eq!(parse_size("100"), Ok(100));
+        assert_eq!(parse_size("1T"), Ok(1 << 40));
         assert!(parse_size("0").is_err());
-        assert!(parse_size("1T").is_err());
         assert!(parse_size("x").is_err());
     }
 }

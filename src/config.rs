@@ -137,6 +137,8 @@ pub struct ConvertConfig {
     pub memory_limit: Option<MemoryLimit>,
     /// fsync each output and its directory.
     pub fsync: bool,
+    /// `--archive`: keep owner, group and extended attributes (ACLs) of files and directories.
+    pub archive: bool,
     /// Test-only slowdown per chunk (see [`TEST_DELAY_ENV`]).
     pub test_delay: Option<Duration>,
     /// Test-only block size (see [`TEST_BLOCK_SIZE_ENV`]).
@@ -384,6 +386,7 @@ impl ConvertConfig {
             threads: threads(&args.pool),
             memory_limit: MemoryLimit::of_this_machine()?,
             fsync: args.fsync,
+            archive: args.archive,
             test_delay: test_duration(TEST_DELAY_ENV)?,
             test_block_size: test_number(TEST_BLOCK_SIZE_ENV)?,
             test_stall: test_duration(TEST_STALL_ENV)?,
@@ -926,8 +929,8 @@ fn expand_shard_pattern(path: &Path, shard: Option<Shard>) -> PathBuf {
 pub struct LineTransforms {
     /// The transforms, in command-line order.
     pub ops: std::sync::Arc<[Box<dyn LineOp>]>,
-    /// `--max-line-bytes`.
-    pub max_line: u64,
+    /// `--max-line-bytes`, in the units it was given in (for the message).
+    pub max_line: crate::size::Size,
 }
 
 impl std::fmt::Debug for LineTransforms {

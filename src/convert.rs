@@ -38,7 +38,7 @@ use crate::cpu;
 use crate::deadline::FileDeadline;
 use crate::input::{self, CountingReader, Opened, Prefetch, buffer_size, open_source};
 use crate::interrupt::Interrupt;
-use crate::output::{DirMirror, OutputOptions, Sink, SourceMeta, TempFile, TempRegistry};
+use crate::output::{Archived, DirMirror, OutputOptions, Sink, SourceMeta, TempFile, TempRegistry};
 use crate::pipeline::{self, LaneHandle, Work};
 use crate::report::{
     ExitCode, FileReport, FileStats, Outcome, ReportOptions, Reporter, error_chain,
@@ -235,6 +235,10 @@ async fn create_output_dir(config: &ConvertConfig) -> Result<Option<DirMirror>, 
                 dirs.shared()
             } else {
                 dirs
+            };
+            let dirs = match config.archive {
+                true => dirs.archiving(root.clone()),
+                false => dirs,
             };
             let root = root.clone();
             let mirror = dirs.clone();
@@ -987,7 +991,7 @@ impl FileJob {
             return Err(FileError::Cancelled);
         }
         let codec = self.config.codec;
-        let (source, meta, plan) = match &task.input {
+        let (source, meta, plan, archived) = match &task.input {
             Input::Path(path) => {
                 let (file, meta) = open_source(path)?;
                 self.in_place_check(path, &self.destination(task), &meta)?;
@@ -995,23 +999,29 @@ impl FileJob {
                     return Err(FileError::UpToDate);
                 }
                 self.refuse_existing(path, &self.destination(task))?;
+                let archived = match self.config.archive {
+                    true => {
+                        Some(Archived::read(&file).context("cannot read owner and attributes")?)
+                    }
+                    false => None,
+                };
                 let source = Opened::read_first_chunk(file, meta.len)?;
                 let detected = codec.detect(source.prefix(), path.file_name());
-                (source, meta, Some(codec.plan(detected, self.transforms())))
+                let plan = codec.plan(detected, self.transforms());
+                (source, meta, Some(plan), archived)
             }
             Input::Stream(path) => {
                 let Some(stream) = input::open_stream(path, &self.cancel)? else {
                     return Err(FileError::Cancelled);
                 };
-                (Opened::Stream(stream), SourceMeta::for_stdin(), None)
+                (Opened::Stream(stream), SourceMeta::for_stdin(), None, None)
             }
         };
         let temp = match self.destination(task) {
-            Some(dest) => Some(TempFile::create(
-                &dest,
-                meta.mode,
-                &self.outputs_for(task, &dest),
-            )?),
+            Some(dest) => Some(
+                TempFile::create(&dest, meta.mode, &self.outputs_for(task, &dest))?
+                    .keeping(archived),
+            ),
             None => None,
         };
         if let Some(stall) = self.config.test_stall {
@@ -1277,7 +1287,7 @@ impl FileJob {
         let window = Engine::window(self.config.threads, size);
         let mut engine = Engine::new(codec, chain, (window, size), self.cancel.clone());
         let lines = self.config.lines.as_ref();
-        let max_line = lines.map_or(u64::MAX, |lines| lines.max_line);
+        let max_line = lines.map_or(u64::MAX, |lines| lines.max_line.bytes);
         let mut cutter = BlockReader::new(size, cut_lines, max_line).with_spares(engine.spares());
         self.write(writer, &engine.header()).await?;
         let (mut lines_before, mut blocks) = (0, 0u64);

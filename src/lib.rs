@@ -3,6 +3,8 @@
 //! # Layout
 //! - [`cli`]: clap definitions of the command line, nothing else.
 //! - [`config`]: options checked once into the configuration workers see.
+//! - [`dialect`]: `-1` … `-19` turned into `--level` before clap parses the command line.
+//! - [`size`]: sizes as users write them (`64M`, `50MB`), printed back in the same units.
 //! - [`walk`]: the directory walker, on its own thread, feeding a bounded channel, and its
 //!   settings (`walk::WalkConfig`: filters, `--files-from`, depth, links).
 //! - [`pipeline`]: the bounded pool: `--jobs` lanes on tokio's blocking pool, a file at a time.
@@ -30,6 +32,7 @@ pub mod config;
 pub mod convert;
 pub mod cpu;
 pub mod deadline;
+pub mod dialect;
 pub mod generate;
 pub mod hash;
 pub mod input;
@@ -38,6 +41,7 @@ pub mod output;
 pub mod pipeline;
 pub mod report;
 pub mod shard;
+pub mod size;
 pub mod stdout;
 pub mod transform;
 pub mod walk;
@@ -63,6 +67,7 @@ fn run_command(cli: Cli) -> ExitCode {
         command,
         shard,
         removes: false,
+        summary: true,
     };
     match cli.command {
         Command::Convert(args) => match ConvertConfig::from_args(*args) {
@@ -76,10 +81,12 @@ fn run_command(cli: Cli) -> ExitCode {
                 let shard = config.shard;
                 let tally = config.tally();
                 let removes = config.in_place.is_some_and(|in_place| in_place.remove);
-                let options = ReportOptions {
+                let mut options = ReportOptions {
                     removes,
                     ..report(command, json, progress, shard)
                 };
+                // A filter (OUT -) is silent, like zcat, unless -v asks for lines.
+                options.summary = config.dest != config::Dest::Stdout || cli.verbose > 0;
                 let code = run_convert(config, options);
                 warn_unmatched(tally, cli.quiet, code)
             }

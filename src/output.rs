@@ -5,7 +5,8 @@
 //! permission bits and times and renamed over the destination. A reader of the destination sees
 //! the old file or the complete new one, never a partial one. Every live temp file is registered
 //! in a [`TempRegistry`] so that an interrupted run can remove them all, even when it exits at
-//! once on a second Ctrl-C. The directories of an output tree are [`DirMirror`]'s.
+//! once on a second Ctrl-C. The directories of an output tree are [`DirMirror`]'s; what
+//! `--archive` keeps besides mode and times is [`Archived`]'s.
 
 use std::collections::HashSet;
 use std::ffi::OsString;
@@ -23,8 +24,10 @@ use std::time::{Duration, Instant, SystemTime};
 use anyhow::{Context, Result};
 use tokio::io::{AsyncWrite, AsyncWriteExt, BufWriter};
 
+mod archive;
 mod dirs;
 
+pub use archive::Archived;
 pub use dirs::DirMirror;
 
 /// Suffix of every temp file asyncfiles writes; the walker never takes such a file as input.
@@ -244,6 +247,8 @@ struct TempGuard {
     created_mode: u32,
     /// See [`OutputOptions::replace`].
     replace: bool,
+    /// `--archive`: the source's owner and extended attributes, given at the commit.
+    archived: Option<Box<Archived>>,
 }
 
 impl TempGuard {
@@ -358,8 +363,16 @@ impl TempFile {
             armed: true,
             created_mode: mode & !*UMASK,
             replace: options.replace,
+            archived: None,
         };
         Ok(Self { file, guard })
+    }
+
+    /// Gives the output `archived` (the source's owner and extended attributes, `--archive`)
+    /// when it is committed.
+    pub fn keeping(mut self, archived: Option<Archived>) -> Self {
+        self.guard.archived = archived.map(Box::new);
+        self
     }
 
     /// Keeps the file for blocking writes, buffered with `buffer` bytes (see [`BlockingTempFile`]).
@@ -542,7 +555,13 @@ fn blocking_file(dir: &Path) -> Option<&Path> {
 fn finalize(file: &File, guard: &TempGuard, source: SourceMeta, fsync: bool) -> Result<()> {
     let (temp, dest) = (guard.temp.as_path(), guard.dest.as_path());
     let describe = || dest.display().to_string();
-    if guard.created_mode != source.mode {
+    if let Some(archived) = &guard.archived {
+        for warning in archived.apply(file, dest) {
+            tracing::warn!("{warning}");
+        }
+    }
+    // An access ACL set (or an inherited one removed) changes the mode bits: set them again.
+    if guard.created_mode != source.mode || guard.archived.is_some() {
         file.set_permissions(Permissions::from_mode(source.mode))
             .with_context(describe)?;
     }

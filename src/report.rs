@@ -106,6 +106,10 @@ pub struct ReportOptions {
     pub shard: Option<crate::shard::Shard>,
     /// `convert --in-place` (without `--keep`): the summary counts the inputs removed.
     pub removes: bool,
+    /// Print the summary line of a run that finished. `false` for a filter (`convert` to OUT
+    /// `-` without `-v`), silent as `zcat` is: its errors still show, and an interrupted run
+    /// still says so, since its output stopped short.
+    pub summary: bool,
 }
 
 /// Counts over a whole run.
@@ -518,7 +522,8 @@ pub struct Finished {
 impl Finished {
     /// Prints the summary line on stderr (not with `-q`, nor after stdout's reader went away).
     pub async fn print(&self, interrupted: bool) {
-        if self.options.quiet || self.summary.broken_pipe {
+        if self.options.quiet || self.summary.broken_pipe || !(self.options.summary || interrupted)
+        {
             return;
         }
         let command = match self.options.shard {

@@ -12,6 +12,10 @@
 //! keeps its mode and times, but one without the owner's `rwx` (a read-only source's mirror made
 //! by an earlier run) gets them for the run, and then its own mode and times back, at the end of
 //! any run that gets that far, complete or not ([`DirMirror::abandon`]).
+//!
+//! With `--archive` ([`DirMirror::archiving`]), each directory the mirror creates or takes over
+//! (not an existing OUT) also gets its source's owner, group and extended attributes (ACLs, a
+//! default ACL included) when it is mirrored, by the rules of [`Archived`].
 
 use std::fs::{self, DirBuilder, File, FileTimes, Permissions};
 use std::io;
@@ -22,6 +26,7 @@ use std::time::SystemTime;
 
 use anyhow::{Context, Result, bail};
 
+use super::Archived;
 use crate::walk::DirVisitor;
 
 /// The mode bits a mirrored directory keeps: permissions, setgid and sticky.
@@ -37,6 +42,8 @@ pub struct DirMirror {
     /// `--shard`: other processes may still be writing into these directories when this one
     /// finishes, so the owner's `rwx` is never taken away (see [`DirMirror::shared`]).
     shared: bool,
+    /// `--archive`: IN, whose directories' owners and extended attributes are kept.
+    archive_from: Option<PathBuf>,
 }
 
 /// What is left to do for a directory at the end of the run.
@@ -60,6 +67,16 @@ impl DirMirror {
             root,
             mirrored: Arc::default(),
             shared: false,
+            archive_from: None,
+        }
+    }
+
+    /// A mirror that gives each directory the owner, group and extended attributes of its
+    /// source under `source_root` (IN) too (`--archive`).
+    pub fn archiving(self, source_root: PathBuf) -> Self {
+        Self {
+            archive_from: Some(source_root),
+            ..self
         }
     }
 
@@ -101,7 +118,7 @@ impl DirMirror {
             fs::create_dir_all(parent)?;
         }
         let meta = fs::metadata(source).with_context(|| source.display().to_string())?;
-        self.mirror(&self.root, &meta)
+        self.mirror(&self.root, &meta, Path::new(""))
     }
 
     /// Gives the existing OUT (`meta`) the owner's `rwx` for the run when it lacks them, and
@@ -115,8 +132,8 @@ impl DirMirror {
     }
 
     /// Creates (or takes over) the directory `dir` of OUT with the source's mode as described in
-    /// the module doc, and records it. Blocking.
-    fn mirror(&self, dir: &Path, source: &fs::Metadata) -> Result<()> {
+    /// the module doc, and records it; `rel` is its path relative to OUT. Blocking.
+    fn mirror(&self, dir: &Path, source: &fs::Metadata, rel: &Path) -> Result<()> {
         let current = match DirBuilder::new().mode(0o700).create(dir) {
             Ok(()) => None,
             Err(error) if error.kind() == io::ErrorKind::AlreadyExists => {
@@ -135,7 +152,12 @@ impl DirMirror {
                     .with_context(|| format!("cannot create directory {}", dir.display()));
             }
         };
-        self.hold(dir, current, source.mode() & KEPT_BITS, source, false)
+        let mode = source.mode() & KEPT_BITS;
+        self.hold(dir, current, mode, source, false)?;
+        match &self.archive_from {
+            Some(root) => keep_archived(dir, &root.join(rel), mode | 0o700),
+            None => Ok(()),
+        }
     }
 
     /// Gives `dir`, of mode `current` (`None`: just made), its interim mode (`mode` with the
@@ -203,6 +225,22 @@ impl DirMirror {
     }
 }
 
+/// Gives `dir` the owner, group and extended attributes of `source` (warnings for what OUT's
+/// file system refuses), then its interim mode `interim` again: an access ACL set or removed
+/// changes the mode bits. Blocking.
+fn keep_archived(dir: &Path, source: &Path, interim: u32) -> Result<()> {
+    let archived = File::open(source)
+        .and_then(|source| Archived::read(&source))
+        .with_context(|| format!("{}: cannot read owner and attributes", source.display()))?;
+    let target = File::open(dir).with_context(|| format!("cannot open {}", dir.display()))?;
+    for warning in archived.apply(&target, dir) {
+        tracing::warn!("{warning}");
+    }
+    target
+        .set_permissions(Permissions::from_mode(interim))
+        .with_context(|| format!("cannot set the mode of {}", dir.display()))
+}
+
 /// The end of the run for one directory: times first (the interim mode lets the owner open
 /// it), then the exact mode (with the owner's `rwx` kept when the mirror is `shared`).
 fn finish_one(dir: &MirroredDir, shared: bool) -> Result<()> {
@@ -225,7 +263,7 @@ fn finish_one(dir: &MirroredDir, shared: bool) -> Result<()> {
 
 impl DirVisitor for DirMirror {
     fn visit(&mut self, rel: &Path, meta: &fs::Metadata) -> Result<()> {
-        self.mirror(&self.root.join(rel), meta)
+        self.mirror(&self.root.join(rel), meta, rel)
     }
 }
 

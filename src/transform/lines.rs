@@ -15,6 +15,7 @@ use anyhow::{Result, bail};
 use regex::bytes::{Captures, Match, Regex};
 
 use super::Stage;
+use crate::size::Size;
 
 /// One line transform, applied to blocks of whole lines. Shared by every file of a run.
 pub trait LineOp: Send + Sync {
@@ -380,16 +381,6 @@ impl LineOp for DropEmpty {
     }
 }
 
-/// A size as the user would write it: `64 MiB`, `100 KiB`, `1000 bytes`.
-pub fn binary_size(bytes: u64) -> String {
-    for (unit, size) in [("GiB", 1u64 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)] {
-        if bytes >= size && bytes % size == 0 {
-            return format!("{} {unit}", bytes / size);
-        }
-    }
-    format!("{bytes} bytes")
-}
-
 /// Lines read and written by a file's line transforms.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct LineCounts {
@@ -405,6 +396,8 @@ pub struct LineCounts {
 pub struct LineStage {
     ops: Arc<[Box<dyn LineOp>]>,
     max_line: u64,
+    /// `max_line` as the user wrote it (`64 MiB`, `50 MB`), for the message.
+    limit: Size,
     /// Lines of the file before the first one this stage sees (a block of a large file starts
     /// past them): messages name lines by their number in the file.
     first_line: u64,
@@ -415,11 +408,13 @@ pub struct LineStage {
 }
 
 impl LineStage {
-    /// A stage running `ops` in order; a line longer than `max_line` bytes fails the file.
-    pub fn new(ops: Arc<[Box<dyn LineOp>]>, max_line: u64) -> Self {
+    /// A stage running `ops` in order; a line longer than `limit` fails the file.
+    pub fn new(ops: Arc<[Box<dyn LineOp>]>, limit: impl Into<Size>) -> Self {
+        let limit = limit.into();
         Self {
             ops,
-            max_line,
+            max_line: limit.bytes,
+            limit,
             first_line: 0,
             carry: Vec::new(),
             counts: LineCounts::default(),
@@ -481,7 +476,7 @@ impl LineStage {
         anyhow::anyhow!(
             "line {} exceeds {}",
             self.first_line + self.counts.read + index_in_block + 1,
-            binary_size(self.max_line)
+            self.limit
         )
     }
 
