@@ -36,7 +36,7 @@ complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l includ
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l exclude -d 'Skip files, and do not enter directories, that GLOB matches (gitignore\'s rules, as --include; repeatable; wins over --include)' -r
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l include-from -d 'Read --include patterns from FILE, one a line (blank lines and # comments ignored, as in .gitignore); before the --include patterns (repeatable)' -r -F
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l exclude-from -d 'Read --exclude patterns from FILE, one a line, as --include-from (repeatable)' -r -F
-complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l min-size -d 'Only process files of at least SIZE bytes (K, M, G: KiB, MiB, GiB)' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l min-size -d 'Only process files of at least SIZE bytes (K, M, G: KiB, MiB, GiB; KB, MB, GB: powers of 1000)' -r
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l max-size -d 'Only process files of at most SIZE bytes (--max-size 1M keeps a file of exactly 1 MiB)' -r
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l changed-within -d 'Only process files modified at or after a time: a duration back from now (1d, 12h, 30m, 2w) or a local date (2026-11-30, 2026-11-30T12:00:00, 2026-11-30 12:00:00)' -r
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l changed-before -d 'Only process files modified before a time (as --changed-within): --changed-before 1d leaves alone the logs still being written' -r
@@ -113,7 +113,7 @@ complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -l include -
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -l exclude -d 'Skip files, and do not enter directories, that GLOB matches (gitignore\'s rules, as --include; repeatable; wins over --include)' -r
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -l include-from -d 'Read --include patterns from FILE, one a line (blank lines and # comments ignored, as in .gitignore); before the --include patterns (repeatable)' -r -F
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -l exclude-from -d 'Read --exclude patterns from FILE, one a line, as --include-from (repeatable)' -r -F
-complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -l min-size -d 'Only process files of at least SIZE bytes (K, M, G: KiB, MiB, GiB)' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -l min-size -d 'Only process files of at least SIZE bytes (K, M, G: KiB, MiB, GiB; KB, MB, GB: powers of 1000)' -r
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -l max-size -d 'Only process files of at most SIZE bytes (--max-size 1M keeps a file of exactly 1 MiB)' -r
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -l changed-within -d 'Only process files modified at or after a time: a duration back from now (1d, 12h, 30m, 2w) or a local date (2026-11-30, 2026-11-30T12:00:00, 2026-11-30 12:00:00)' -r
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand hash" -l changed-before -d 'Only process files modified before a time (as --changed-within): --changed-before 1d leaves alone the logs still being written' -r
@@ -148,7 +148,7 @@ complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand stats" -l include 
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand stats" -l exclude -d 'Skip files, and do not enter directories, that GLOB matches (gitignore\'s rules, as --include; repeatable; wins over --include)' -r
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand stats" -l include-from -d 'Read --include patterns from FILE, one a line (blank lines and # comments ignored, as in .gitignore); before the --include patterns (repeatable)' -r -F
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand stats" -l exclude-from -d 'Read --exclude patterns from FILE, one a line, as --include-from (repeatable)' -r -F
-complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand stats" -l min-size -d 'Only process files of at least SIZE bytes (K, M, G: KiB, MiB, GiB)' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand stats" -l min-size -d 'Only process files of at least SIZE bytes (K, M, G: KiB, MiB, GiB; KB, MB, GB: powers of 1000)' -r
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand stats" -l max-size -d 'Only process files of at most SIZE bytes (--max-size 1M keeps a file of exactly 1 MiB)' -r
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand stats" -l changed-within -d 'Only process files modified at or after a time: a duration back from now (1d, 12h, 30m, 2w) or a local date (2026-11-30, 2026-11-30T12:00:00, 2026-11-30 12:00:00)' -r
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand stats" -l changed-before -d 'Only process files modified before a time (as --changed-within): --changed-before 1d leaves alone the logs still being written' -r

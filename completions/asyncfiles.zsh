@@ -38,7 +38,7 @@ _arguments "${_arguments_options[@]}" : \
 '*--exclude=[Skip files, and do not enter directories, that GLOB matches (gitignore'\''s rules, as --include; repeatable; wins over --include)]:GLOB:_default' \
 '*--include-from=[Read --include patterns from FILE, one a line (blank lines and # comments ignored, as in .gitignore); before the --include patterns (repeatable)]:FILE:_files' \
 '*--exclude-from=[Read --exclude patterns from FILE, one a line, as --include-from (repeatable)]:FILE:_files' \
-'--min-size=[Only process files of at least SIZE bytes (K, M, G\: KiB, MiB, GiB)]:SIZE:_default' \
+'--min-size=[Only process files of at least SIZE bytes (K, M, G\: KiB, MiB, GiB; KB, MB, GB\: powers of 1000)]:SIZE:_default' \
 '--max-size=[Only process files of at most SIZE bytes (--max-size 1M keeps a file of exactly 1 MiB)]:SIZE:_default' \
 '--changed-within=[Only process files modified at or after a time\: a duration back from now (1d, 12h, 30m, 2w) or a local date (2026-11-30, 2026-11-30T12\:00\:00, 2026-11-30 12\:00\:00)]:DURATION|DATE:_default' \
 '--changed-before=[Only process files modified before a time (as --changed-within)\: --changed-before 1d leaves alone the logs still being written]:DURATION|DATE:_default' \
@@ -132,7 +132,7 @@ never\:"Never"))' \
 '*--exclude=[Skip files, and do not enter directories, that GLOB matches (gitignore'\''s rules, as --include; repeatable; wins over --include)]:GLOB:_default' \
 '*--include-from=[Read --include patterns from FILE, one a line (blank lines and # comments ignored, as in .gitignore); before the --include patterns (repeatable)]:FILE:_files' \
 '*--exclude-from=[Read --exclude patterns from FILE, one a line, as --include-from (repeatable)]:FILE:_files' \
-'--min-size=[Only process files of at least SIZE bytes (K, M, G\: KiB, MiB, GiB)]:SIZE:_default' \
+'--min-size=[Only process files of at least SIZE bytes (K, M, G\: KiB, MiB, GiB; KB, MB, GB\: powers of 1000)]:SIZE:_default' \
 '--max-size=[Only process files of at most SIZE bytes (--max-size 1M keeps a file of exactly 1 MiB)]:SIZE:_default' \
 '--changed-within=[Only process files modified at or after a time\: a duration back from now (1d, 12h, 30m, 2w) or a local date (2026-11-30, 2026-11-30T12\:00\:00, 2026-11-30 12\:00\:00)]:DURATION|DATE:_default' \
 '--changed-before=[Only process files modified before a time (as --changed-within)\: --changed-before 1d leaves alone the logs still being written]:DURATION|DATE:_default' \
@@ -180,7 +180,7 @@ never\:"Never"))' \
 '*--exclude=[Skip files, and do not enter directories, that GLOB matches (gitignore'\''s rules, as --include; repeatable; wins over --include)]:GLOB:_default' \
 '*--include-from=[Read --include patterns from FILE, one a line (blank lines and # comments ignored, as in .gitignore); before the --include patterns (repeatable)]:FILE:_files' \
 '*--exclude-from=[Read --exclude patterns from FILE, one a line, as --include-from (repeatable)]:FILE:_files' \
-'--min-size=[Only process files of at least SIZE bytes (K, M, G\: KiB, MiB, GiB)]:SIZE:_default' \
+'--min-size=[Only process files of at least SIZE bytes (K, M, G\: KiB, MiB, GiB; KB, MB, GB\: powers of 1000)]:SIZE:_default' \
 '--max-size=[Only process files of at most SIZE bytes (--max-size 1M keeps a file of exactly 1 MiB)]:SIZE:_default' \
 '--changed-within=[Only process files modified at or after a time\: a duration back from now (1d, 12h, 30m, 2w) or a local date (2026-11-30, 2026-11-30T12\:00\:00, 2026-11-30 12\:00\:00)]:DURATION|DATE:_default' \
 '--changed-before=[Only process files modified before a time (as --changed-within)\: --changed-before 1d leaves alone the logs still being written]:DURATION|DATE:_default' \

@@ -561,7 +561,7 @@ pub struct WalkArgs {
     #[arg(long, value_name = "FILE", help_heading = "Selecting files")]
     pub exclude_from: Vec<PathBuf>,
 
-    /// Only process files of at least SIZE bytes (K, M, G: KiB, MiB, GiB)
+    /// Only process files of at least SIZE bytes (K, M, G: KiB, MiB, GiB; KB, MB, GB: powers of 1000)
     #[arg(long, value_name = "SIZE", value_parser = parse_size, help_heading = "Selecting files")]
     pub min_size: Option<u64>,
 

@@ -55,6 +55,11 @@ impl Size {
             .find(|c: char| !c.is_ascii_digit())
             .unwrap_or(text.len());
         let (digits, unit) = (&text[..unit_at], text[unit_at..].trim_start());
+        if digits.is_empty() {
+            return Err(format!(
+                "{text:?} is not a size (a number, then maybe a unit: 64M, 50MB)"
+            ));
+        }
         let lower = unit.to_ascii_lowercase();
         let Some(&(_, units, multiplier)) = SUFFIXES.iter().find(|(name, ..)| *name == lower)
         else {

@@ -509,11 +509,11 @@ fn bad_selection_options_are_usage_errors() {
     let cases: &[(&[&str], &str)] = &[
         (
             &["--min-size", "10X"],
-            "error: invalid value '10X' for '--min-size <SIZE>': unknown unit \"x\" (use K, M or G)",
+            "error: invalid value '10X' for '--min-size <SIZE>': unknown unit \"X\" (use K, M, G, T or KiB, MiB, GiB, TiB for powers of 1024, KB, MB, GB, TB for powers of 1000)",
         ),
         (
             &["--max-size", "big"],
-            "error: invalid value 'big' for '--max-size <SIZE>': unknown unit \"big\" (use K, M or G)",
+            "error: invalid value 'big' for '--max-size <SIZE>': \"big\" is not a size (a number, then maybe a unit: 64M, 50MB)",
         ),
         (
             &["--changed-before", "yesterday"],
