@@ -287,8 +287,17 @@ impl ConvertConfig {
                 "--in-place with --to keep and no transform has nothing to do: give --to FORMAT (or a line transform)"
             );
         }
+        if args.to == ToArg::Keep && args.incremental && !args.force {
+            bail!(
+                "--in-place with --to keep rewrites each file under its own name: --incremental \
+                 cannot tell a rewritten file from one still to rewrite"
+            );
+        }
         let mut sources = Vec::with_capacity(inputs.len());
         let mut seen: Vec<(PathBuf, &Path)> = Vec::new();
+        // Files named side by side that would get one output name (`a.log` and `a.log.gz`
+        // with --to none): refused, as the walk refuses such rivals in a tree.
+        let mut outputs: Vec<(PathBuf, &Path)> = Vec::new();
         for input in &inputs {
             let source = resolve_source(input)?;
             if let Source::Stream(_) = source {
@@ -307,6 +316,22 @@ impl ConvertConfig {
                     other.display(),
                     input.display()
                 );
+            }
+            if let (Source::File(_), Some(name)) = (&source, input.file_name()) {
+                // Beside the name given (a link's output goes beside the link).
+                let dir = input.parent().filter(|dir| !dir.as_os_str().is_empty());
+                let dir = fs::canonicalize(dir.unwrap_or(Path::new(".")))
+                    .with_context(|| input.display().to_string())?;
+                let output = dir.join(codec.output_name(name));
+                if let Some((_, other)) = outputs.iter().find(|(taken, _)| *taken == output) {
+                    bail!(
+                        "{} and {} would both be written as {}: give one of them",
+                        other.display(),
+                        input.display(),
+                        input.with_file_name(codec.output_name(name)).display()
+                    );
+                }
+                outputs.push((output, input));
             }
             seen.push((real, input));
             sources.push(source);

@@ -17,7 +17,6 @@
 //! A second Ctrl-C still exits at once on either path.
 
 use std::io::Cursor;
-use std::os::unix::fs::MetadataExt as _;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::Arc;
@@ -582,9 +581,9 @@ impl Converter {
 }
 
 impl Converter {
-    /// `--in-place`: removes the input of a file whose output is committed and synced (or, with
-    /// `--incremental`, found up to date: then it is synced first), unless `--keep`. `None` when
-    /// nothing is to be removed; an error fails the file, and the input stays.
+    /// `--in-place`: removes the input of a file whose output is committed and synced, unless
+    /// `--keep`. `None` when nothing is to be removed (an output found up to date by
+    /// `--incremental` included); an error fails the file, and the input stays.
     ///
     /// The input goes only if it is still the file that was converted: the same inode, size and
     /// modification time as when it was opened (a log appended to, or replaced by its rotation,
@@ -615,21 +614,8 @@ impl Converter {
                         crate::report::escape_path(&output)
                     ))
                 }),
-            Err(FileError::UpToDate) => sync_output(&output)
-                .and_then(|()| {
-                    let now = std::fs::metadata(input).context("cannot read metadata")?;
-                    match up_to_date(&Some(output.clone()), &SourceMeta::from_metadata(&now)) {
-                        true if now.nlink() > 1 => bail!("has other hard links"),
-                        true => remove_and_sync(input),
-                        false => bail!("changed since it was found up to date"),
-                    }
-                })
-                .map_err(|error| {
-                    error.context(format!(
-                        "{} is up to date, but the input is kept",
-                        crate::report::escape_path(&output)
-                    ))
-                }),
+            // An output found up to date keeps its input: its time alone cannot prove that it
+            // holds this input (an earlier run may have filtered it; it may be a link).
             Err(_) => return None,
         };
         Some(removed)
@@ -651,16 +637,6 @@ fn unchanged_since(path: &Path, opened: &SourceMeta) -> anyhow::Result<()> {
 /// Unlinks `path`, then syncs its directory so that the removal is on disk. Blocking.
 fn remove_and_sync(path: &Path) -> anyhow::Result<()> {
     std::fs::remove_file(path).context("cannot remove it")?;
-    sync_dir_of(path)
-}
-
-/// Syncs a file that a run found up to date, and its directory, before its input goes: an
-/// interrupted run may have renamed it into place just before a crash. Blocking.
-fn sync_output(path: &Path) -> anyhow::Result<()> {
-    let describe = || path.display().to_string();
-    std::fs::File::open(path)
-        .and_then(|file| file.sync_all())
-        .with_context(describe)?;
     sync_dir_of(path)
 }
 
@@ -1138,11 +1114,20 @@ impl FileJob {
         if destination.as_deref() == Some(path) && !keeps_format {
             return Err(FileError::Skipped(SkipReason::OwnOutput));
         }
-        if in_place.remove && meta.nlink > 1 {
+        let removes = in_place.remove && destination.as_deref() != Some(path);
+        if removes && meta.nlink > 1 {
             return Err(FileError::Failed(anyhow!(
                 "has {} other hard links: removing this name would not free its data \
                  (not converted in place; --keep converts it and keeps it)",
                 meta.nlink - 1
+            )));
+        }
+        // -L, or a link named on the command line: unlinking it would leave its file in place.
+        let link = std::fs::symlink_metadata(path).is_ok_and(|meta| meta.file_type().is_symlink());
+        if removes && link {
+            return Err(FileError::Failed(anyhow!(
+                "is a symbolic link: removing it would not remove its file (not converted in \
+                 place; --keep converts the file it points to and keeps both)"
             )));
         }
         Ok(())

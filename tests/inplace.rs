@@ -260,11 +260,12 @@ fn json_says_what_became_of_each_input() {
 }
 
 #[test]
-fn incremental_finishes_an_interrupted_run_by_removing_inputs_whose_output_is_done() {
+fn incremental_skips_an_up_to_date_output_and_keeps_its_input_force_finishes() {
     let env = TestEnv::new();
-    env.write("logs/a.log", "a\n");
+    env.write("logs/a.log", "a\nERROR x\n");
     env.write("logs/b.log", "b\n");
-    // As a run killed after committing a.log.zst and before removing a.log leaves it.
+    // As a run killed after committing a.log.zst and before removing a.log leaves it; or an
+    // earlier run that kept only some lines: the output's time alone proves neither.
     env.run(&[
         "convert",
         "-q",
@@ -272,6 +273,8 @@ fn incremental_finishes_an_interrupted_run_by_removing_inputs_whose_output_is_do
         "-k",
         "--to",
         "zst",
+        "--grep",
+        "ERROR",
         "logs/a.log",
     ])
     .assert_code(0);
@@ -285,13 +288,48 @@ fn incremental_finishes_an_interrupted_run_by_removing_inputs_whose_output_is_do
         "logs",
     ])
     .assert_code(0)
-    .assert_stderr(&["convert: 1 done, 2 skipped, 0 failed, 2 removed; 2 B in, 11 B out"]);
-    assert_eq!(names(&env, "logs"), ["a.log.zst", "b.log.zst"]);
+    .assert_stderr(&["convert: 1 done, 2 skipped, 0 failed, 1 removed; 2 B in, 11 B out"]);
+    assert_eq!(names(&env, "logs"), ["a.log", "a.log.zst", "b.log.zst"]);
     assert_eq!(
         env.read("logs/a.log.zst"),
         output,
         "an up-to-date output is left as it is"
     );
+    assert_eq!(
+        env.read("logs/a.log"),
+        b"a\nERROR x\n",
+        "and its input kept"
+    );
+    // --force converts it again, replaces the output, and then removes the input.
+    env.run(&[
+        "convert",
+        "-q",
+        "--in-place",
+        "--force",
+        "--to",
+        "zst",
+        "logs",
+    ])
+    .assert_code(0);
+    assert_eq!(names(&env, "logs"), ["a.log.zst", "b.log.zst"]);
+    assert_eq!(
+        filter("zstd", &["-dc"], &env.read("logs/a.log.zst")),
+        b"a\nERROR x\n"
+    );
+    // An output that is a link to its input is not a finished output either.
+    env.write("links/a.log", "precious\n");
+    std::os::unix::fs::symlink("a.log", env.path("links/a.log.zst")).unwrap();
+    env.run(&[
+        "convert",
+        "-q",
+        "--in-place",
+        "--incremental",
+        "--to",
+        "zst",
+        "links",
+    ])
+    .assert_code(0);
+    assert_eq!(env.read("links/a.log"), b"precious\n");
     // An input changed since (another modification time) is not up to date: a conflict.
     env.write("logs/c.log", "c\n");
     env.run(&[
@@ -483,15 +521,9 @@ fn kill_9_at_any_instant_leaves_every_files_content_in_one_form() {
                 || name.ends_with(".asyncfiles-tmp");
             assert!(known, "round {round}: {}", path.display());
         }
-        // A rerun with --incremental finishes the job; leftover temp files are skipped.
-        let run = env.run(&[
-            "convert",
-            "--in-place",
-            "--incremental",
-            "--to",
-            "zst",
-            "logs",
-        ]);
+        // A rerun with --force finishes the job (an input beside its output, from a kill
+        // between commit and removal, is converted again); leftover temp files are skipped.
+        let run = env.run(&["convert", "--in-place", "--force", "--to", "zst", "logs"]);
         run.assert_code(0);
         let mut outputs = env.tree("logs");
         outputs.retain(|path, _| !path.to_string_lossy().ends_with(".asyncfiles-tmp"));
@@ -532,4 +564,55 @@ fn a_large_directory_is_listed_before_its_outputs_appear() {
         counts(&run.stderr),
         "convert: 700 done, 0 skipped, 0 failed, 700 removed"
     );
+}
+
+#[test]
+fn named_rivals_links_and_own_name_increments_are_refused() {
+    let env = TestEnv::new();
+    env.write("a.log", "current\n");
+    env.write("a.log.gz", filter("gzip", &["-c"], b"older\n"));
+    // Two named files with one output name: refused before anything, even with --force.
+    for force in [false, true] {
+        let mut args = vec!["convert", "--in-place", "--to", "zst", "a.log", "a.log.gz"];
+        if force {
+            args.insert(2, "--force");
+        }
+        env.run(&args).assert_code(2).assert_stderr(&[
+            "asyncfiles: a.log and a.log.gz would both be written as a.log.zst: give one of them",
+        ]);
+    }
+    assert_eq!(names(&env, "."), ["a.log", "a.log.gz"]);
+    // A link as input: removing it would free nothing; with --keep, its file is converted.
+    env.write("real/x.log", "x\n");
+    std::os::unix::fs::symlink("real/x.log", env.path("x.log")).unwrap();
+    env.run(&["convert", "-q", "--in-place", "--to", "zst", "x.log"])
+        .assert_code(1)
+        .assert_stderr(&[
+            "asyncfiles: x.log: is a symbolic link: removing it would not remove its file (not \
+             converted in place; --keep converts the file it points to and keeps both)",
+        ]);
+    assert!(!env.path("x.log.zst").exists());
+    env.run(&["convert", "-q", "--in-place", "-k", "--to", "zst", "x.log"])
+        .assert_code(0);
+    assert_eq!(filter("zstd", &["-dc"], &env.read("x.log.zst")), b"x\n");
+    // Rewriting under its own name, --incremental could not tell done from not done.
+    env.run(&[
+        "convert",
+        "--in-place",
+        "--incremental",
+        "--eol",
+        "lf",
+        "real",
+    ])
+    .assert_code(2)
+    .assert_stderr(&[
+        "asyncfiles: --in-place with --to keep rewrites each file under its own name: \
+             --incremental cannot tell a rewritten file from one still to rewrite",
+    ]);
+    // A hard-linked file rewritten under its own name loses nothing: converted.
+    env.write("crlf/h.log", "h\r\n");
+    std::fs::hard_link(env.path("crlf/h.log"), env.path("h-link.log")).unwrap();
+    env.run(&["convert", "-q", "--in-place", "--eol", "lf", "crlf"])
+        .assert_code(0);
+    assert_eq!(env.read("crlf/h.log"), b"h\n");
 }

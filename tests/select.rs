@@ -618,3 +618,23 @@ fn size_and_age_tests_stat_only_this_shards_files() {
         }
     }
 }
+
+#[test]
+fn a_bare_number_of_seconds_is_a_duration_back_from_now() {
+    let env = TestEnv::new();
+    let path = env.write("logs/a.log", "a\n");
+    let when = std::time::SystemTime::now() - std::time::Duration::from_secs(100);
+    fs::File::options()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_times(fs::FileTimes::new().set_modified(when))
+        .unwrap();
+    let within = |seconds: &str| {
+        let run = env.run(&["hash", "--changed-within", seconds, "logs"]);
+        run.assert_code(0);
+        String::from_utf8(run.stdout).unwrap().lines().count()
+    };
+    assert_eq!(within("30"), 0);
+    assert_eq!(within("3600"), 1);
+}

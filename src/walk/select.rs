@@ -299,6 +299,14 @@ impl MetaFilter {
 /// seconds.
 pub fn parse_time_limit(text: &str) -> Result<SystemTime, String> {
     let text = text.trim();
+    // A bare number is seconds, as for every duration of asyncfiles (GNU timeout's rule).
+    let seconds;
+    let text = if !text.is_empty() && text.bytes().all(|byte| byte.is_ascii_digit()) {
+        seconds = format!("{text}s");
+        seconds.as_str()
+    } else {
+        text
+    };
     let instant = if let Ok(span) = text.parse::<jiff::Span>() {
         jiff::ZonedDateTime::now()
             .checked_sub(span)
