@@ -411,8 +411,14 @@ mod tests {
         for text in ["2026-11-30", "2026-11-30T12:00:00", "2026-11-30 12:00:00"] {
             assert!(parse_time_limit(text).is_ok(), "{text}");
         }
-        for bad in ["yesterday", "30", "2026-13-01", ""] {
+        for bad in ["yesterday", "30x", "2026-13-01", ""] {
             assert!(parse_time_limit(bad).is_err(), "{bad}");
         }
+        // A bare number is seconds, as for --timeout.
+        let thirty = parse_time_limit("30").unwrap();
+        let thirty_s = parse_time_limit("30s").unwrap();
+        assert!(
+            thirty_s.duration_since(thirty).unwrap_or_default() < std::time::Duration::from_secs(1)
+        );
     }
 }
