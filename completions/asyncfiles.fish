@@ -31,6 +31,7 @@ complete -c asyncfiles -n "__fish_asyncfiles_needs_command" -s V -l version -d '
 complete -c asyncfiles -n "__fish_asyncfiles_needs_command" -f -a "convert" -d 'Mirror a tree (or one file, or stdin) into another, streaming each file through the pipeline'
 complete -c asyncfiles -n "__fish_asyncfiles_needs_command" -f -a "hash" -d 'Print BLAKE3 hashes of files and trees in b3sum\'s format, or check them (--check)'
 complete -c asyncfiles -n "__fish_asyncfiles_needs_command" -f -a "stats" -d 'Count lines and bytes of files and trees, decoded (wc -lc for compressed logs)'
+complete -c asyncfiles -n "__fish_asyncfiles_needs_command" -f -a "grep" -d 'Search the decoded content of files and trees for lines matching a pattern (grep for compressed logs)'
 complete -c asyncfiles -n "__fish_asyncfiles_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l include -d 'Only process files that GLOB matches, with gitignore\'s rules: no / matches the name at any depth, a leading / anchors to IN, a trailing / matches directories (and takes all below), ** spans directories, ! takes back (repeatable; the last match wins)' -r
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l exclude -d 'Skip files, and do not enter directories, that GLOB matches (gitignore\'s rules, as --include; repeatable; wins over --include)' -r
@@ -166,7 +167,72 @@ complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand stats" -s q -l qui
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand stats" -s v -l verbose -d 'Print a line per file (-v); -vv adds walker decisions'
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand stats" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand stats" -s V -l version -d 'Print version'
-complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand help; and not __fish_seen_subcommand_from convert hash stats help" -f -a "convert" -d 'Mirror a tree (or one file, or stdin) into another, streaming each file through the pipeline'
-complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand help; and not __fish_seen_subcommand_from convert hash stats help" -f -a "hash" -d 'Print BLAKE3 hashes of files and trees in b3sum\'s format, or check them (--check)'
-complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand help; and not __fish_seen_subcommand_from convert hash stats help" -f -a "stats" -d 'Count lines and bytes of files and trees, decoded (wc -lc for compressed logs)'
-complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand help; and not __fish_seen_subcommand_from convert hash stats help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand grep" -s e -l regexp -d 'A pattern to search for (repeatable: a line matching any of them matches)' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand grep" -s f -l file -d 'Read patterns from FILE, one a line (repeatable; an empty file matches nothing)' -r -F
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand grep" -s m -l max-count -d 'Stop reading a file after NUM selected lines' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand grep" -s A -l after-context -d 'Print NUM lines of context after each selected line' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand grep" -s B -l before-context -d 'Print NUM lines of context before each selected line' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand grep" -s C -l context -d 'Print NUM lines of context before and after each selected line (groups apart are separated by --)' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand grep" -l color -d 'Highlight matches, file names and line numbers: auto (when stdout is a terminal and NO_COLOR is unset), always, never' -r -f -a "auto\t'When stdout is a terminal and NO_COLOR is unset or empty'
+always\t'Always (even with NO_COLOR)'
+never\t'Never'"
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand grep" -l sort -d 'Print files in this order (the search still runs in parallel): path, or none (as they finish)' -r -f -a "none\t'As files finish'
+path\t'By path, byte by byte'"
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand grep" -l max-line-bytes -d 'Fail a file that has a line longer than SIZE (bytes, or with K, M, G, T: KiB … TiB; KB … TB: powers of 1000)' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand grep" -l from -d 'Decode inputs: auto finds gzip, zstd, xz and bzip2 by their content, brotli and lzma by a .br or .lzma name; none searches bytes as they are; a format decodes every input as it' -r -f -a "auto\t'Detect by content, else by name (brotli by .br, lzma by .lzma); anything else is plain'
+none\t'Read bytes as they are'
+gz\t'gzip (also: gzip)'
+zst\t'Zstandard (also: zstd)'
+xz\t'xz'
+bz2\t'bzip2 (also: bzip2)'
+br\t'brotli (also: brotli)'
+lzma\t'LZMA_Alone (.lzma)'"
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand grep" -l include -d 'Only process files that GLOB matches, with gitignore\'s rules: no / matches the name at any depth, a leading / anchors to IN, a trailing / matches directories (and takes all below), ** spans directories, ! takes back (repeatable; the last match wins)' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand grep" -l exclude -d 'Skip files, and do not enter directories, that GLOB matches (gitignore\'s rules, as --include; repeatable; wins over --include)' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand grep" -l include-from -d 'Read --include patterns from FILE, one a line (blank lines and # comments ignored, as in .gitignore); before the --include patterns (repeatable)' -r -F
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand grep" -l exclude-from -d 'Read --exclude patterns from FILE, one a line, as --include-from (repeatable)' -r -F
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand grep" -l min-size -d 'Only process files of at least SIZE bytes (K, M, G: KiB, MiB, GiB; KB, MB, GB: powers of 1000)' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand grep" -l max-size -d 'Only process files of at most SIZE bytes (--max-size 1M keeps a file of exactly 1 MiB)' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand grep" -l changed-within -d 'Only process files modified at or after a time: a duration back from now (1d, 12h, 30m, 2w) or a local date (2026-11-30, 2026-11-30T12:00:00, 2026-11-30 12:00:00)' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand grep" -l changed-before -d 'Only process files modified before a time (as --changed-within): --changed-before 1d leaves alone the logs still being written' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand grep" -l max-depth -d 'Descend at most N directory levels below IN (1: only the files directly in IN)' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand grep" -l files-from -d 'Read the files to process from FILE (- for stdin), one path relative to IN per line' -r -F
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand grep" -l shard -d 'Process only shard K of N (K from 0): the files whose output path (for hash and stats: the path as printed) hashes to K, so that N runs, on any machines, split the work exactly. auto takes K and N from a Slurm job array, a Kubernetes Indexed Job, an AWS Batch array job or GNU parallel. In --manifest, %K and %N are replaced by K and N' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand grep" -l shards -d 'With --shard auto: the number of shards, where the engine exports only the index (Kubernetes, AWS Batch, GNU parallel); or set ASYNCFILES_SHARDS' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand grep" -s j -l jobs -d 'Process at most N files at once [default: number of CPUs]' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand grep" -s T -l threads -d 'Keep at most N threads busy with CPU work (decoding, line transforms, encoding, hashing) across the whole run [default: number of CPUs]. A large file is cut into blocks that these threads work on side by side; brotli and lzma files stay on one thread each' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand grep" -l max-rate -d 'Read input at most RATE bytes per second across all files (e.g. 50M; K, M, G, T are KiB, MiB, GiB, TiB; KB, MB, GB, TB powers of 1000), for runs on shared disks, like rsync\'s --bwlimit' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand grep" -l timeout -d 'Fail a file (standard input included) that takes longer than DURATION (e.g. 500ms, 30s, 5m, 1h; a bare number is seconds, as for timeout); its temp output is removed and the run goes on' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand grep" -l retries -d 'Retry a file up to N times after a transient I/O error (interrupted, would block, timed out, stale NFS handle); never after a permanent one' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand grep" -l retry-delay -d 'First wait before a retry (e.g. 100ms, 2s; a bare number is seconds); it doubles with each retry, with some jitter' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand grep" -l progress -d 'Show a progress bar on stderr: auto (only when stderr is a terminal), always, never' -r -f -a "auto\t'Only when stderr is a terminal (never in pipes, logs or CI)'
+always\t'Always, even when stderr is not a terminal'
+never\t'Never'"
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand grep" -s F -l fixed-strings -d 'The patterns are fixed strings, not regular expressions'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand grep" -s i -l ignore-case -d 'Match case-insensitively'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand grep" -s S -l smart-case -d 'Match case-insensitively unless a pattern has an upper-case letter'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand grep" -s w -l word-regexp -d 'Only match whole words (the match between non-word characters or line ends)'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand grep" -s x -l line-regexp -d 'Only match whole lines'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand grep" -s v -l invert-match -d 'Select the lines that do not match'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand grep" -s c -l count -d 'Print only a count of selected lines per file (PATH:COUNT)'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand grep" -s l -l files-with-matches -d 'Print only the names of files with a selected line'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand grep" -s o -l only-matching -d 'Print only the matched parts of lines, each on a line of its own'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand grep" -s q -l quiet -d 'Print nothing; exit 0 at the first selected line (the search stops there)'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand grep" -s n -l line-number -d 'Print line numbers (the default when stdout is a terminal)'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand grep" -s N -l no-line-number -d 'Do not print line numbers'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand grep" -s H -l with-filename -d 'Print the file name with each line (the default when more than one file is searched)'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand grep" -l no-filename -d 'Never print file names'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand grep" -s a -l text -d 'Search binary files (decoded content with a NUL byte) as text'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand grep" -l json -d 'Print JSON lines as rg --json does: begin, match, context, end per file, then summary'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand grep" -l fail-fast -d 'Stop taking new files after the first failure (files in flight are abandoned cleanly)'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand grep" -l follow -d 'Follow symbolic links (by default they are skipped and reported)'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand grep" -l files-null -d 'The --files-from list is separated by NUL bytes, not newlines (as `find -print0` writes)'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand grep" -s L -l files-without-match -d 'Print only the names of files without a selected line (-L)'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand grep" -s 0 -l null -d 'Write a NUL byte after each file name instead of : or a newline (-0)'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand grep" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand grep" -s V -l version -d 'Print version'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand help; and not __fish_seen_subcommand_from convert hash stats grep help" -f -a "convert" -d 'Mirror a tree (or one file, or stdin) into another, streaming each file through the pipeline'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand help; and not __fish_seen_subcommand_from convert hash stats grep help" -f -a "hash" -d 'Print BLAKE3 hashes of files and trees in b3sum\'s format, or check them (--check)'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand help; and not __fish_seen_subcommand_from convert hash stats grep help" -f -a "stats" -d 'Count lines and bytes of files and trees, decoded (wc -lc for compressed logs)'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand help; and not __fish_seen_subcommand_from convert hash stats grep help" -f -a "grep" -d 'Search the decoded content of files and trees for lines matching a pattern (grep for compressed logs)'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand help; and not __fish_seen_subcommand_from convert hash stats grep help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

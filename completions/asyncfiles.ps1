@@ -32,6 +32,7 @@ Register-ArgumentCompleter -Native -CommandName 'asyncfiles' -ScriptBlock {
             [CompletionResult]::new('convert', 'convert', [CompletionResultType]::ParameterValue, 'Mirror a tree (or one file, or stdin) into another, streaming each file through the pipeline')
             [CompletionResult]::new('hash', 'hash', [CompletionResultType]::ParameterValue, 'Print BLAKE3 hashes of files and trees in b3sum''s format, or check them (--check)')
             [CompletionResult]::new('stats', 'stats', [CompletionResultType]::ParameterValue, 'Count lines and bytes of files and trees, decoded (wc -lc for compressed logs)')
+            [CompletionResult]::new('grep', 'grep', [CompletionResultType]::ParameterValue, 'Search the decoded content of files and trees for lines matching a pattern (grep for compressed logs)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -180,10 +181,92 @@ Register-ArgumentCompleter -Native -CommandName 'asyncfiles' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'asyncfiles;grep' {
+            [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'A pattern to search for (repeatable: a line matching any of them matches)')
+            [CompletionResult]::new('--regexp', '--regexp', [CompletionResultType]::ParameterName, 'A pattern to search for (repeatable: a line matching any of them matches)')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Read patterns from FILE, one a line (repeatable; an empty file matches nothing)')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'Read patterns from FILE, one a line (repeatable; an empty file matches nothing)')
+            [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'Stop reading a file after NUM selected lines')
+            [CompletionResult]::new('--max-count', '--max-count', [CompletionResultType]::ParameterName, 'Stop reading a file after NUM selected lines')
+            [CompletionResult]::new('-A', '-A ', [CompletionResultType]::ParameterName, 'Print NUM lines of context after each selected line')
+            [CompletionResult]::new('--after-context', '--after-context', [CompletionResultType]::ParameterName, 'Print NUM lines of context after each selected line')
+            [CompletionResult]::new('-B', '-B ', [CompletionResultType]::ParameterName, 'Print NUM lines of context before each selected line')
+            [CompletionResult]::new('--before-context', '--before-context', [CompletionResultType]::ParameterName, 'Print NUM lines of context before each selected line')
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Print NUM lines of context before and after each selected line (groups apart are separated by --)')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Print NUM lines of context before and after each selected line (groups apart are separated by --)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Highlight matches, file names and line numbers: auto (when stdout is a terminal and NO_COLOR is unset), always, never')
+            [CompletionResult]::new('--sort', '--sort', [CompletionResultType]::ParameterName, 'Print files in this order (the search still runs in parallel): path, or none (as they finish)')
+            [CompletionResult]::new('--max-line-bytes', '--max-line-bytes', [CompletionResultType]::ParameterName, 'Fail a file that has a line longer than SIZE (bytes, or with K, M, G, T: KiB … TiB; KB … TB: powers of 1000)')
+            [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'Decode inputs: auto finds gzip, zstd, xz and bzip2 by their content, brotli and lzma by a .br or .lzma name; none searches bytes as they are; a format decodes every input as it')
+            [CompletionResult]::new('--include', '--include', [CompletionResultType]::ParameterName, 'Only process files that GLOB matches, with gitignore''s rules: no / matches the name at any depth, a leading / anchors to IN, a trailing / matches directories (and takes all below), ** spans directories, ! takes back (repeatable; the last match wins)')
+            [CompletionResult]::new('--exclude', '--exclude', [CompletionResultType]::ParameterName, 'Skip files, and do not enter directories, that GLOB matches (gitignore''s rules, as --include; repeatable; wins over --include)')
+            [CompletionResult]::new('--include-from', '--include-from', [CompletionResultType]::ParameterName, 'Read --include patterns from FILE, one a line (blank lines and # comments ignored, as in .gitignore); before the --include patterns (repeatable)')
+            [CompletionResult]::new('--exclude-from', '--exclude-from', [CompletionResultType]::ParameterName, 'Read --exclude patterns from FILE, one a line, as --include-from (repeatable)')
+            [CompletionResult]::new('--min-size', '--min-size', [CompletionResultType]::ParameterName, 'Only process files of at least SIZE bytes (K, M, G: KiB, MiB, GiB; KB, MB, GB: powers of 1000)')
+            [CompletionResult]::new('--max-size', '--max-size', [CompletionResultType]::ParameterName, 'Only process files of at most SIZE bytes (--max-size 1M keeps a file of exactly 1 MiB)')
+            [CompletionResult]::new('--changed-within', '--changed-within', [CompletionResultType]::ParameterName, 'Only process files modified at or after a time: a duration back from now (1d, 12h, 30m, 2w) or a local date (2026-11-30, 2026-11-30T12:00:00, 2026-11-30 12:00:00)')
+            [CompletionResult]::new('--changed-before', '--changed-before', [CompletionResultType]::ParameterName, 'Only process files modified before a time (as --changed-within): --changed-before 1d leaves alone the logs still being written')
+            [CompletionResult]::new('--max-depth', '--max-depth', [CompletionResultType]::ParameterName, 'Descend at most N directory levels below IN (1: only the files directly in IN)')
+            [CompletionResult]::new('--files-from', '--files-from', [CompletionResultType]::ParameterName, 'Read the files to process from FILE (- for stdin), one path relative to IN per line')
+            [CompletionResult]::new('--shard', '--shard', [CompletionResultType]::ParameterName, 'Process only shard K of N (K from 0): the files whose output path (for hash and stats: the path as printed) hashes to K, so that N runs, on any machines, split the work exactly. auto takes K and N from a Slurm job array, a Kubernetes Indexed Job, an AWS Batch array job or GNU parallel. In --manifest, %K and %N are replaced by K and N')
+            [CompletionResult]::new('--shards', '--shards', [CompletionResultType]::ParameterName, 'With --shard auto: the number of shards, where the engine exports only the index (Kubernetes, AWS Batch, GNU parallel); or set ASYNCFILES_SHARDS')
+            [CompletionResult]::new('-j', '-j', [CompletionResultType]::ParameterName, 'Process at most N files at once [default: number of CPUs]')
+            [CompletionResult]::new('--jobs', '--jobs', [CompletionResultType]::ParameterName, 'Process at most N files at once [default: number of CPUs]')
+            [CompletionResult]::new('-T', '-T ', [CompletionResultType]::ParameterName, 'Keep at most N threads busy with CPU work (decoding, line transforms, encoding, hashing) across the whole run [default: number of CPUs]. A large file is cut into blocks that these threads work on side by side; brotli and lzma files stay on one thread each')
+            [CompletionResult]::new('--threads', '--threads', [CompletionResultType]::ParameterName, 'Keep at most N threads busy with CPU work (decoding, line transforms, encoding, hashing) across the whole run [default: number of CPUs]. A large file is cut into blocks that these threads work on side by side; brotli and lzma files stay on one thread each')
+            [CompletionResult]::new('--max-rate', '--max-rate', [CompletionResultType]::ParameterName, 'Read input at most RATE bytes per second across all files (e.g. 50M; K, M, G, T are KiB, MiB, GiB, TiB; KB, MB, GB, TB powers of 1000), for runs on shared disks, like rsync''s --bwlimit')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Fail a file (standard input included) that takes longer than DURATION (e.g. 500ms, 30s, 5m, 1h; a bare number is seconds, as for timeout); its temp output is removed and the run goes on')
+            [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'Retry a file up to N times after a transient I/O error (interrupted, would block, timed out, stale NFS handle); never after a permanent one')
+            [CompletionResult]::new('--retry-delay', '--retry-delay', [CompletionResultType]::ParameterName, 'First wait before a retry (e.g. 100ms, 2s; a bare number is seconds); it doubles with each retry, with some jitter')
+            [CompletionResult]::new('--progress', '--progress', [CompletionResultType]::ParameterName, 'Show a progress bar on stderr: auto (only when stderr is a terminal), always, never')
+            [CompletionResult]::new('-F', '-F ', [CompletionResultType]::ParameterName, 'The patterns are fixed strings, not regular expressions')
+            [CompletionResult]::new('--fixed-strings', '--fixed-strings', [CompletionResultType]::ParameterName, 'The patterns are fixed strings, not regular expressions')
+            [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'Match case-insensitively')
+            [CompletionResult]::new('--ignore-case', '--ignore-case', [CompletionResultType]::ParameterName, 'Match case-insensitively')
+            [CompletionResult]::new('-S', '-S ', [CompletionResultType]::ParameterName, 'Match case-insensitively unless a pattern has an upper-case letter')
+            [CompletionResult]::new('--smart-case', '--smart-case', [CompletionResultType]::ParameterName, 'Match case-insensitively unless a pattern has an upper-case letter')
+            [CompletionResult]::new('-w', '-w', [CompletionResultType]::ParameterName, 'Only match whole words (the match between non-word characters or line ends)')
+            [CompletionResult]::new('--word-regexp', '--word-regexp', [CompletionResultType]::ParameterName, 'Only match whole words (the match between non-word characters or line ends)')
+            [CompletionResult]::new('-x', '-x', [CompletionResultType]::ParameterName, 'Only match whole lines')
+            [CompletionResult]::new('--line-regexp', '--line-regexp', [CompletionResultType]::ParameterName, 'Only match whole lines')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Select the lines that do not match')
+            [CompletionResult]::new('--invert-match', '--invert-match', [CompletionResultType]::ParameterName, 'Select the lines that do not match')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Print only a count of selected lines per file (PATH:COUNT)')
+            [CompletionResult]::new('--count', '--count', [CompletionResultType]::ParameterName, 'Print only a count of selected lines per file (PATH:COUNT)')
+            [CompletionResult]::new('-l', '-l', [CompletionResultType]::ParameterName, 'Print only the names of files with a selected line')
+            [CompletionResult]::new('--files-with-matches', '--files-with-matches', [CompletionResultType]::ParameterName, 'Print only the names of files with a selected line')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Print only the matched parts of lines, each on a line of its own')
+            [CompletionResult]::new('--only-matching', '--only-matching', [CompletionResultType]::ParameterName, 'Print only the matched parts of lines, each on a line of its own')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing; exit 0 at the first selected line (the search stops there)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing; exit 0 at the first selected line (the search stops there)')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Print line numbers (the default when stdout is a terminal)')
+            [CompletionResult]::new('--line-number', '--line-number', [CompletionResultType]::ParameterName, 'Print line numbers (the default when stdout is a terminal)')
+            [CompletionResult]::new('-N', '-N ', [CompletionResultType]::ParameterName, 'Do not print line numbers')
+            [CompletionResult]::new('--no-line-number', '--no-line-number', [CompletionResultType]::ParameterName, 'Do not print line numbers')
+            [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'Print the file name with each line (the default when more than one file is searched)')
+            [CompletionResult]::new('--with-filename', '--with-filename', [CompletionResultType]::ParameterName, 'Print the file name with each line (the default when more than one file is searched)')
+            [CompletionResult]::new('--no-filename', '--no-filename', [CompletionResultType]::ParameterName, 'Never print file names')
+            [CompletionResult]::new('-a', '-a', [CompletionResultType]::ParameterName, 'Search binary files (decoded content with a NUL byte) as text')
+            [CompletionResult]::new('--text', '--text', [CompletionResultType]::ParameterName, 'Search binary files (decoded content with a NUL byte) as text')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON lines as rg --json does: begin, match, context, end per file, then summary')
+            [CompletionResult]::new('--fail-fast', '--fail-fast', [CompletionResultType]::ParameterName, 'Stop taking new files after the first failure (files in flight are abandoned cleanly)')
+            [CompletionResult]::new('--follow', '--follow', [CompletionResultType]::ParameterName, 'Follow symbolic links (by default they are skipped and reported)')
+            [CompletionResult]::new('--files-null', '--files-null', [CompletionResultType]::ParameterName, 'The --files-from list is separated by NUL bytes, not newlines (as `find -print0` writes)')
+            [CompletionResult]::new('-L', '-L ', [CompletionResultType]::ParameterName, 'Print only the names of files without a selected line (-L)')
+            [CompletionResult]::new('--files-without-match', '--files-without-match', [CompletionResultType]::ParameterName, 'Print only the names of files without a selected line (-L)')
+            [CompletionResult]::new('-0', '-0', [CompletionResultType]::ParameterName, 'Write a NUL byte after each file name instead of : or a newline (-0)')
+            [CompletionResult]::new('--null', '--null', [CompletionResultType]::ParameterName, 'Write a NUL byte after each file name instead of : or a newline (-0)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'asyncfiles;help' {
             [CompletionResult]::new('convert', 'convert', [CompletionResultType]::ParameterValue, 'Mirror a tree (or one file, or stdin) into another, streaming each file through the pipeline')
             [CompletionResult]::new('hash', 'hash', [CompletionResultType]::ParameterValue, 'Print BLAKE3 hashes of files and trees in b3sum''s format, or check them (--check)')
             [CompletionResult]::new('stats', 'stats', [CompletionResultType]::ParameterValue, 'Count lines and bytes of files and trees, decoded (wc -lc for compressed logs)')
+            [CompletionResult]::new('grep', 'grep', [CompletionResultType]::ParameterValue, 'Search the decoded content of files and trees for lines matching a pattern (grep for compressed logs)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -194,6 +277,9 @@ Register-ArgumentCompleter -Native -CommandName 'asyncfiles' -ScriptBlock {
             break
         }
         'asyncfiles;help;stats' {
+            break
+        }
+        'asyncfiles;help;grep' {
             break
         }
         'asyncfiles;help;help' {

@@ -209,6 +209,102 @@ never\:"Never"))' \
 '*::paths -- Files and directories to count (- for standard input) \[default\: .\]:_files' \
 && ret=0
 ;;
+(grep)
+_arguments "${_arguments_options[@]}" : \
+'*-e+[A pattern to search for (repeatable\: a line matching any of them matches)]:PATTERN:_default' \
+'*--regexp=[A pattern to search for (repeatable\: a line matching any of them matches)]:PATTERN:_default' \
+'*-f+[Read patterns from FILE, one a line (repeatable; an empty file matches nothing)]:FILE:_files' \
+'*--file=[Read patterns from FILE, one a line (repeatable; an empty file matches nothing)]:FILE:_files' \
+'-m+[Stop reading a file after NUM selected lines]:NUM:_default' \
+'--max-count=[Stop reading a file after NUM selected lines]:NUM:_default' \
+'-A+[Print NUM lines of context after each selected line]:NUM:_default' \
+'--after-context=[Print NUM lines of context after each selected line]:NUM:_default' \
+'-B+[Print NUM lines of context before each selected line]:NUM:_default' \
+'--before-context=[Print NUM lines of context before each selected line]:NUM:_default' \
+'-C+[Print NUM lines of context before and after each selected line (groups apart are separated by --)]:NUM:_default' \
+'--context=[Print NUM lines of context before and after each selected line (groups apart are separated by --)]:NUM:_default' \
+'--color=[Highlight matches, file names and line numbers\: auto (when stdout is a terminal and NO_COLOR is unset), always, never]:WHEN:((auto\:"When stdout is a terminal and NO_COLOR is unset or empty"
+always\:"Always (even with NO_COLOR)"
+never\:"Never"))' \
+'--sort=[Print files in this order (the search still runs in parallel)\: path, or none (as they finish)]:BY:((none\:"As files finish"
+path\:"By path, byte by byte"))' \
+'--max-line-bytes=[Fail a file that has a line longer than SIZE (bytes, or with K, M, G, T\: KiB … TiB; KB … TB\: powers of 1000)]:SIZE:_default' \
+'--from=[Decode inputs\: auto finds gzip, zstd, xz and bzip2 by their content, brotli and lzma by a .br or .lzma name; none searches bytes as they are; a format decodes every input as it]:FORMAT:((auto\:"Detect by content, else by name (brotli by .br, lzma by .lzma); anything else is plain"
+none\:"Read bytes as they are"
+gz\:"gzip (also\: gzip)"
+zst\:"Zstandard (also\: zstd)"
+xz\:"xz"
+bz2\:"bzip2 (also\: bzip2)"
+br\:"brotli (also\: brotli)"
+lzma\:"LZMA_Alone (.lzma)"))' \
+'*--include=[Only process files that GLOB matches, with gitignore'\''s rules\: no / matches the name at any depth, a leading / anchors to IN, a trailing / matches directories (and takes all below), ** spans directories, ! takes back (repeatable; the last match wins)]:GLOB:_default' \
+'*--exclude=[Skip files, and do not enter directories, that GLOB matches (gitignore'\''s rules, as --include; repeatable; wins over --include)]:GLOB:_default' \
+'*--include-from=[Read --include patterns from FILE, one a line (blank lines and # comments ignored, as in .gitignore); before the --include patterns (repeatable)]:FILE:_files' \
+'*--exclude-from=[Read --exclude patterns from FILE, one a line, as --include-from (repeatable)]:FILE:_files' \
+'--min-size=[Only process files of at least SIZE bytes (K, M, G\: KiB, MiB, GiB; KB, MB, GB\: powers of 1000)]:SIZE:_default' \
+'--max-size=[Only process files of at most SIZE bytes (--max-size 1M keeps a file of exactly 1 MiB)]:SIZE:_default' \
+'--changed-within=[Only process files modified at or after a time\: a duration back from now (1d, 12h, 30m, 2w) or a local date (2026-11-30, 2026-11-30T12\:00\:00, 2026-11-30 12\:00\:00)]:DURATION|DATE:_default' \
+'--changed-before=[Only process files modified before a time (as --changed-within)\: --changed-before 1d leaves alone the logs still being written]:DURATION|DATE:_default' \
+'--max-depth=[Descend at most N directory levels below IN (1\: only the files directly in IN)]:N:_default' \
+'--files-from=[Read the files to process from FILE (- for stdin), one path relative to IN per line]:FILE:_files' \
+'--shard=[Process only shard K of N (K from 0)\: the files whose output path (for hash and stats\: the path as printed) hashes to K, so that N runs, on any machines, split the work exactly. auto takes K and N from a Slurm job array, a Kubernetes Indexed Job, an AWS Batch array job or GNU parallel. In --manifest, %K and %N are replaced by K and N]:K/N|auto:_default' \
+'--shards=[With --shard auto\: the number of shards, where the engine exports only the index (Kubernetes, AWS Batch, GNU parallel); or set ASYNCFILES_SHARDS]:N:_default' \
+'-j+[Process at most N files at once \[default\: number of CPUs\]]:N:_default' \
+'--jobs=[Process at most N files at once \[default\: number of CPUs\]]:N:_default' \
+'-T+[Keep at most N threads busy with CPU work (decoding, line transforms, encoding, hashing) across the whole run \[default\: number of CPUs\]. A large file is cut into blocks that these threads work on side by side; brotli and lzma files stay on one thread each]:N:_default' \
+'--threads=[Keep at most N threads busy with CPU work (decoding, line transforms, encoding, hashing) across the whole run \[default\: number of CPUs\]. A large file is cut into blocks that these threads work on side by side; brotli and lzma files stay on one thread each]:N:_default' \
+'--max-rate=[Read input at most RATE bytes per second across all files (e.g. 50M; K, M, G, T are KiB, MiB, GiB, TiB; KB, MB, GB, TB powers of 1000), for runs on shared disks, like rsync'\''s --bwlimit]:RATE:_default' \
+'--timeout=[Fail a file (standard input included) that takes longer than DURATION (e.g. 500ms, 30s, 5m, 1h; a bare number is seconds, as for timeout); its temp output is removed and the run goes on]:DURATION:_default' \
+'--retries=[Retry a file up to N times after a transient I/O error (interrupted, would block, timed out, stale NFS handle); never after a permanent one]:N:_default' \
+'--retry-delay=[First wait before a retry (e.g. 100ms, 2s; a bare number is seconds); it doubles with each retry, with some jitter]:DURATION:_default' \
+'--progress=[Show a progress bar on stderr\: auto (only when stderr is a terminal), always, never]:WHEN:((auto\:"Only when stderr is a terminal (never in pipes, logs or CI)"
+always\:"Always, even when stderr is not a terminal"
+never\:"Never"))' \
+'-F[The patterns are fixed strings, not regular expressions]' \
+'--fixed-strings[The patterns are fixed strings, not regular expressions]' \
+'-i[Match case-insensitively]' \
+'--ignore-case[Match case-insensitively]' \
+'-S[Match case-insensitively unless a pattern has an upper-case letter]' \
+'--smart-case[Match case-insensitively unless a pattern has an upper-case letter]' \
+'-w[Only match whole words (the match between non-word characters or line ends)]' \
+'--word-regexp[Only match whole words (the match between non-word characters or line ends)]' \
+'-x[Only match whole lines]' \
+'--line-regexp[Only match whole lines]' \
+'-v[Select the lines that do not match]' \
+'--invert-match[Select the lines that do not match]' \
+'-c[Print only a count of selected lines per file (PATH\:COUNT)]' \
+'--count[Print only a count of selected lines per file (PATH\:COUNT)]' \
+'(-c --count)-l[Print only the names of files with a selected line]' \
+'(-c --count)--files-with-matches[Print only the names of files with a selected line]' \
+'-o[Print only the matched parts of lines, each on a line of its own]' \
+'--only-matching[Print only the matched parts of lines, each on a line of its own]' \
+'-q[Print nothing; exit 0 at the first selected line (the search stops there)]' \
+'--quiet[Print nothing; exit 0 at the first selected line (the search stops there)]' \
+'-n[Print line numbers (the default when stdout is a terminal)]' \
+'--line-number[Print line numbers (the default when stdout is a terminal)]' \
+'-N[Do not print line numbers]' \
+'--no-line-number[Do not print line numbers]' \
+'-H[Print the file name with each line (the default when more than one file is searched)]' \
+'--with-filename[Print the file name with each line (the default when more than one file is searched)]' \
+'--no-filename[Never print file names]' \
+'-a[Search binary files (decoded content with a NUL byte) as text]' \
+'--text[Search binary files (decoded content with a NUL byte) as text]' \
+'(-c --count -l --files-with-matches -L --files-without-match -q --quiet)--json[Print JSON lines as rg --json does\: begin, match, context, end per file, then summary]' \
+'--fail-fast[Stop taking new files after the first failure (files in flight are abandoned cleanly)]' \
+'--follow[Follow symbolic links (by default they are skipped and reported)]' \
+'--files-null[The --files-from list is separated by NUL bytes, not newlines (as \`find -print0\` writes)]' \
+'(-c --count -l --files-with-matches)-L[Print only the names of files without a selected line (-L)]' \
+'(-c --count -l --files-with-matches)--files-without-match[Print only the names of files without a selected line (-L)]' \
+'-0[Write a NUL byte after each file name instead of \: or a newline (-0)]' \
+'--null[Write a NUL byte after each file name instead of \: or a newline (-0)]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+'::pattern -- The regular expression (regex crate syntax on bytes); with -e or -f, a PATH instead:_default' \
+'*::paths -- Files and directories to search (- for standard input) \[default\: .\]:_files' \
+&& ret=0
+;;
 (help)
 _arguments "${_arguments_options[@]}" : \
 ":: :_asyncfiles__subcmd__help_commands" \
@@ -233,6 +329,10 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
+(grep)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
 (help)
 _arguments "${_arguments_options[@]}" : \
 && ret=0
@@ -252,6 +352,7 @@ _asyncfiles_commands() {
 'convert:Mirror a tree (or one file, or stdin) into another, streaming each file through the pipeline' \
 'hash:Print BLAKE3 hashes of files and trees in b3sum'\''s format, or check them (--check)' \
 'stats:Count lines and bytes of files and trees, decoded (wc -lc for compressed logs)' \
+'grep:Search the decoded content of files and trees for lines matching a pattern (grep for compressed logs)' \
 'help:Print this message or the help of the given subcommand(s)' \
     )
     _describe -t commands 'asyncfiles commands' commands "$@"
@@ -260,6 +361,11 @@ _asyncfiles_commands() {
 _asyncfiles__subcmd__convert_commands() {
     local commands; commands=()
     _describe -t commands 'asyncfiles convert commands' commands "$@"
+}
+(( $+functions[_asyncfiles__subcmd__grep_commands] )) ||
+_asyncfiles__subcmd__grep_commands() {
+    local commands; commands=()
+    _describe -t commands 'asyncfiles grep commands' commands "$@"
 }
 (( $+functions[_asyncfiles__subcmd__hash_commands] )) ||
 _asyncfiles__subcmd__hash_commands() {
@@ -272,6 +378,7 @@ _asyncfiles__subcmd__help_commands() {
 'convert:Mirror a tree (or one file, or stdin) into another, streaming each file through the pipeline' \
 'hash:Print BLAKE3 hashes of files and trees in b3sum'\''s format, or check them (--check)' \
 'stats:Count lines and bytes of files and trees, decoded (wc -lc for compressed logs)' \
+'grep:Search the decoded content of files and trees for lines matching a pattern (grep for compressed logs)' \
 'help:Print this message or the help of the given subcommand(s)' \
     )
     _describe -t commands 'asyncfiles help commands' commands "$@"
@@ -280,6 +387,11 @@ _asyncfiles__subcmd__help_commands() {
 _asyncfiles__subcmd__help__subcmd__convert_commands() {
     local commands; commands=()
     _describe -t commands 'asyncfiles help convert commands' commands "$@"
+}
+(( $+functions[_asyncfiles__subcmd__help__subcmd__grep_commands] )) ||
+_asyncfiles__subcmd__help__subcmd__grep_commands() {
+    local commands; commands=()
+    _describe -t commands 'asyncfiles help grep commands' commands "$@"
 }
 (( $+functions[_asyncfiles__subcmd__help__subcmd__hash_commands] )) ||
 _asyncfiles__subcmd__help__subcmd__hash_commands() {

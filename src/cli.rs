@@ -28,15 +28,55 @@ pub use crate::size::Size;
 )]
 pub struct Cli {
     /// Print nothing but errors (no skip notes, no summary)
-    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    // Not global: `grep` has -q and -v of its own; convert, hash and stats take these after
+    // their name too ([`Verbosity`]), so `asyncfiles convert -q` still works.
+    #[arg(short, long, conflicts_with = "verbose")]
     pub quiet: bool,
 
     /// Print a line per file (-v); -vv adds walker decisions
-    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    #[arg(short, long, action = clap::ArgAction::Count)]
     pub verbose: u8,
 
     #[command(subcommand)]
     pub command: Command,
+}
+
+impl Cli {
+    /// `-q`, given before the subcommand or after it (convert, hash, stats).
+    pub fn is_quiet(&self) -> bool {
+        self.quiet || self.command.verbosity().is_some_and(|v| v.quiet)
+    }
+
+    /// `-v`'s count, before the subcommand and after it added up.
+    pub fn verbosity(&self) -> u8 {
+        let after = self.command.verbosity().map_or(0, |v| v.verbose);
+        self.verbose.saturating_add(after)
+    }
+}
+
+impl Command {
+    /// The `-q`/`-v` given after the subcommand's name, for the commands that take them there.
+    fn verbosity(&self) -> Option<&Verbosity> {
+        match self {
+            Command::Convert(args) => Some(&args.verbosity),
+            Command::Hash(args) => Some(&args.verbosity),
+            Command::Stats(args) => Some(&args.verbosity),
+            Command::Grep(_) | Command::Generate(_) => None,
+        }
+    }
+}
+
+/// `-q` and `-v` after the name of convert, hash and stats (they were global options; grep gives
+/// both letters other meanings).
+#[derive(Debug, Clone, Copy, Default, Args)]
+pub struct Verbosity {
+    /// Print nothing but errors (no skip notes, no summary)
+    #[arg(short, long, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// Print a line per file (-v); -vv adds walker decisions
+    #[arg(short, long, action = clap::ArgAction::Count)]
+    pub verbose: u8,
 }
 
 /// The jobs asyncfiles can do.
@@ -109,6 +149,28 @@ pub enum Command {
         asyncfiles stats --json archive | jq -s 'map(select(.total)) | .[0].lines'"
     )]
     Stats(StatsArgs),
+
+    /// Search the decoded content of files and trees for lines matching a pattern (grep for compressed logs)
+    #[command(
+        long_about = "Search the decoded content of every file under the PATHs (default ., - \
+        for standard input) for lines that match PATTERN, as grep and rg do: gzip, zstd, xz and \
+        bzip2 files are decoded by their content, brotli and lzma by name, in process and in \
+        parallel. PATTERN is a regular expression of the regex crate on bytes (Unicode off \
+        unless (?u)), so invalid UTF-8 never fails a file.\n\n\
+        Lines print as PATH:LINE:TEXT (PATH:TEXT without -n; the PATH as you would name it); \
+        each file's output is contiguous. A file whose decoded content holds a NUL byte is \
+        binary: its lines are not printed, `PATH: binary file matches` is said on stderr \
+        instead (-a prints them).\n\n\
+        Exit codes as grep: 0 a line matched, 1 none matched, 2 an error (a file that cannot be \
+        read or decoded is reported and makes the exit 2 even when others matched).\n\n\
+        Examples:\n  \
+        asyncfiles grep ' 500 ' /var/log/nginx\n  \
+        asyncfiles grep -c -F 'timeout' archive/\n  \
+        asyncfiles grep -l -i 'error' --include '*.gz' logs\n  \
+        asyncfiles grep --json -e panic -e fatal logs | jq -c 'select(.type == \"match\")'\n  \
+        asyncfiles grep -C 2 --sort path 'OutOfMemory' logs"
+    )]
+    Grep(Box<GrepArgs>),
 
     /// Write the man pages or shell completions generated from these definitions
     #[command(hide = true)]
@@ -203,6 +265,9 @@ pub struct ConvertArgs {
 
     #[command(flatten)]
     pub lines: LineArgs,
+
+    #[command(flatten)]
+    pub verbosity: Verbosity,
 }
 
 /// Options of `asyncfiles hash`.
@@ -260,6 +325,9 @@ pub struct HashArgs {
 
     #[command(flatten)]
     pub pool: PoolArgs,
+
+    #[command(flatten)]
+    pub verbosity: Verbosity,
 }
 
 /// sha256sum's options of `hash --check`.
@@ -334,6 +402,198 @@ pub struct StatsArgs {
 
     #[command(flatten)]
     pub pool: PoolArgs,
+
+    #[command(flatten)]
+    pub verbosity: Verbosity,
+}
+
+/// Options of `asyncfiles grep` (grep's and rg's letters). `-L` and `-0` are grep's here (files
+/// without a match, NUL after names): [`command`] takes them from the walk's --follow and
+/// --files-from separator, which keep their long names (the separator's is --files-null).
+#[derive(Debug, Args)]
+pub struct GrepArgs {
+    /// The regular expression (regex crate syntax on bytes); with -e or -f, a PATH instead
+    #[arg(value_name = "PATTERN", required_unless_present_any = ["regexp", "file"])]
+    pub pattern: Option<String>,
+
+    /// Files and directories to search (- for standard input) [default: .]
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// A pattern to search for (repeatable: a line matching any of them matches)
+    #[arg(
+        short = 'e',
+        long = "regexp",
+        value_name = "PATTERN",
+        allow_hyphen_values = true,
+        help_heading = "Patterns"
+    )]
+    pub regexp: Vec<String>,
+
+    /// Read patterns from FILE, one a line (repeatable; an empty file matches nothing)
+    #[arg(
+        short = 'f',
+        long = "file",
+        value_name = "FILE",
+        help_heading = "Patterns"
+    )]
+    pub file: Vec<PathBuf>,
+
+    /// The patterns are fixed strings, not regular expressions
+    #[arg(short = 'F', long, help_heading = "Patterns")]
+    pub fixed_strings: bool,
+
+    /// Match case-insensitively
+    #[arg(short = 'i', long, help_heading = "Patterns")]
+    pub ignore_case: bool,
+
+    /// Match case-insensitively unless a pattern has an upper-case letter
+    #[arg(short = 'S', long, help_heading = "Patterns")]
+    pub smart_case: bool,
+
+    /// Only match whole words (the match between non-word characters or line ends)
+    #[arg(short = 'w', long, help_heading = "Patterns")]
+    pub word_regexp: bool,
+
+    /// Only match whole lines
+    #[arg(short = 'x', long, help_heading = "Patterns")]
+    pub line_regexp: bool,
+
+    /// Select the lines that do not match
+    #[arg(short = 'v', long, help_heading = "Patterns")]
+    pub invert_match: bool,
+
+    /// Print only a count of selected lines per file (PATH:COUNT)
+    #[arg(short = 'c', long, help_heading = "Output")]
+    pub count: bool,
+
+    /// Print only the names of files with a selected line
+    #[arg(short = 'l', long, conflicts_with = "count", help_heading = "Output")]
+    pub files_with_matches: bool,
+
+    /// Print only the names of files without a selected line (-L)
+    #[arg(long, conflicts_with_all = ["count", "files_with_matches"], help_heading = "Output")]
+    pub files_without_match: bool,
+
+    /// Print only the matched parts of lines, each on a line of its own
+    #[arg(short = 'o', long, help_heading = "Output")]
+    pub only_matching: bool,
+
+    /// Print nothing; exit 0 at the first selected line (the search stops there)
+    #[arg(short = 'q', long, help_heading = "Output")]
+    pub quiet: bool,
+
+    /// Stop reading a file after NUM selected lines
+    #[arg(short = 'm', long, value_name = "NUM", help_heading = "Output")]
+    pub max_count: Option<u64>,
+
+    /// Print line numbers (the default when stdout is a terminal)
+    #[arg(
+        short = 'n',
+        long,
+        overrides_with = "no_line_number",
+        help_heading = "Output"
+    )]
+    pub line_number: bool,
+
+    /// Do not print line numbers
+    #[arg(
+        short = 'N',
+        long,
+        overrides_with = "line_number",
+        help_heading = "Output"
+    )]
+    pub no_line_number: bool,
+
+    /// Print the file name with each line (the default when more than one file is searched)
+    #[arg(
+        short = 'H',
+        long,
+        overrides_with = "no_filename",
+        help_heading = "Output"
+    )]
+    pub with_filename: bool,
+
+    /// Never print file names
+    #[arg(long, overrides_with = "with_filename", help_heading = "Output")]
+    pub no_filename: bool,
+
+    /// Print NUM lines of context after each selected line
+    #[arg(short = 'A', long, value_name = "NUM", help_heading = "Output")]
+    pub after_context: Option<usize>,
+
+    /// Print NUM lines of context before each selected line
+    #[arg(short = 'B', long, value_name = "NUM", help_heading = "Output")]
+    pub before_context: Option<usize>,
+
+    /// Print NUM lines of context before and after each selected line (groups apart are
+    /// separated by --)
+    #[arg(short = 'C', long, value_name = "NUM", help_heading = "Output")]
+    pub context: Option<usize>,
+
+    /// Highlight matches, file names and line numbers: auto (when stdout is a terminal and
+    /// NO_COLOR is unset), always, never
+    #[arg(long, value_enum, default_value_t = ColorArg::Auto, value_name = "WHEN",
+        help_heading = "Output")]
+    pub color: ColorArg,
+
+    /// Write a NUL byte after each file name instead of : or a newline (-0)
+    #[arg(long = "null-names", help_heading = "Output")]
+    pub null_names: bool,
+
+    /// Search binary files (decoded content with a NUL byte) as text
+    #[arg(short = 'a', long, help_heading = "Output")]
+    pub text: bool,
+
+    /// Print JSON lines as rg --json does: begin, match, context, end per file, then summary
+    #[arg(long, conflicts_with_all = ["count", "files_with_matches", "files_without_match", "quiet"],
+        help_heading = "Output")]
+    pub json: bool,
+
+    /// Print files in this order (the search still runs in parallel): path, or none (as they
+    /// finish)
+    #[arg(long, value_enum, default_value_t = SortArg::None, value_name = "BY",
+        help_heading = "Output")]
+    pub sort: SortArg,
+
+    /// Fail a file that has a line longer than SIZE (bytes, or with K, M, G, T: KiB … TiB;
+    /// KB … TB: powers of 1000)
+    #[arg(long, value_name = "SIZE", default_value = "64M", value_parser = Size::parse)]
+    pub max_line_bytes: Size,
+
+    /// Decode inputs: auto finds gzip, zstd, xz and bzip2 by their content, brotli and lzma by
+    /// a .br or .lzma name; none searches bytes as they are; a format decodes every input as it
+    #[arg(long, value_enum, default_value_t = FromArg::Auto, value_name = "FORMAT")]
+    pub from: FromArg,
+
+    #[command(flatten)]
+    pub walk: WalkArgs,
+
+    #[command(flatten)]
+    pub pool: PoolArgs,
+
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// When `grep --color` highlights.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorArg {
+    /// When stdout is a terminal and NO_COLOR is unset or empty
+    Auto,
+    /// Always (even with NO_COLOR)
+    Always,
+    /// Never
+    Never,
+}
+
+/// `grep --sort`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SortArg {
+    /// As files finish
+    None,
+    /// By path, byte by byte
+    Path,
 }
 
 /// The line transforms of `convert`. clap keeps each option's values apart; [`parse`] puts them
@@ -473,7 +733,16 @@ pub fn command() -> clap::Command {
     fn named(command: clap::Command) -> clap::Command {
         command.mut_subcommands(|sub| named(sub.display_name("asyncfiles")))
     }
-    named(Cli::command())
+    named(Cli::command()).mut_subcommand("grep", grep_letters)
+}
+
+/// grep's `-L` (files without match) and `-0` (NUL after names) instead of the walk's `-L`
+/// (--follow) and `-0` (the --files-from separator, there --files-null).
+fn grep_letters(grep: clap::Command) -> clap::Command {
+    grep.mut_arg("follow", |arg| arg.short(None))
+        .mut_arg("null", |arg| arg.short(None).long("files-null"))
+        .mut_arg("files_without_match", |arg| arg.short('L'))
+        .mut_arg("null_names", |arg| arg.short('0').long("null"))
 }
 
 /// Parses the process's command line, exiting with clap's message and code 2 on a usage error.

@@ -23,6 +23,9 @@
 //! - [`hash`]: the `hash` and `stats` commands: per-file digests (`hash::digest`), the listing
 //!   (`hash::listing`), the b3sum manifest format (`hash::manifest`), `--check` (`hash::check`)
 //!   and `--merge` (`hash::merge`: sorted manifests merged, as `sort -m` does).
+//! - [`grep`]: the `grep` command: patterns (`grep::matcher`), the line engine over decoded
+//!   chunks (`grep::search`), plain, colour and JSON output (`grep::printer`), each file's output
+//!   contiguous on stdout (`grep::writer`).
 //! - [`generate`]: man pages and shell completions from the clap definitions.
 
 pub mod blocks;
@@ -34,6 +37,7 @@ pub mod cpu;
 pub mod deadline;
 pub mod dialect;
 pub mod generate;
+pub mod grep;
 pub mod hash;
 pub mod input;
 pub mod interrupt;
@@ -55,13 +59,14 @@ use report::{ExitCode, ReportOptions};
 /// Runs the parsed command line and returns the process exit code: the command's, unless
 /// writing standard output failed (then at least 1).
 pub fn run(cli: Cli) -> ExitCode {
-    init_tracing(cli.quiet, cli.verbose);
+    init_tracing(cli.is_quiet(), cli.verbosity());
     stdout::exit_code(run_command(cli))
 }
 
 fn run_command(cli: Cli) -> ExitCode {
+    let (quiet, verbose) = (cli.is_quiet(), cli.verbosity());
     let report = |command, json, progress, shard| ReportOptions {
-        quiet: cli.quiet,
+        quiet,
         json,
         progress,
         command,
@@ -77,7 +82,7 @@ fn run_command(cli: Cli) -> ExitCode {
                 } else {
                     "convert"
                 };
-                let (json, progress) = (config.json, config.progress && !cli.quiet);
+                let (json, progress) = (config.json, config.progress && !quiet);
                 let shard = config.shard;
                 let tally = config.tally();
                 let removes = config.in_place.is_some_and(|in_place| in_place.remove);
@@ -86,9 +91,9 @@ fn run_command(cli: Cli) -> ExitCode {
                     ..report(command, json, progress, shard)
                 };
                 // A filter (OUT -) is silent, like zcat, unless -v asks for lines.
-                options.summary = config.dest != config::Dest::Stdout || cli.verbose > 0;
+                options.summary = config.dest != config::Dest::Stdout || verbose > 0;
                 let code = run_convert(config, options);
-                warn_unmatched(tally, cli.quiet, code)
+                warn_unmatched(tally, quiet, code)
             }
             Err(error) => fatal(&error),
         },
@@ -100,15 +105,19 @@ fn run_command(cli: Cli) -> ExitCode {
         Command::Hash(args) => match config::DigestConfig::for_hash(args) {
             Ok(config) => {
                 let tally = config.tally();
-                warn_unmatched(tally, cli.quiet, run_digest(config, cli.quiet))
+                warn_unmatched(tally, quiet, run_digest(config, quiet))
             }
             Err(error) => fatal(&error),
         },
         Command::Stats(args) => match config::DigestConfig::for_stats(args) {
             Ok(config) => {
                 let tally = config.tally();
-                warn_unmatched(tally, cli.quiet, run_digest(config, cli.quiet))
+                warn_unmatched(tally, quiet, run_digest(config, quiet))
             }
+            Err(error) => fatal(&error),
+        },
+        Command::Grep(args) => match config::GrepConfig::from_args(*args) {
+            Ok(config) => run_grep(config),
             Err(error) => fatal(&error),
         },
         Command::Generate(args) => match generate::run(args) {
@@ -151,6 +160,19 @@ fn run_digest(mut config: config::DigestConfig, quiet: bool) -> ExitCode {
             input::set_max_rate(rate, interrupt.token().clone());
         }
         Box::pin(hash::run(config, interrupt, quiet))
+    })
+}
+
+fn run_grep(config: config::GrepConfig) -> ExitCode {
+    let (jobs, threads) = (config.walk.jobs, config.walk.threads);
+    cpu::init(threads);
+    let rate = config.walk.max_rate;
+    // A large file's decoder runs beside its lane: up to two blocking threads per job.
+    on_runtime(2 * jobs + threads, TempRegistry::default(), |interrupt| {
+        if let Some(rate) = rate {
+            input::set_max_rate(rate, interrupt.token().clone());
+        }
+        Box::pin(grep::run(config, interrupt))
     })
 }
 

@@ -17,7 +17,7 @@ use crate::cpu::{self, Permit};
 /// the [`PermitReader`] under its decoder), and share one wait for it too: a second wait queued
 /// behind a forgotten first would never be served, as the semaphore hands permits out in turn.
 #[derive(Clone, Default)]
-pub(super) struct LanePermit(Arc<Mutex<Slot>>);
+pub(crate) struct LanePermit(Arc<Mutex<Slot>>);
 
 /// Where a lane's permit stands.
 #[derive(Default)]
@@ -58,19 +58,19 @@ impl LanePermit {
     }
 
     /// Waits for the permit unless it is held.
-    pub(super) async fn hold(&self) {
+    pub(crate) async fn hold(&self) {
         std::future::poll_fn(|cx| self.poll_hold(cx)).await;
     }
 
     /// Takes the permit unless it is held, from a blocking thread (a lane).
-    pub(super) fn hold_blocking(&self) {
+    pub(crate) fn hold_blocking(&self) {
         if !self.is_held() {
             tokio::runtime::Handle::current().block_on(self.hold());
         }
     }
 
     /// Gives the permit back (before a wait).
-    pub(super) fn release(&self) {
+    pub(crate) fn release(&self) {
         *self.slot() = Slot::Free;
     }
 }
@@ -78,14 +78,14 @@ impl LanePermit {
 /// A reader that holds the lane's permit whenever it hands bytes on, and gives it back while
 /// its input is not ready: what runs on the bytes it gives (a decoder, the hasher) runs under a
 /// permit, the waits for its input do not.
-pub(super) struct PermitReader {
+pub(crate) struct PermitReader {
     inner: Reader,
     permit: LanePermit,
 }
 
 impl PermitReader {
     /// Reads `inner` under `permit`.
-    pub(super) fn new(inner: Reader, permit: LanePermit) -> Self {
+    pub(crate) fn new(inner: Reader, permit: LanePermit) -> Self {
         Self { inner, permit }
     }
 }

@@ -10,7 +10,7 @@
 //! budget (`budget`). Results are printed sorted by path (held until the end), or as they come
 //! with `--unsorted`. `--merge` (`merge`) reads manifests only: no walk, no pool.
 
-mod budget;
+pub(crate) mod budget;
 mod check;
 mod digest;
 mod listing;
