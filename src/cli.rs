@@ -71,13 +71,17 @@ impl Command {
 #[derive(Debug, Clone, Copy, Default, Args)]
 pub struct Verbosity {
     /// Print nothing but errors (no skip notes, no summary)
-    #[arg(short, long, conflicts_with = "verbose")]
+    #[arg(short, long, conflicts_with = "verbose", help_heading = GLOBAL_HEADING)]
     pub quiet: bool,
 
     /// Print a line per file (-v); -vv adds walker decisions
-    #[arg(short, long, action = clap::ArgAction::Count)]
+    #[arg(short, long, action = clap::ArgAction::Count, help_heading = GLOBAL_HEADING)]
     pub verbose: u8,
 }
+
+/// The heading of `-q`/`-v` in the help and man page of convert, hash and stats (the options
+/// of `asyncfiles` itself, taken after the command's name too).
+pub const GLOBAL_HEADING: &str = "Global options";
 
 /// The jobs asyncfiles can do.
 #[derive(Debug, Subcommand)]

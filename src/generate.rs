@@ -339,6 +339,7 @@ fn shown_in_synopsis(arg: &Arg) -> bool {
     !(arg.is_positional()
         || arg.is_hide_set()
         || arg.is_global_set()
+        || arg.get_help_heading() == Some(crate::cli::GLOBAL_HEADING)
         || ["help", "version"].contains(&arg.get_id().as_str()))
 }
 
