@@ -18,6 +18,7 @@
 //! - [`input`]: opening inputs, their first chunk, reading ahead, `--max-rate`, retry rules.
 //! - [`output`]: atomic output files (temp file, rename) and stdout.
 //! - [`report`]: per-file outcomes, messages, `--json`, the progress bar, the summary, exit codes.
+//! - [`ordered`]: output of files worked on in parallel, written in the files' order, bounded.
 //! - [`stdout`]: the writer of standard output: a closed pipe is quiet, a write error fails the run.
 //! - [`interrupt`]: signals (Ctrl-C, SIGTERM, SIGHUP, SIGQUIT): drain, then exit at once.
 //! - [`hash`]: the `hash` and `stats` commands: per-file digests (`hash::digest`), the listing
@@ -37,6 +38,7 @@ pub mod generate;
 pub mod hash;
 pub mod input;
 pub mod interrupt;
+pub mod ordered;
 pub mod output;
 pub mod pipeline;
 pub mod report;
