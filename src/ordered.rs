@@ -183,10 +183,13 @@ impl<T> Drop for OrderedReader<T> {
     }
 }
 
-impl<T> OrderedReader<T> {
+/// Blocking: each event is waited for.
+impl<T> Iterator for OrderedReader<T> {
+    type Item = Event<T>;
+
     /// The next event, waiting for it; `None` when every file begun is written and no producer
     /// is left, or the output was closed.
-    pub fn next(&mut self) -> Option<Event<T>> {
+    fn next(&mut self) -> Option<Event<T>> {
         loop {
             let receiver = match &self.current {
                 Some(receiver) => receiver,
@@ -205,7 +208,9 @@ impl<T> OrderedReader<T> {
             }
         }
     }
+}
 
+impl<T> OrderedReader<T> {
     fn seq(&self) -> u64 {
         self.shared.lock().next
     }
@@ -250,9 +255,9 @@ mod tests {
     use std::sync::atomic::{AtomicU64, Ordering};
 
     /// Collects every event into the bytes written and the ends seen, in order.
-    fn drain(mut reader: OrderedReader<u32>) -> (Vec<u8>, Vec<(u64, Option<u32>)>) {
+    fn drain(reader: OrderedReader<u32>) -> (Vec<u8>, Vec<(u64, Option<u32>)>) {
         let (mut bytes, mut ends) = (Vec::new(), Vec::new());
-        while let Some(event) = reader.next() {
+        for event in reader {
             match event {
                 Event::Bytes(_, chunk) => bytes.extend(chunk),
                 Event::End(seq, end) => ends.push((seq, end)),
@@ -276,7 +281,7 @@ mod tests {
                         }
                         let out = ordered.begin(seq).unwrap();
                         // Later files sometimes finish first.
-                        std::thread::sleep(Duration::from_millis((lane * 3 + seq % 2) as u64));
+                        std::thread::sleep(Duration::from_millis(lane * 3 + seq % 2));
                         for part in 0..3 {
                             assert!(out.write(format!("{seq}.{part} ").into_bytes()));
                         }
