@@ -126,7 +126,7 @@ fn a_failed_file_in_the_middle_is_reported_and_the_others_written_in_order() {
     // What the truncated file held before its cut is written, as zcat does, in its place.
     let middle = run.stdout.strip_prefix(b"A\n").unwrap();
     let middle = middle.strip_suffix(b"D\n").unwrap();
-    assert!(middle.len() <= 2000 && middle.chunks(2).all(|line| line == b"C\n"));
+    assert!(b"C\n".repeat(1000).starts_with(middle), "{middle:?}");
     assert_eq!(
         run.stderr,
         "asyncfiles: t/b.log.gz: not gzip data (bad magic bytes)\n\
