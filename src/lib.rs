@@ -18,14 +18,17 @@
 //! - [`input`]: opening inputs, their first chunk, reading ahead, `--max-rate`, retry rules.
 //! - [`output`]: atomic output files (temp file, rename) and stdout.
 //! - [`report`]: per-file outcomes, messages, `--json`, the progress bar, the summary, exit codes.
+//! - [`ordered`]: output of files worked on in parallel, written in the files' order, bounded.
 //! - [`stdout`]: the writer of standard output: a closed pipe is quiet, a write error fails the run.
 //! - [`interrupt`]: signals (Ctrl-C, SIGTERM, SIGHUP, SIGQUIT): drain, then exit at once.
 //! - [`hash`]: the `hash` and `stats` commands: per-file digests (`hash::digest`), the listing
 //!   (`hash::listing`), the b3sum manifest format (`hash::manifest`), `--check` (`hash::check`)
 //!   and `--merge` (`hash::merge`: sorted manifests merged, as `sort -m` does).
+//! - [`cat`]: the `cat` command: decoded files in path order on stdout, through [`ordered`].
 //! - [`generate`]: man pages and shell completions from the clap definitions.
 
 pub mod blocks;
+pub mod cat;
 pub mod cli;
 pub mod codec;
 pub mod config;
@@ -37,6 +40,7 @@ pub mod generate;
 pub mod hash;
 pub mod input;
 pub mod interrupt;
+pub mod ordered;
 pub mod output;
 pub mod pipeline;
 pub mod report;
@@ -111,6 +115,13 @@ fn run_command(cli: Cli) -> ExitCode {
             }
             Err(error) => fatal(&error),
         },
+        Command::Cat(args) => match config::CatConfig::from_args(args) {
+            Ok(config) => {
+                let tally = config.tally();
+                warn_unmatched(tally, cli.quiet, run_cat(config, cli.quiet))
+            }
+            Err(error) => fatal(&error),
+        },
         Command::Generate(args) => match generate::run(args) {
             Ok(()) => ExitCode::Success,
             Err(error) => fatal(&error),
@@ -164,6 +175,14 @@ fn run_convert(config: ConvertConfig, report: ReportOptions) -> ExitCode {
             input::set_max_rate(rate, interrupt.token().clone());
         }
         Box::pin(convert::run(config, interrupt, temps, report))
+    })
+}
+
+fn run_cat(config: config::CatConfig, quiet: bool) -> ExitCode {
+    let (jobs, threads) = (config.jobs, config.threads);
+    cpu::init(threads);
+    on_runtime(jobs + threads, TempRegistry::default(), |interrupt| {
+        Box::pin(cat::run(config, interrupt, quiet))
     })
 }
 
