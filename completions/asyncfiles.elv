@@ -29,6 +29,7 @@ set edit:completion:arg-completer[asyncfiles] = {|@words|
             cand convert 'Mirror a tree (or one file, or stdin) into another, streaming each file through the pipeline'
             cand hash 'Print BLAKE3 hashes of files and trees in b3sum''s format, or check them (--check)'
             cand stats 'Count lines and bytes of files and trees, decoded (wc -lc for compressed logs)'
+            cand cat 'Write the decoded content of files and trees to stdout, in path order (zcat -r)'
             cand grep 'Search the decoded content of files and trees for lines matching a pattern (grep for compressed logs)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -174,6 +175,46 @@ set edit:completion:arg-completer[asyncfiles] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'asyncfiles;cat'= {
+            cand --include 'Only process files that GLOB matches, with gitignore''s rules: no / matches the name at any depth, a leading / anchors to IN, a trailing / matches directories (and takes all below), ** spans directories, ! takes back (repeatable; the last match wins)'
+            cand --exclude 'Skip files, and do not enter directories, that GLOB matches (gitignore''s rules, as --include; repeatable; wins over --include)'
+            cand --include-from 'Read --include patterns from FILE, one a line (blank lines and # comments ignored, as in .gitignore); before the --include patterns (repeatable)'
+            cand --exclude-from 'Read --exclude patterns from FILE, one a line, as --include-from (repeatable)'
+            cand --min-size 'Only process files of at least SIZE bytes (K, M, G: KiB, MiB, GiB; KB, MB, GB: powers of 1000)'
+            cand --max-size 'Only process files of at most SIZE bytes (--max-size 1M keeps a file of exactly 1 MiB)'
+            cand --changed-within 'Only process files modified at or after a time: a duration back from now (1d, 12h, 30m, 2w) or a local date (2026-11-30, 2026-11-30T12:00:00, 2026-11-30 12:00:00)'
+            cand --changed-before 'Only process files modified before a time (as --changed-within): --changed-before 1d leaves alone the logs still being written'
+            cand --max-depth 'Descend at most N directory levels below IN (1: only the files directly in IN)'
+            cand --files-from 'Read the files to process from FILE (- for stdin), one path relative to IN per line'
+            cand --shard 'Process only shard K of N (K from 0): the files whose output path (for hash and stats: the path as printed) hashes to K, so that N runs, on any machines, split the work exactly. auto takes K and N from a Slurm job array, a Kubernetes Indexed Job, an AWS Batch array job or GNU parallel. In --manifest, %K and %N are replaced by K and N'
+            cand --shards 'With --shard auto: the number of shards, where the engine exports only the index (Kubernetes, AWS Batch, GNU parallel); or set ASYNCFILES_SHARDS'
+            cand --eol 'Line endings of the output: keep them, or normalise to LF or CRLF'
+            cand --from 'Decode inputs: auto finds gzip, zstd, xz and bzip2 by their content, else by their name, and brotli and lzma by a .br or .lzma name; none writes bytes as they are; a format decodes every input as that format'
+            cand -j 'Process at most N files at once [default: number of CPUs]'
+            cand --jobs 'Process at most N files at once [default: number of CPUs]'
+            cand -T 'Keep at most N threads busy with CPU work (decoding, line transforms, encoding, hashing) across the whole run [default: number of CPUs]. A large file is cut into blocks that these threads work on side by side; brotli and lzma files stay on one thread each'
+            cand --threads 'Keep at most N threads busy with CPU work (decoding, line transforms, encoding, hashing) across the whole run [default: number of CPUs]. A large file is cut into blocks that these threads work on side by side; brotli and lzma files stay on one thread each'
+            cand --grep 'Keep only lines matching RE (regex::bytes syntax, Unicode off unless (?u); repeatable)'
+            cand --grep-v 'Drop lines matching RE (repeatable)'
+            cand --replace 'Replace every match of RE in each line by REPL ($1, ${name} and $$ expand; repeatable)'
+            cand --redact 'Mask values of KIND in each line as [KIND] (repeatable)'
+            cand --redact-key 'With --redact: replace values by pseudonyms, KIND-<12 hex digits of a BLAKE3 hash keyed with FILE> (32 raw bytes, or 64 hex digits), the same for the same value in every run'
+            cand --max-line-bytes 'With line transforms: fail a file that has a line longer than SIZE (bytes, or with K, M, G, T: KiB, MiB, GiB, TiB; KB, MB, GB, TB: powers of 1000)'
+            cand -L 'Follow symbolic links (by default they are skipped and reported)'
+            cand --follow 'Follow symbolic links (by default they are skipped and reported)'
+            cand -0 'The --files-from list is separated by NUL bytes, not newlines (as `find -print0` writes)'
+            cand --null 'The --files-from list is separated by NUL bytes, not newlines (as `find -print0` writes)'
+            cand --trim 'Remove spaces and tabs at the end of each line'
+            cand --drop-empty 'Drop lines that are empty (after the transforms before this one)'
+            cand -q 'Print nothing but errors (no skip notes, no summary)'
+            cand --quiet 'Print nothing but errors (no skip notes, no summary)'
+            cand -v 'Print a line per file (-v); -vv adds walker decisions'
+            cand --verbose 'Print a line per file (-v); -vv adds walker decisions'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'asyncfiles;grep'= {
             cand -e 'A pattern to search for (repeatable: a line matching any of them matches)'
             cand --regexp 'A pattern to search for (repeatable: a line matching any of them matches)'
@@ -258,6 +299,7 @@ set edit:completion:arg-completer[asyncfiles] = {|@words|
             cand convert 'Mirror a tree (or one file, or stdin) into another, streaming each file through the pipeline'
             cand hash 'Print BLAKE3 hashes of files and trees in b3sum''s format, or check them (--check)'
             cand stats 'Count lines and bytes of files and trees, decoded (wc -lc for compressed logs)'
+            cand cat 'Write the decoded content of files and trees to stdout, in path order (zcat -r)'
             cand grep 'Search the decoded content of files and trees for lines matching a pattern (grep for compressed logs)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -266,6 +308,8 @@ set edit:completion:arg-completer[asyncfiles] = {|@words|
         &'asyncfiles;help;hash'= {
         }
         &'asyncfiles;help;stats'= {
+        }
+        &'asyncfiles;help;cat'= {
         }
         &'asyncfiles;help;grep'= {
         }

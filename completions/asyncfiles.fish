@@ -31,6 +31,7 @@ complete -c asyncfiles -n "__fish_asyncfiles_needs_command" -s V -l version -d '
 complete -c asyncfiles -n "__fish_asyncfiles_needs_command" -f -a "convert" -d 'Mirror a tree (or one file, or stdin) into another, streaming each file through the pipeline'
 complete -c asyncfiles -n "__fish_asyncfiles_needs_command" -f -a "hash" -d 'Print BLAKE3 hashes of files and trees in b3sum\'s format, or check them (--check)'
 complete -c asyncfiles -n "__fish_asyncfiles_needs_command" -f -a "stats" -d 'Count lines and bytes of files and trees, decoded (wc -lc for compressed logs)'
+complete -c asyncfiles -n "__fish_asyncfiles_needs_command" -f -a "cat" -d 'Write the decoded content of files and trees to stdout, in path order (zcat -r)'
 complete -c asyncfiles -n "__fish_asyncfiles_needs_command" -f -a "grep" -d 'Search the decoded content of files and trees for lines matching a pattern (grep for compressed logs)'
 complete -c asyncfiles -n "__fish_asyncfiles_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand convert" -l include -d 'Only process files that GLOB matches, with gitignore\'s rules: no / matches the name at any depth, a leading / anchors to IN, a trailing / matches directories (and takes all below), ** spans directories, ! takes back (repeatable; the last match wins)' -r
@@ -167,6 +168,49 @@ complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand stats" -s q -l qui
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand stats" -s v -l verbose -d 'Print a line per file (-v); -vv adds walker decisions'
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand stats" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand stats" -s V -l version -d 'Print version'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand cat" -l include -d 'Only process files that GLOB matches, with gitignore\'s rules: no / matches the name at any depth, a leading / anchors to IN, a trailing / matches directories (and takes all below), ** spans directories, ! takes back (repeatable; the last match wins)' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand cat" -l exclude -d 'Skip files, and do not enter directories, that GLOB matches (gitignore\'s rules, as --include; repeatable; wins over --include)' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand cat" -l include-from -d 'Read --include patterns from FILE, one a line (blank lines and # comments ignored, as in .gitignore); before the --include patterns (repeatable)' -r -F
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand cat" -l exclude-from -d 'Read --exclude patterns from FILE, one a line, as --include-from (repeatable)' -r -F
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand cat" -l min-size -d 'Only process files of at least SIZE bytes (K, M, G: KiB, MiB, GiB; KB, MB, GB: powers of 1000)' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand cat" -l max-size -d 'Only process files of at most SIZE bytes (--max-size 1M keeps a file of exactly 1 MiB)' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand cat" -l changed-within -d 'Only process files modified at or after a time: a duration back from now (1d, 12h, 30m, 2w) or a local date (2026-11-30, 2026-11-30T12:00:00, 2026-11-30 12:00:00)' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand cat" -l changed-before -d 'Only process files modified before a time (as --changed-within): --changed-before 1d leaves alone the logs still being written' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand cat" -l max-depth -d 'Descend at most N directory levels below IN (1: only the files directly in IN)' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand cat" -l files-from -d 'Read the files to process from FILE (- for stdin), one path relative to IN per line' -r -F
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand cat" -l shard -d 'Process only shard K of N (K from 0): the files whose output path (for hash and stats: the path as printed) hashes to K, so that N runs, on any machines, split the work exactly. auto takes K and N from a Slurm job array, a Kubernetes Indexed Job, an AWS Batch array job or GNU parallel. In --manifest, %K and %N are replaced by K and N' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand cat" -l shards -d 'With --shard auto: the number of shards, where the engine exports only the index (Kubernetes, AWS Batch, GNU parallel); or set ASYNCFILES_SHARDS' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand cat" -l eol -d 'Line endings of the output: keep them, or normalise to LF or CRLF' -r -f -a "keep\t'Leave line endings as they are'
+lf\t'Turn CRLF line endings into LF'
+crlf\t'Turn LF line endings into CRLF'"
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand cat" -l from -d 'Decode inputs: auto finds gzip, zstd, xz and bzip2 by their content, else by their name, and brotli and lzma by a .br or .lzma name; none writes bytes as they are; a format decodes every input as that format' -r -f -a "auto\t'Detect by content, else by name (brotli by .br, lzma by .lzma); anything else is plain'
+none\t'Read bytes as they are'
+gz\t'gzip (also: gzip)'
+zst\t'Zstandard (also: zstd)'
+xz\t'xz'
+bz2\t'bzip2 (also: bzip2)'
+br\t'brotli (also: brotli)'
+lzma\t'LZMA_Alone (.lzma)'"
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand cat" -s j -l jobs -d 'Process at most N files at once [default: number of CPUs]' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand cat" -s T -l threads -d 'Keep at most N threads busy with CPU work (decoding, line transforms, encoding, hashing) across the whole run [default: number of CPUs]. A large file is cut into blocks that these threads work on side by side; brotli and lzma files stay on one thread each' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand cat" -l grep -d 'Keep only lines matching RE (regex::bytes syntax, Unicode off unless (?u); repeatable)' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand cat" -l grep-v -d 'Drop lines matching RE (repeatable)' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand cat" -l replace -d 'Replace every match of RE in each line by REPL ($1, ${name} and $$ expand; repeatable)' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand cat" -l redact -d 'Mask values of KIND in each line as [KIND] (repeatable)' -r -f -a "ipv4\t'Dotted-quad IPv4 addresses (each octet at most 255)'
+ipv6\t'IPv6 addresses (compressed forms, embedded IPv4, %zone)'
+email\t'E-mail addresses'
+uuid\t'UUIDs (8-4-4-4-12 hex digits)'
+secret\t'Values of key=value or key: value pairs whose key contains password, passwd, passphrase, pwd, token, secret (so aws_secret_access_key), api_key, api-key, apikey, private_key, private-key, privatekey or authorization, or ends in cookie or in the word pass (db_pass, not bypass): a quoted value to its closing quote, an authorization or cookie value to the end of the line, any other to the next blank , ; & quote or escaped quote (a Bearer, Basic or Token word goes with it); the password of scheme://user:PASSWORD@host; and anywhere, unless glued to a letter, digit, _ . or -: AWS access key ids (AKIA or ASIA and 16 more), GitHub tokens (ghp_ gho_ ghu_ ghs_ ghr_ github_pat_ and 30 or more), GitLab (glpat- and 20 or more), Slack (xoxb- xoxp- xoxa- xoxr- xoxs- xapp- and 10 or more) and JWTs (eyJ....eyJ.... and a signature, maybe empty)'"
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand cat" -l redact-key -d 'With --redact: replace values by pseudonyms, KIND-<12 hex digits of a BLAKE3 hash keyed with FILE> (32 raw bytes, or 64 hex digits), the same for the same value in every run' -r -F
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand cat" -l max-line-bytes -d 'With line transforms: fail a file that has a line longer than SIZE (bytes, or with K, M, G, T: KiB, MiB, GiB, TiB; KB, MB, GB, TB: powers of 1000)' -r
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand cat" -s L -l follow -d 'Follow symbolic links (by default they are skipped and reported)'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand cat" -s 0 -l null -d 'The --files-from list is separated by NUL bytes, not newlines (as `find -print0` writes)'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand cat" -l trim -d 'Remove spaces and tabs at the end of each line'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand cat" -l drop-empty -d 'Drop lines that are empty (after the transforms before this one)'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand cat" -s q -l quiet -d 'Print nothing but errors (no skip notes, no summary)'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand cat" -s v -l verbose -d 'Print a line per file (-v); -vv adds walker decisions'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand cat" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand cat" -s V -l version -d 'Print version'
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand grep" -s e -l regexp -d 'A pattern to search for (repeatable: a line matching any of them matches)' -r
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand grep" -s f -l file -d 'Read patterns from FILE, one a line (repeatable; an empty file matches nothing)' -r -F
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand grep" -s m -l max-count -d 'Stop reading a file after NUM selected lines' -r
@@ -231,8 +275,9 @@ complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand grep" -s L -l file
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand grep" -s 0 -l null -d 'Write a NUL byte after each file name instead of : or a newline (-0)'
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand grep" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand grep" -s V -l version -d 'Print version'
-complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand help; and not __fish_seen_subcommand_from convert hash stats grep help" -f -a "convert" -d 'Mirror a tree (or one file, or stdin) into another, streaming each file through the pipeline'
-complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand help; and not __fish_seen_subcommand_from convert hash stats grep help" -f -a "hash" -d 'Print BLAKE3 hashes of files and trees in b3sum\'s format, or check them (--check)'
-complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand help; and not __fish_seen_subcommand_from convert hash stats grep help" -f -a "stats" -d 'Count lines and bytes of files and trees, decoded (wc -lc for compressed logs)'
-complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand help; and not __fish_seen_subcommand_from convert hash stats grep help" -f -a "grep" -d 'Search the decoded content of files and trees for lines matching a pattern (grep for compressed logs)'
-complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand help; and not __fish_seen_subcommand_from convert hash stats grep help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand help; and not __fish_seen_subcommand_from convert hash stats cat grep help" -f -a "convert" -d 'Mirror a tree (or one file, or stdin) into another, streaming each file through the pipeline'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand help; and not __fish_seen_subcommand_from convert hash stats cat grep help" -f -a "hash" -d 'Print BLAKE3 hashes of files and trees in b3sum\'s format, or check them (--check)'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand help; and not __fish_seen_subcommand_from convert hash stats cat grep help" -f -a "stats" -d 'Count lines and bytes of files and trees, decoded (wc -lc for compressed logs)'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand help; and not __fish_seen_subcommand_from convert hash stats cat grep help" -f -a "cat" -d 'Write the decoded content of files and trees to stdout, in path order (zcat -r)'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand help; and not __fish_seen_subcommand_from convert hash stats cat grep help" -f -a "grep" -d 'Search the decoded content of files and trees for lines matching a pattern (grep for compressed logs)'
+complete -c asyncfiles -n "__fish_asyncfiles_using_subcommand help; and not __fish_seen_subcommand_from convert hash stats cat grep help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -32,6 +32,7 @@ Register-ArgumentCompleter -Native -CommandName 'asyncfiles' -ScriptBlock {
             [CompletionResult]::new('convert', 'convert', [CompletionResultType]::ParameterValue, 'Mirror a tree (or one file, or stdin) into another, streaming each file through the pipeline')
             [CompletionResult]::new('hash', 'hash', [CompletionResultType]::ParameterValue, 'Print BLAKE3 hashes of files and trees in b3sum''s format, or check them (--check)')
             [CompletionResult]::new('stats', 'stats', [CompletionResultType]::ParameterValue, 'Count lines and bytes of files and trees, decoded (wc -lc for compressed logs)')
+            [CompletionResult]::new('cat', 'cat', [CompletionResultType]::ParameterValue, 'Write the decoded content of files and trees to stdout, in path order (zcat -r)')
             [CompletionResult]::new('grep', 'grep', [CompletionResultType]::ParameterValue, 'Search the decoded content of files and trees for lines matching a pattern (grep for compressed logs)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -181,6 +182,47 @@ Register-ArgumentCompleter -Native -CommandName 'asyncfiles' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'asyncfiles;cat' {
+            [CompletionResult]::new('--include', '--include', [CompletionResultType]::ParameterName, 'Only process files that GLOB matches, with gitignore''s rules: no / matches the name at any depth, a leading / anchors to IN, a trailing / matches directories (and takes all below), ** spans directories, ! takes back (repeatable; the last match wins)')
+            [CompletionResult]::new('--exclude', '--exclude', [CompletionResultType]::ParameterName, 'Skip files, and do not enter directories, that GLOB matches (gitignore''s rules, as --include; repeatable; wins over --include)')
+            [CompletionResult]::new('--include-from', '--include-from', [CompletionResultType]::ParameterName, 'Read --include patterns from FILE, one a line (blank lines and # comments ignored, as in .gitignore); before the --include patterns (repeatable)')
+            [CompletionResult]::new('--exclude-from', '--exclude-from', [CompletionResultType]::ParameterName, 'Read --exclude patterns from FILE, one a line, as --include-from (repeatable)')
+            [CompletionResult]::new('--min-size', '--min-size', [CompletionResultType]::ParameterName, 'Only process files of at least SIZE bytes (K, M, G: KiB, MiB, GiB; KB, MB, GB: powers of 1000)')
+            [CompletionResult]::new('--max-size', '--max-size', [CompletionResultType]::ParameterName, 'Only process files of at most SIZE bytes (--max-size 1M keeps a file of exactly 1 MiB)')
+            [CompletionResult]::new('--changed-within', '--changed-within', [CompletionResultType]::ParameterName, 'Only process files modified at or after a time: a duration back from now (1d, 12h, 30m, 2w) or a local date (2026-11-30, 2026-11-30T12:00:00, 2026-11-30 12:00:00)')
+            [CompletionResult]::new('--changed-before', '--changed-before', [CompletionResultType]::ParameterName, 'Only process files modified before a time (as --changed-within): --changed-before 1d leaves alone the logs still being written')
+            [CompletionResult]::new('--max-depth', '--max-depth', [CompletionResultType]::ParameterName, 'Descend at most N directory levels below IN (1: only the files directly in IN)')
+            [CompletionResult]::new('--files-from', '--files-from', [CompletionResultType]::ParameterName, 'Read the files to process from FILE (- for stdin), one path relative to IN per line')
+            [CompletionResult]::new('--shard', '--shard', [CompletionResultType]::ParameterName, 'Process only shard K of N (K from 0): the files whose output path (for hash and stats: the path as printed) hashes to K, so that N runs, on any machines, split the work exactly. auto takes K and N from a Slurm job array, a Kubernetes Indexed Job, an AWS Batch array job or GNU parallel. In --manifest, %K and %N are replaced by K and N')
+            [CompletionResult]::new('--shards', '--shards', [CompletionResultType]::ParameterName, 'With --shard auto: the number of shards, where the engine exports only the index (Kubernetes, AWS Batch, GNU parallel); or set ASYNCFILES_SHARDS')
+            [CompletionResult]::new('--eol', '--eol', [CompletionResultType]::ParameterName, 'Line endings of the output: keep them, or normalise to LF or CRLF')
+            [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'Decode inputs: auto finds gzip, zstd, xz and bzip2 by their content, else by their name, and brotli and lzma by a .br or .lzma name; none writes bytes as they are; a format decodes every input as that format')
+            [CompletionResult]::new('-j', '-j', [CompletionResultType]::ParameterName, 'Process at most N files at once [default: number of CPUs]')
+            [CompletionResult]::new('--jobs', '--jobs', [CompletionResultType]::ParameterName, 'Process at most N files at once [default: number of CPUs]')
+            [CompletionResult]::new('-T', '-T ', [CompletionResultType]::ParameterName, 'Keep at most N threads busy with CPU work (decoding, line transforms, encoding, hashing) across the whole run [default: number of CPUs]. A large file is cut into blocks that these threads work on side by side; brotli and lzma files stay on one thread each')
+            [CompletionResult]::new('--threads', '--threads', [CompletionResultType]::ParameterName, 'Keep at most N threads busy with CPU work (decoding, line transforms, encoding, hashing) across the whole run [default: number of CPUs]. A large file is cut into blocks that these threads work on side by side; brotli and lzma files stay on one thread each')
+            [CompletionResult]::new('--grep', '--grep', [CompletionResultType]::ParameterName, 'Keep only lines matching RE (regex::bytes syntax, Unicode off unless (?u); repeatable)')
+            [CompletionResult]::new('--grep-v', '--grep-v', [CompletionResultType]::ParameterName, 'Drop lines matching RE (repeatable)')
+            [CompletionResult]::new('--replace', '--replace', [CompletionResultType]::ParameterName, 'Replace every match of RE in each line by REPL ($1, ${name} and $$ expand; repeatable)')
+            [CompletionResult]::new('--redact', '--redact', [CompletionResultType]::ParameterName, 'Mask values of KIND in each line as [KIND] (repeatable)')
+            [CompletionResult]::new('--redact-key', '--redact-key', [CompletionResultType]::ParameterName, 'With --redact: replace values by pseudonyms, KIND-<12 hex digits of a BLAKE3 hash keyed with FILE> (32 raw bytes, or 64 hex digits), the same for the same value in every run')
+            [CompletionResult]::new('--max-line-bytes', '--max-line-bytes', [CompletionResultType]::ParameterName, 'With line transforms: fail a file that has a line longer than SIZE (bytes, or with K, M, G, T: KiB, MiB, GiB, TiB; KB, MB, GB, TB: powers of 1000)')
+            [CompletionResult]::new('-L', '-L ', [CompletionResultType]::ParameterName, 'Follow symbolic links (by default they are skipped and reported)')
+            [CompletionResult]::new('--follow', '--follow', [CompletionResultType]::ParameterName, 'Follow symbolic links (by default they are skipped and reported)')
+            [CompletionResult]::new('-0', '-0', [CompletionResultType]::ParameterName, 'The --files-from list is separated by NUL bytes, not newlines (as `find -print0` writes)')
+            [CompletionResult]::new('--null', '--null', [CompletionResultType]::ParameterName, 'The --files-from list is separated by NUL bytes, not newlines (as `find -print0` writes)')
+            [CompletionResult]::new('--trim', '--trim', [CompletionResultType]::ParameterName, 'Remove spaces and tabs at the end of each line')
+            [CompletionResult]::new('--drop-empty', '--drop-empty', [CompletionResultType]::ParameterName, 'Drop lines that are empty (after the transforms before this one)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors (no skip notes, no summary)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors (no skip notes, no summary)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print a line per file (-v); -vv adds walker decisions')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print a line per file (-v); -vv adds walker decisions')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'asyncfiles;grep' {
             [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'A pattern to search for (repeatable: a line matching any of them matches)')
             [CompletionResult]::new('--regexp', '--regexp', [CompletionResultType]::ParameterName, 'A pattern to search for (repeatable: a line matching any of them matches)')
@@ -266,6 +308,7 @@ Register-ArgumentCompleter -Native -CommandName 'asyncfiles' -ScriptBlock {
             [CompletionResult]::new('convert', 'convert', [CompletionResultType]::ParameterValue, 'Mirror a tree (or one file, or stdin) into another, streaming each file through the pipeline')
             [CompletionResult]::new('hash', 'hash', [CompletionResultType]::ParameterValue, 'Print BLAKE3 hashes of files and trees in b3sum''s format, or check them (--check)')
             [CompletionResult]::new('stats', 'stats', [CompletionResultType]::ParameterValue, 'Count lines and bytes of files and trees, decoded (wc -lc for compressed logs)')
+            [CompletionResult]::new('cat', 'cat', [CompletionResultType]::ParameterValue, 'Write the decoded content of files and trees to stdout, in path order (zcat -r)')
             [CompletionResult]::new('grep', 'grep', [CompletionResultType]::ParameterValue, 'Search the decoded content of files and trees for lines matching a pattern (grep for compressed logs)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -277,6 +320,9 @@ Register-ArgumentCompleter -Native -CommandName 'asyncfiles' -ScriptBlock {
             break
         }
         'asyncfiles;help;stats' {
+            break
+        }
+        'asyncfiles;help;cat' {
             break
         }
         'asyncfiles;help;grep' {

@@ -209,6 +209,62 @@ never\:"Never"))' \
 '*::paths -- Files and directories to count (- for standard input) \[default\: .\]:_files' \
 && ret=0
 ;;
+(cat)
+_arguments "${_arguments_options[@]}" : \
+'*--include=[Only process files that GLOB matches, with gitignore'\''s rules\: no / matches the name at any depth, a leading / anchors to IN, a trailing / matches directories (and takes all below), ** spans directories, ! takes back (repeatable; the last match wins)]:GLOB:_default' \
+'*--exclude=[Skip files, and do not enter directories, that GLOB matches (gitignore'\''s rules, as --include; repeatable; wins over --include)]:GLOB:_default' \
+'*--include-from=[Read --include patterns from FILE, one a line (blank lines and # comments ignored, as in .gitignore); before the --include patterns (repeatable)]:FILE:_files' \
+'*--exclude-from=[Read --exclude patterns from FILE, one a line, as --include-from (repeatable)]:FILE:_files' \
+'--min-size=[Only process files of at least SIZE bytes (K, M, G\: KiB, MiB, GiB; KB, MB, GB\: powers of 1000)]:SIZE:_default' \
+'--max-size=[Only process files of at most SIZE bytes (--max-size 1M keeps a file of exactly 1 MiB)]:SIZE:_default' \
+'--changed-within=[Only process files modified at or after a time\: a duration back from now (1d, 12h, 30m, 2w) or a local date (2026-11-30, 2026-11-30T12\:00\:00, 2026-11-30 12\:00\:00)]:DURATION|DATE:_default' \
+'--changed-before=[Only process files modified before a time (as --changed-within)\: --changed-before 1d leaves alone the logs still being written]:DURATION|DATE:_default' \
+'--max-depth=[Descend at most N directory levels below IN (1\: only the files directly in IN)]:N:_default' \
+'--files-from=[Read the files to process from FILE (- for stdin), one path relative to IN per line]:FILE:_files' \
+'--shard=[Process only shard K of N (K from 0)\: the files whose output path (for hash and stats\: the path as printed) hashes to K, so that N runs, on any machines, split the work exactly. auto takes K and N from a Slurm job array, a Kubernetes Indexed Job, an AWS Batch array job or GNU parallel. In --manifest, %K and %N are replaced by K and N]:K/N|auto:_default' \
+'--shards=[With --shard auto\: the number of shards, where the engine exports only the index (Kubernetes, AWS Batch, GNU parallel); or set ASYNCFILES_SHARDS]:N:_default' \
+'--eol=[Line endings of the output\: keep them, or normalise to LF or CRLF]:MODE:((keep\:"Leave line endings as they are"
+lf\:"Turn CRLF line endings into LF"
+crlf\:"Turn LF line endings into CRLF"))' \
+'--from=[Decode inputs\: auto finds gzip, zstd, xz and bzip2 by their content, else by their name, and brotli and lzma by a .br or .lzma name; none writes bytes as they are; a format decodes every input as that format]:FORMAT:((auto\:"Detect by content, else by name (brotli by .br, lzma by .lzma); anything else is plain"
+none\:"Read bytes as they are"
+gz\:"gzip (also\: gzip)"
+zst\:"Zstandard (also\: zstd)"
+xz\:"xz"
+bz2\:"bzip2 (also\: bzip2)"
+br\:"brotli (also\: brotli)"
+lzma\:"LZMA_Alone (.lzma)"))' \
+'-j+[Process at most N files at once \[default\: number of CPUs\]]:N:_default' \
+'--jobs=[Process at most N files at once \[default\: number of CPUs\]]:N:_default' \
+'-T+[Keep at most N threads busy with CPU work (decoding, line transforms, encoding, hashing) across the whole run \[default\: number of CPUs\]. A large file is cut into blocks that these threads work on side by side; brotli and lzma files stay on one thread each]:N:_default' \
+'--threads=[Keep at most N threads busy with CPU work (decoding, line transforms, encoding, hashing) across the whole run \[default\: number of CPUs\]. A large file is cut into blocks that these threads work on side by side; brotli and lzma files stay on one thread each]:N:_default' \
+'*--grep=[Keep only lines matching RE (regex\:\:bytes syntax, Unicode off unless (?u); repeatable)]:RE:_default' \
+'*--grep-v=[Drop lines matching RE (repeatable)]:RE:_default' \
+'*--replace=[Replace every match of RE in each line by REPL (\$1, \${name} and \$\$ expand; repeatable)]:RE:_default:RE:_default' \
+'*--redact=[Mask values of KIND in each line as \[KIND\] (repeatable)]:KIND:((ipv4\:"Dotted-quad IPv4 addresses (each octet at most 255)"
+ipv6\:"IPv6 addresses (compressed forms, embedded IPv4, %zone)"
+email\:"E-mail addresses"
+uuid\:"UUIDs (8-4-4-4-12 hex digits)"
+secret\:"Values of key=value or key\: value pairs whose key contains password, passwd, passphrase, pwd, token, secret (so aws_secret_access_key), api_key, api-key, apikey, private_key, private-key, privatekey or authorization, or ends in cookie or in the word pass (db_pass, not bypass)\: a quoted value to its closing quote, an authorization or cookie value to the end of the line, any other to the next blank , ; & quote or escaped quote (a Bearer, Basic or Token word goes with it); the password of scheme\://user\:PASSWORD@host; and anywhere, unless glued to a letter, digit, _ . or -\: AWS access key ids (AKIA or ASIA and 16 more), GitHub tokens (ghp_ gho_ ghu_ ghs_ ghr_ github_pat_ and 30 or more), GitLab (glpat- and 20 or more), Slack (xoxb- xoxp- xoxa- xoxr- xoxs- xapp- and 10 or more) and JWTs (eyJ....eyJ.... and a signature, maybe empty)"))' \
+'--redact-key=[With --redact\: replace values by pseudonyms, KIND-<12 hex digits of a BLAKE3 hash keyed with FILE> (32 raw bytes, or 64 hex digits), the same for the same value in every run]:FILE:_files' \
+'--max-line-bytes=[With line transforms\: fail a file that has a line longer than SIZE (bytes, or with K, M, G, T\: KiB, MiB, GiB, TiB; KB, MB, GB, TB\: powers of 1000)]:SIZE:_default' \
+'-L[Follow symbolic links (by default they are skipped and reported)]' \
+'--follow[Follow symbolic links (by default they are skipped and reported)]' \
+'-0[The --files-from list is separated by NUL bytes, not newlines (as \`find -print0\` writes)]' \
+'--null[The --files-from list is separated by NUL bytes, not newlines (as \`find -print0\` writes)]' \
+'*--trim[Remove spaces and tabs at the end of each line]' \
+'*--drop-empty[Drop lines that are empty (after the transforms before this one)]' \
+'(-v --verbose)-q[Print nothing but errors (no skip notes, no summary)]' \
+'(-v --verbose)--quiet[Print nothing but errors (no skip notes, no summary)]' \
+'*-v[Print a line per file (-v); -vv adds walker decisions]' \
+'*--verbose[Print a line per file (-v); -vv adds walker decisions]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+'*::paths -- Files and directories to write, decoded, in path order (- for standard input) \[default\: .\]:_files' \
+&& ret=0
+;;
 (grep)
 _arguments "${_arguments_options[@]}" : \
 '*-e+[A pattern to search for (repeatable\: a line matching any of them matches)]:PATTERN:_default' \
@@ -329,6 +385,10 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
+(cat)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
 (grep)
 _arguments "${_arguments_options[@]}" : \
 && ret=0
@@ -352,10 +412,16 @@ _asyncfiles_commands() {
 'convert:Mirror a tree (or one file, or stdin) into another, streaming each file through the pipeline' \
 'hash:Print BLAKE3 hashes of files and trees in b3sum'\''s format, or check them (--check)' \
 'stats:Count lines and bytes of files and trees, decoded (wc -lc for compressed logs)' \
+'cat:Write the decoded content of files and trees to stdout, in path order (zcat -r)' \
 'grep:Search the decoded content of files and trees for lines matching a pattern (grep for compressed logs)' \
 'help:Print this message or the help of the given subcommand(s)' \
     )
     _describe -t commands 'asyncfiles commands' commands "$@"
+}
+(( $+functions[_asyncfiles__subcmd__cat_commands] )) ||
+_asyncfiles__subcmd__cat_commands() {
+    local commands; commands=()
+    _describe -t commands 'asyncfiles cat commands' commands "$@"
 }
 (( $+functions[_asyncfiles__subcmd__convert_commands] )) ||
 _asyncfiles__subcmd__convert_commands() {
@@ -378,10 +444,16 @@ _asyncfiles__subcmd__help_commands() {
 'convert:Mirror a tree (or one file, or stdin) into another, streaming each file through the pipeline' \
 'hash:Print BLAKE3 hashes of files and trees in b3sum'\''s format, or check them (--check)' \
 'stats:Count lines and bytes of files and trees, decoded (wc -lc for compressed logs)' \
+'cat:Write the decoded content of files and trees to stdout, in path order (zcat -r)' \
 'grep:Search the decoded content of files and trees for lines matching a pattern (grep for compressed logs)' \
 'help:Print this message or the help of the given subcommand(s)' \
     )
     _describe -t commands 'asyncfiles help commands' commands "$@"
+}
+(( $+functions[_asyncfiles__subcmd__help__subcmd__cat_commands] )) ||
+_asyncfiles__subcmd__help__subcmd__cat_commands() {
+    local commands; commands=()
+    _describe -t commands 'asyncfiles help cat commands' commands "$@"
 }
 (( $+functions[_asyncfiles__subcmd__help__subcmd__convert_commands] )) ||
 _asyncfiles__subcmd__help__subcmd__convert_commands() {

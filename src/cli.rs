@@ -61,12 +61,13 @@ impl Command {
             Command::Convert(args) => Some(&args.verbosity),
             Command::Hash(args) => Some(&args.verbosity),
             Command::Stats(args) => Some(&args.verbosity),
+            Command::Cat(args) => Some(&args.verbosity),
             Command::Grep(_) | Command::Generate(_) => None,
         }
     }
 }
 
-/// `-q` and `-v` after the name of convert, hash and stats (they were global options; grep gives
+/// `-q` and `-v` after the name of convert, hash, stats and cat (they were global options; grep gives
 /// both letters other meanings).
 #[derive(Debug, Clone, Copy, Default, Args)]
 pub struct Verbosity {
@@ -175,6 +176,22 @@ pub enum Command {
         asyncfiles grep -C 2 --sort path 'OutOfMemory' logs"
     )]
     Grep(Box<GrepArgs>),
+
+    /// Write the decoded content of files and trees to stdout, in path order (zcat -r)
+    #[command(
+        long_about = "Write the decoded content of every file to standard output, in path \
+        order: directories are walked in sorted order (byte order of names, as sort in the C \
+        locale), several PATHs in the order given, - is standard input. Formats are found as \
+        convert finds them (gzip, zstd, xz, bzip2 by content, brotli and lzma by name; --from \
+        forces one). Files are decoded side by side ahead of the writer, in bounded memory. The \
+        line transforms of convert and --eol apply to each file. A file that fails is reported \
+        (asyncfiles: PATH: cause) and the others are still written; exit 1 at the end.\n\n\
+        Examples:\n  \
+        asyncfiles cat /var/log/nginx | less\n  \
+        asyncfiles cat --redact ipv4 --grep-v health logs/ | gzip > shipped.gz\n  \
+        asyncfiles cat --include '*.gz' archive | wc -l"
+    )]
+    Cat(CatArgs),
 
     /// Write the man pages or shell completions generated from these definitions
     #[command(hide = true)]
@@ -600,6 +617,37 @@ pub enum SortArg {
     Path,
 }
 
+/// Options of `asyncfiles cat`.
+#[derive(Debug, Args)]
+pub struct CatArgs {
+    /// Files and directories to write, decoded, in path order (- for standard input)
+    /// [default: .]
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub walk: WalkArgs,
+
+    /// Line endings of the output: keep them, or normalise to LF or CRLF
+    #[arg(long, value_enum, default_value_t = EolArg::Keep, value_name = "MODE")]
+    pub eol: EolArg,
+
+    /// Decode inputs: auto finds gzip, zstd, xz and bzip2 by their content, else by their name,
+    /// and brotli and lzma by a .br or .lzma name; none writes bytes as they are; a format decodes
+    /// every input as that format
+    #[arg(long, value_enum, default_value_t = FromArg::Auto, value_name = "FORMAT")]
+    pub from: FromArg,
+
+    #[command(flatten)]
+    pub pool: PoolArgs,
+
+    #[command(flatten)]
+    pub lines: LineArgs,
+
+    #[command(flatten)]
+    pub verbosity: Verbosity,
+}
+
 /// The line transforms of `convert`. clap keeps each option's values apart; [`parse`] puts them
 /// back in command-line order in [`LineArgs::ordered`].
 #[derive(Debug, Args)]
@@ -768,6 +816,9 @@ where
         (&mut cli.command, matches.subcommand())
     {
         args.lines.ordered = ordered_line_args(convert);
+    }
+    if let (Command::Cat(args), Some(("cat", cat))) = (&mut cli.command, matches.subcommand()) {
+        args.lines.ordered = ordered_line_args(cat);
     }
     Ok(cli)
 }

@@ -18,6 +18,7 @@
 //! - [`input`]: opening inputs, their first chunk, reading ahead, `--max-rate`, retry rules.
 //! - [`output`]: atomic output files (temp file, rename) and stdout.
 //! - [`report`]: per-file outcomes, messages, `--json`, the progress bar, the summary, exit codes.
+//! - [`ordered`]: output of files worked on in parallel, written in the files' order, bounded.
 //! - [`stdout`]: the writer of standard output: a closed pipe is quiet, a write error fails the run.
 //! - [`interrupt`]: signals (Ctrl-C, SIGTERM, SIGHUP, SIGQUIT): drain, then exit at once.
 //! - [`hash`]: the `hash` and `stats` commands: per-file digests (`hash::digest`), the listing
@@ -26,9 +27,11 @@
 //! - [`grep`]: the `grep` command: patterns (`grep::matcher`), the line engine over decoded
 //!   chunks (`grep::search`), plain, colour and JSON output (`grep::printer`), each file's output
 //!   contiguous on stdout (`grep::writer`).
+//! - [`cat`]: the `cat` command: decoded files in path order on stdout, through [`ordered`].
 //! - [`generate`]: man pages and shell completions from the clap definitions.
 
 pub mod blocks;
+pub mod cat;
 pub mod cli;
 pub mod codec;
 pub mod config;
@@ -41,6 +44,7 @@ pub mod grep;
 pub mod hash;
 pub mod input;
 pub mod interrupt;
+pub mod ordered;
 pub mod output;
 pub mod pipeline;
 pub mod report;
@@ -120,6 +124,13 @@ fn run_command(cli: Cli) -> ExitCode {
             Ok(config) => run_grep(config),
             Err(error) => fatal(&error),
         },
+        Command::Cat(args) => match config::CatConfig::from_args(args) {
+            Ok(config) => {
+                let tally = config.tally();
+                warn_unmatched(tally, quiet, run_cat(config, quiet))
+            }
+            Err(error) => fatal(&error),
+        },
         Command::Generate(args) => match generate::run(args) {
             Ok(()) => ExitCode::Success,
             Err(error) => fatal(&error),
@@ -186,6 +197,14 @@ fn run_convert(config: ConvertConfig, report: ReportOptions) -> ExitCode {
             input::set_max_rate(rate, interrupt.token().clone());
         }
         Box::pin(convert::run(config, interrupt, temps, report))
+    })
+}
+
+fn run_cat(config: config::CatConfig, quiet: bool) -> ExitCode {
+    let (jobs, threads) = (config.jobs, config.threads);
+    cpu::init(threads);
+    on_runtime(jobs + threads, TempRegistry::default(), |interrupt| {
+        Box::pin(cat::run(config, interrupt, quiet))
     })
 }
 

@@ -58,6 +58,7 @@ fn there_is_a_page_for_asyncfiles_and_each_command_and_none_for_hidden_ones() {
     assert_eq!(
         names,
         [
+            "asyncfiles-cat.1",
             "asyncfiles-convert.1",
             "asyncfiles-grep.1",
             "asyncfiles-hash.1",
@@ -149,10 +150,17 @@ fn command_pages_carry_the_global_options_and_a_synopsis_with_argument_names() {
             "{name}"
         );
     }
-    let hash = &pages()[2].1;
+    let page = |wanted: &str| {
+        pages()
+            .into_iter()
+            .find(|(name, _)| name == wanted)
+            .unwrap()
+            .1
+    };
+    let hash = &page("asyncfiles-hash.1");
     assert!(hash.contains("[\\fB\\-c\\fR|\\fB\\-\\-check\\fR \\fIMANIFEST\\fR]"));
     assert!(hash.contains("[\\fIPATH\\fR]..."));
-    let convert = &pages()[0].1;
+    let convert = &page("asyncfiles-convert.1");
     assert!(convert.contains("[\\fB\\-\\-replace\\fR \\fIRE\\fR \\fIREPL\\fR]"));
     assert!(convert.contains(" \\fIIN\\fR... \\fIOUT\\fR\n"));
     assert!(

@@ -415,6 +415,10 @@ fn large_files_find_every_match_across_chunks_plain_and_compressed() {
     env.run(&["grep", "-n", "line", "big.log.gz"])
         .assert_code(0)
         .assert_stdout(all.as_bytes());
+    // The same through the ordered output of --sort path, in chunks.
+    env.run(&["grep", "-n", "--sort", "path", "line", "big.log.gz"])
+        .assert_code(0)
+        .assert_stdout(all.as_bytes());
 }
 
 #[test]

@@ -31,6 +31,7 @@ use anyhow::{Context as _, anyhow};
 use tokio::io::AsyncBufReadExt as _;
 use tokio::runtime::Handle;
 use tokio::sync::mpsc;
+use tokio_stream::StreamExt as _;
 use tokio_util::sync::CancellationToken;
 
 use crate::codec::{self, Format, Reader};
@@ -39,20 +40,25 @@ use crate::deadline::FileDeadline;
 use crate::hash::budget::{LanePermit, PermitReader};
 use crate::input::{CountingReader, Opened, Prefetch, buffer_size, open_source};
 use crate::interrupt::Interrupt;
+use crate::ordered::{FileOutput, Ordered, ordered};
 use crate::pipeline::{self, LaneHandle, Work};
 use crate::report::{ExitCode, error_chain, escape_path};
 use crate::walk::{self, Entry, SkipReason};
 
 /// Decoded chunks a large file's decoder runs ahead of its search.
 const CHUNKS_AHEAD: usize = 4;
+/// `--sort path`: files a lane may search ahead of the one being written.
+const FILES_AHEAD_PER_LANE: usize = 4;
+/// `--sort path`: output chunks (of up to `writer::STREAM_CHUNK`) a file holds before it waits.
+const CHUNKS_PER_FILE: usize = 4;
 /// A lane keeps at most this much buffer capacity from one file to the next.
 const KEPT_CAPACITY: usize = 8 << 20;
 
 /// How one file ended.
 #[derive(Debug)]
 pub enum GrepOutcome {
-    /// Searched; `held` is its output under `--sort path`.
-    Searched { found: Found, held: Option<Vec<u8>> },
+    /// Searched.
+    Searched(Found),
     /// Not a file this run reads.
     Skipped(SkipReason),
     /// Could not be read or decoded.
@@ -92,6 +98,8 @@ struct Searcher {
     config: Arc<GrepConfig>,
     /// The run's stop: Ctrl-C, `-q`'s first line, a closed stdout.
     stop: CancellationToken,
+    /// `--sort path`: the output that puts files in walk order.
+    ordered: Option<Ordered<()>>,
 }
 
 impl Searcher {
@@ -106,11 +114,12 @@ impl Searcher {
         cancel: &CancellationToken,
         (out, carry): &mut (Vec<u8>, Vec<u8>),
         lane: &dyn LaneHandle,
+        ordered: Option<FileOutput<()>>,
     ) -> Result<Found, Failure> {
         let config = &*self.config;
         let shown = shown_path(path, config.default_root);
         let permit = LanePermit::default();
-        let sink = writer::Sink::new(out, config.sort, separator(config), Some(permit.clone()));
+        let sink = writer::Sink::new(out, ordered, separator(config), Some(permit.clone()));
         let mut search = search::FileSearch::new(config, &shown, sink, carry);
         if self.is_stream(path) {
             let Some(stream) = crate::input::open_stream(path, cancel)? else {
@@ -350,10 +359,23 @@ fn decode_ahead(
 }
 
 impl Work for Searcher {
-    type Item = Entry;
+    type Item = (u64, Entry);
     type Outcome = GrepReport;
 
-    fn start(&self, item: Entry, lane: &dyn LaneHandle) -> GrepReport {
+    fn start(&self, (seq, item): (u64, Entry), lane: &dyn LaneHandle) -> GrepReport {
+        // Under --sort path every entry takes its turn, those with nothing to print too.
+        let output = match &self.ordered {
+            Some(ordered) => match ordered.begin(seq) {
+                Some(output) => Some(output),
+                None => {
+                    return GrepReport {
+                        path: entry_path(item),
+                        outcome: GrepOutcome::Cancelled,
+                    };
+                }
+            },
+            None => None,
+        };
         let path = match item {
             Entry::File { path, .. } => path,
             Entry::Skipped { path, reason } => {
@@ -377,25 +399,21 @@ impl Work for Searcher {
         }
         let deadline = FileDeadline::start(&self.stop, Instant::now(), self.config.walk.timeout);
         let searched = SCRATCH.with_borrow_mut(|scratch| {
-            let searched = self.search(&path, deadline.token(), scratch, lane);
-            let held = match &searched {
-                Ok(_) if self.config.sort => Some(scratch.0.clone()),
-                _ => None,
-            };
+            let searched = self.search(&path, deadline.token(), scratch, lane, output);
             for buffer in [&mut scratch.0, &mut scratch.1] {
                 if buffer.capacity() > KEPT_CAPACITY {
                     *buffer = Vec::new();
                 }
             }
-            searched.map(|found| (found, held))
+            searched
         });
         let outcome = match searched {
-            Ok((found, held)) => {
+            Ok(found) => {
                 let quiet_hit = self.config.mode == GrepMode::Quiet && found.selected > 0;
                 if quiet_hit || found.closed {
                     self.stop.cancel();
                 }
-                GrepOutcome::Searched { found, held }
+                GrepOutcome::Searched(found)
             }
             Err(Failure::Cancelled) => match deadline.timed_out() {
                 Some(error) => GrepOutcome::Failed(error),
@@ -406,7 +424,7 @@ impl Work for Searcher {
         GrepReport { path, outcome }
     }
 
-    fn label(&self, item: &Entry) -> String {
+    fn label(&self, (_, item): &(u64, Entry)) -> String {
         match item {
             Entry::File { path, .. } | Entry::Skipped { path, .. } | Entry::Failed { path, .. } => {
                 path.display().to_string()
@@ -426,6 +444,12 @@ impl Work for Searcher {
     }
 }
 
+fn entry_path(entry: Entry) -> PathBuf {
+    match entry {
+        Entry::File { path, .. } | Entry::Skipped { path, .. } | Entry::Failed { path, .. } => path,
+    }
+}
+
 /// What the run's loop counts.
 #[derive(Default)]
 struct Tally {
@@ -438,20 +462,11 @@ struct Tally {
 }
 
 impl Tally {
-    /// Counts `report`; its messages go to `errors`, a `--sort path` output to `held`.
-    fn note(
-        &mut self,
-        report: GrepReport,
-        mode: GrepMode,
-        errors: &mut Vec<u8>,
-        held: &mut Vec<(PathBuf, Vec<u8>)>,
-    ) {
+    /// Counts `report`; its messages go to `errors`.
+    fn note(&mut self, report: GrepReport, mode: GrepMode, errors: &mut Vec<u8>) {
         let path = report.path;
         match report.outcome {
-            GrepOutcome::Searched {
-                found,
-                held: output,
-            } => {
+            GrepOutcome::Searched(found) => {
                 self.matched += u64::from(found.selected > 0);
                 self.listed +=
                     u64::from(mode == GrepMode::FilesWithoutMatch && found.selected == 0);
@@ -459,9 +474,6 @@ impl Tally {
                 if found.binary_matched {
                     let line = format!("asyncfiles: {}: binary file matches\n", escape_path(&path));
                     errors.extend_from_slice(line.as_bytes());
-                }
-                if let Some(output) = output {
-                    held.push((path, output));
                 }
             }
             GrepOutcome::Failed(error) => {
@@ -505,44 +517,60 @@ pub async fn run(mut config: GrepConfig, interrupt: &Interrupt) -> ExitCode {
         eprintln!("asyncfiles: {}", error_chain(&error));
         return ExitCode::Fatal;
     }
-    let items = walk::EntryStream::new(found);
+    let mut seq = 0u64;
+    let items = walk::EntryStream::new(found).map(move |entry| {
+        seq += 1;
+        (seq - 1, entry)
+    });
     let stop = interrupt.token().child_token();
+    let jobs = config.walk.jobs;
+    // --sort path: a bounded window of files ahead of the one being written, each holding a few
+    // chunks (see `crate::ordered`).
+    let (ordered, in_order) = match config.sort {
+        true => {
+            let (output, reader) = ordered(jobs * FILES_AHEAD_PER_LANE, CHUNKS_PER_FILE);
+            (Some(output), Some(reader))
+        }
+        false => (None, None),
+    };
+    let separator = separator(&config);
+    let in_order = in_order.map(|reader| {
+        let (stop, separator) = (stop.clone(), separator.clone());
+        tokio::task::spawn_blocking(move || {
+            if !writer::write_in_order(reader, separator.as_deref()) {
+                stop.cancel();
+            }
+        })
+    });
     let searcher = Arc::new(Searcher {
         config: config.clone(),
         stop: stop.clone(),
+        ordered,
     });
     let (tx, mut results) = mpsc::channel(16);
-    let jobs = config.walk.jobs;
     tokio::spawn(async move {
+        // The last producer of the ordered output goes with the pool's work.
         pipeline::run(searcher, items, jobs, &stop, &tx).await;
     });
     let mut tally = Tally::default();
-    let mut held = Vec::new();
     while let Some(batch) = results.recv().await {
         let mut errors = Vec::new();
         for report in batch {
-            tally.note(report, config.mode, &mut errors, &mut held);
+            tally.note(report, config.mode, &mut errors);
         }
         if !errors.is_empty() {
             // A closed stderr has no one to tell.
             let _ = std::io::stderr().lock().write_all(&errors);
         }
     }
+    if let Some(in_order) = in_order {
+        let _ = in_order.await;
+    }
     let code = tally.exit_code(config.mode);
-    let summary = config.json.then(|| summary(&tally, started.elapsed()));
-    let separator = separator(&config);
-    let _ = tokio::task::spawn_blocking(move || {
-        held.sort_by(|(a, _), (b, _)| a.as_os_str().as_bytes().cmp(b.as_os_str().as_bytes()));
-        for (_, output) in &held {
-            if !writer::write_file(output, separator.as_deref()) {
-                return;
-            }
-        }
-        if let Some(summary) = summary {
-            writer::write_file(&summary, None);
-        }
-    })
-    .await;
+    if config.json {
+        let summary = summary(&tally, started.elapsed());
+        let _ = tokio::task::spawn_blocking(move || writer::write_file(&summary, None)).await;
+    }
     interrupt.exit_code().unwrap_or(code)
 }
 

@@ -2,12 +2,14 @@
 //! its buffer and writes them whole when the file is done, holding the writer's turn (a lock)
 //! for that write only. A file whose output passes [`HOLD_LIMIT`] takes the turn early and keeps
 //! it to its end, streaming its lines as they come (the other lanes wait for the turn with what
-//! they hold, so memory stays bounded by lanes × the limit). With `--sort path` the lanes keep
-//! their buffers and the run writes them in order ([`write_file`]).
+//! they hold, so memory stays bounded by lanes × the limit). With `--sort path` each file's
+//! output goes to its stream of an [`crate::ordered`] output instead, in chunks, and one writer
+//! thread takes the streams in path order ([`write_in_order`]).
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use crate::hash::budget::LanePermit;
+use crate::ordered::{Event, FileOutput, OrderedReader};
 
 /// The most output a file holds before it streams.
 pub(super) const HOLD_LIMIT: usize = 4 << 20;
@@ -50,8 +52,8 @@ fn write_locked(shared: &mut Shared, out: &[u8], separator: Option<&[u8]>) -> bo
 /// Where a file's output goes: its lane's buffer, written whole at the end (or streamed).
 pub(super) struct Sink<'a> {
     out: &'a mut Vec<u8>,
-    /// `--sort path`: the buffer is handed to the run, never written here.
-    held: bool,
+    /// `--sort path`: the file's stream of the ordered output.
+    ordered: Option<FileOutput<()>>,
     /// `--` before the file's first line, when something was written before (context).
     separator: Option<Vec<u8>>,
     /// Held while the file streams.
@@ -65,14 +67,14 @@ pub(super) struct Sink<'a> {
 impl<'a> Sink<'a> {
     pub(super) fn new(
         out: &'a mut Vec<u8>,
-        held: bool,
+        ordered: Option<FileOutput<()>>,
         separator: Option<Vec<u8>>,
         permit: Option<LanePermit>,
     ) -> Self {
         out.clear();
         Self {
             out,
-            held,
+            ordered,
             separator,
             turn: None,
             permit,
@@ -92,7 +94,13 @@ impl<'a> Sink<'a> {
 
     /// Streams the buffer once it is over the limit (taking the turn for the rest of the file).
     pub(super) fn maybe_stream(&mut self) {
-        if self.held || self.closed {
+        if self.closed {
+            return;
+        }
+        if self.ordered.is_some() {
+            if self.out.len() >= STREAM_CHUNK {
+                self.pass_on();
+            }
             return;
         }
         let due = if self.turn.is_some() {
@@ -122,6 +130,23 @@ impl<'a> Sink<'a> {
         self.write_out();
     }
 
+    /// `--sort path`: the buffer to the file's stream, waiting (without a CPU permit) while the
+    /// stream is full.
+    fn pass_on(&mut self) {
+        let Some(output) = &self.ordered else {
+            return;
+        };
+        if self.out.is_empty() {
+            return;
+        }
+        if let Some(permit) = &self.permit {
+            permit.release();
+        }
+        if !output.write(std::mem::take(self.out)) {
+            self.closed = true;
+        }
+    }
+
     fn write_out(&mut self) {
         let Some(shared) = self.turn.as_mut() else {
             return;
@@ -136,7 +161,14 @@ impl<'a> Sink<'a> {
     /// The file is done: its output written (unless held for `--sort path`). Returns whether
     /// stdout still takes output.
     pub(super) fn finish(mut self) -> bool {
-        if self.held || self.closed {
+        if self.closed {
+            return false;
+        }
+        if self.ordered.is_some() {
+            self.pass_on();
+            if let Some(output) = self.ordered.take() {
+                output.finish(());
+            }
             return !self.closed;
         }
         if self.turn.is_none() && !self.out.is_empty() {
@@ -148,4 +180,24 @@ impl<'a> Sink<'a> {
         self.write_out();
         !self.closed
     }
+}
+
+/// The writer thread of `--sort path`: every file's bytes in order, `separator` (context's `--`)
+/// between files. A closed stdout closes the output (the lanes stop) and returns false.
+pub(super) fn write_in_order(reader: OrderedReader<()>, separator: Option<&[u8]>) -> bool {
+    let mut shared = turn();
+    let mut started = false;
+    for event in reader {
+        match event {
+            Event::Bytes(_, bytes) => {
+                let separator = separator.filter(|_| !started);
+                started = true;
+                if !write_locked(&mut shared, &bytes, separator) {
+                    return false;
+                }
+            }
+            Event::End(..) => started = false,
+        }
+    }
+    true
 }

@@ -367,9 +367,10 @@ impl Walker {
         if let Some(depth) = self.config.max_depth {
             walk = walk.max_depth(depth);
         }
-        if self.config.in_place {
+        if self.config.in_place || self.config.sorted {
             // walkdir then reads a directory whole when it enters it, before passing on any
             // entry inside: outputs this run writes there come later and are never listed.
+            // Names compare as bytes (`OsStr` order on Unix): path order for `cat`.
             walk = walk.sort_by_file_name();
         }
         let mut entries = walk.into_iter();

@@ -158,6 +158,10 @@ pub struct WalkConfig {
     /// never found as an input), and an output name that exists already is not a rival (the
     /// job refuses to replace it without `--force`).
     pub in_place: bool,
+    /// `cat`: each directory's entries are visited in byte order of their names (as `sort` in
+    /// the C locale), so that files come in path order; walkdir then reads one directory's
+    /// names at a time per level. Off elsewhere: an unsorted walk starts sooner.
+    pub sorted: bool,
 }
 
 impl WalkConfig {
@@ -207,6 +211,7 @@ impl WalkConfig {
             shard: None,
             prefix: PathBuf::new(),
             in_place: false,
+            sorted: false,
         })
     }
 }
