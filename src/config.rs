@@ -1326,6 +1326,8 @@ pub struct GrepConfig {
     pub before: usize,
     /// `-A` (or `-C`).
     pub after: usize,
+    /// Any of `-A`, `-B`, `-C` given (even 0): groups apart are separated by `--`.
+    pub context: bool,
     /// File names printed (`-H`, `--no-filename`, or more than one file to search).
     pub with_filename: bool,
     /// `-n` (the default on a terminal), `-N`.
@@ -1452,6 +1454,9 @@ impl GrepConfig {
             max_count: args.max_count,
             before: args.before_context.or(args.context).unwrap_or(0),
             after: args.after_context.or(args.context).unwrap_or(0),
+            context: [args.after_context, args.before_context, args.context]
+                .iter()
+                .any(Option::is_some),
             with_filename,
             line_number,
             color,

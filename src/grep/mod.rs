@@ -174,7 +174,7 @@ impl Searcher {
 
 /// `--` (coloured as grep colours it) between files' groups, when context is printed.
 fn separator(config: &GrepConfig) -> Option<Vec<u8>> {
-    if config.json || config.mode != GrepMode::Lines || (config.before == 0 && config.after == 0) {
+    if config.json || config.mode != GrepMode::Lines || !config.context {
         return None;
     }
     let mut separator = Vec::new();

@@ -204,17 +204,28 @@ impl<'a> Printer<'a> {
     ) -> u64 {
         let content = line.strip_suffix(b"\n").unwrap_or(line);
         self.spans.clear();
-        let highlight = kind == Kind::Match && !self.config.invert;
-        if highlight && (self.config.color || self.config.only_matching || self.config.json) {
+        // Matches are shown in selected lines, and coloured in context lines too (there only -v,
+        // or -m's trailing context, has any), as GNU grep colours them.
+        let shown = kind == Kind::Match && !self.config.invert;
+        if (shown && (self.config.only_matching || self.config.json)) || self.config.color {
             let spans = &mut self.spans;
             matcher.each(content, |start, end| spans.push((start, end)));
         }
+        if !shown && !self.config.color {
+            self.spans.clear();
+        }
         if self.config.json {
+            if !shown {
+                self.spans.clear();
+            }
             self.json_line(out, kind, number, offset, line);
             return self.spans.len() as u64;
         }
         let separator = if kind == Kind::Match { b':' } else { b'-' };
         if self.config.only_matching {
+            if !shown {
+                return 0;
+            }
             for &(start, end) in &self.spans {
                 self.file_name(out, separator);
                 self.number(out, number, separator);

@@ -201,7 +201,8 @@ impl<'a> FileSearch<'a> {
     /// finds its line. A match that runs past its line (`\s` over a newline) is checked against
     /// the line alone. Lines are counted (for `-n`) only up to the lines printed.
     fn find_lines(&mut self, lines: &[u8]) {
-        let numbers = self.config.line_number || self.config.json;
+        // Separators between groups need the line numbers too (`-A 0`).
+        let numbers = self.config.line_number || self.config.json || self.config.context;
         let (mut at, mut counted) = (0, 0);
         while at < lines.len() && !self.done {
             let Some((start, end)) = self.config.matcher.find_at(lines, at) else {
@@ -325,7 +326,7 @@ impl<'a> FileSearch<'a> {
         if kind == Kind::Context && self.config.only_matching {
             return;
         }
-        let context = self.config.before > 0 || self.config.after > 0;
+        let context = self.config.context;
         if self.config.json && !self.begun {
             self.printer.begin(self.sink.buffer());
         }
