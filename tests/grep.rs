@@ -592,3 +592,50 @@ fn verbosity_flags_work_before_and_after_the_command_name() {
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.stdout, b"x\n");
 }
+
+#[test]
+fn a_tree_gives_the_lines_grep_r_gives_on_its_decoded_twin() {
+    if !system_grep_installed() {
+        eprintln!("grep is not installed: skipped");
+        return;
+    }
+    let env = TestEnv::new();
+    for i in 0..30 {
+        let body: String = (0..40)
+            .map(|n| {
+                format!(
+                    "{i} {n} {}\n",
+                    if (i + n) % 7 == 0 {
+                        "GET /a 500"
+                    } else {
+                        "GET /b 200"
+                    }
+                )
+            })
+            .collect();
+        let name = format!("{}/sub{}/f{i}.log", i % 3, i % 2);
+        // Compressed, under the plain file's own name.
+        env.write(&format!("gz/t/{name}"), gzip(body.as_bytes()));
+        env.write(&format!("plain/t/{name}"), body);
+    }
+    for args in [
+        &["-n", " 500"][..],
+        &["-c", "500"],
+        &["-l", "/a 500"],
+        &["-v", "-c", "200"],
+        &["-o", "-n", "[0-9]+ 500"],
+    ] {
+        let (code, expected) = system_grep(&env.path("plain"), &[&["-r"], args, &["t"]].concat());
+        let run = ours(&env, "gz", &[args, &["t"]].concat());
+        assert_eq!(run.code, code, "{args:?}");
+        let sorted = |bytes: &[u8]| {
+            let mut lines: Vec<String> = String::from_utf8_lossy(bytes)
+                .lines()
+                .map(str::to_owned)
+                .collect();
+            lines.sort();
+            lines
+        };
+        assert_eq!(sorted(&run.stdout), sorted(&expected), "{args:?}");
+    }
+}
