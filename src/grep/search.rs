@@ -358,3 +358,86 @@ fn longest_line(lines: &[u8]) -> u64 {
     }
     longest as u64
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::{Command, parse_from};
+    use crate::ordered::{Event, ordered};
+
+    fn config(args: &[&str]) -> GrepConfig {
+        let argv = [&["asyncfiles", "grep"], args, &["/nonexistent/file"]].concat();
+        match parse_from(argv).unwrap().command {
+            Command::Grep(args) => GrepConfig::from_args(*args).unwrap(),
+            _ => unreachable!(),
+        }
+    }
+
+    /// What a search of `text` fed in chunks of `size` prints (through an ordered output, so
+    /// that nothing reaches the test's stdout).
+    fn searched(config: &GrepConfig, text: &[u8], size: usize) -> Vec<u8> {
+        let (output, reader) = ordered::<()>(1, 1 << 20);
+        let (mut out, mut carry) = (Vec::new(), Vec::new());
+        let sink = Sink::new(&mut out, output.begin(0), None, None);
+        let mut search = FileSearch::new(config, b"p", sink, &mut carry);
+        for chunk in text.chunks(size) {
+            search.feed(chunk).unwrap();
+        }
+        search.finish().unwrap();
+        drop(output);
+        let mut printed = Vec::new();
+        for event in reader {
+            if let Event::Bytes(_, bytes) = event {
+                printed.extend(bytes);
+            }
+        }
+        printed
+    }
+
+    #[test]
+    fn chunks_cut_anywhere_find_the_same_lines() {
+        let text = b"a needle\nhay\nhay ne\nedle no\nneedle\nhay\nhay\nlast needle";
+        let cases: [(&[&str], &str); 5] = [
+            (&["-n", "needle"], "1:a needle\n5:needle\n8:last needle\n"),
+            (
+                &["-n", "-v", "needle"],
+                "2:hay\n3:hay ne\n4:edle no\n6:hay\n7:hay\n",
+            ),
+            (
+                &["-n", "-A", "1", "ne+dle$"],
+                "1:a needle\n2-hay\n--\n5:needle\n6-hay\n--\n8:last needle\n",
+            ),
+            (
+                &["-o", "-n", "e+"],
+                "1:ee\n1:e\n3:e\n4:e\n4:e\n5:ee\n5:e\n8:ee\n8:e\n",
+            ),
+            (&["-c", "hay"], "4\n"),
+        ];
+        for (args, expected) in cases {
+            let config = config(args);
+            for size in [1, 2, 3, 7, 64, text.len()] {
+                let printed = searched(&config, text, size);
+                assert_eq!(
+                    String::from_utf8_lossy(&printed),
+                    expected,
+                    "{args:?}, chunks of {size}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_carried_line_over_the_limit_fails() {
+        let config = config(&["--max-line-bytes", "8", "x"]);
+        let (mut out, mut carry) = (Vec::new(), Vec::new());
+        let (output, _reader) = ordered::<()>(1, 16);
+        let sink = Sink::new(&mut out, output.begin(0), None, None);
+        let mut search = FileSearch::new(&config, b"p", sink, &mut carry);
+        search.feed(b"short\nxxxx").unwrap();
+        let error = search.feed(b"xxxxxxxx").unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "a line exceeds --max-line-bytes (8 bytes)"
+        );
+    }
+}
