@@ -9,8 +9,10 @@
 # " 500 " (about 4 % of the lines) and "GET" (about 13 %). Peers: rg -z (ripgrep, one external
 # decompressor process per file), ugrep -z (in process, one file at a time), zgrep (one shell
 # pipeline per file), `zstd -dc | rg` for the single file, `find -exec zcat {} +` for cat. Output
-# goes to /dev/null (hyperfine's default). Wall time with hyperfine, page cache warm; peak RSS of
-# asyncfiles with /usr/bin/time. Results go to stdout and $CORPUS/search.md.
+# goes into a pipe that hyperfine drains (`--output=pipe`), not to /dev/null: GNU grep and ugrep
+# notice a /dev/null stdout and stop at the first match, which would time nothing. Wall time with
+# hyperfine, page cache warm; peak RSS of asyncfiles with /usr/bin/time. Results go to stdout and
+# $CORPUS/search.md.
 # Needs: hyperfine, rg, ugrep, zstd, gzip, /usr/bin/time
 # (apt-get install hyperfine ripgrep ugrep zstd gzip time).
 set -euo pipefail
@@ -52,7 +54,7 @@ bench() {
   done
   say ""
   say "### $title"
-  hyperfine --style basic --warmup 1 --runs "$RUNS" "${args[@]}" \
+  hyperfine --style basic --warmup 1 --runs "$RUNS" --output=pipe "${args[@]}" \
     --export-markdown "$CORPUS/part.md" >/dev/null
   tee -a "$results" <"$CORPUS/part.md"
 }
@@ -88,7 +90,7 @@ say "|---|---|---|"
 results_row() { # LABEL COMMAND...
   local label=$1
   shift
-  /usr/bin/time -f "%M %e" -o "$CORPUS/time.txt" "$@" >/dev/null || true
+  /usr/bin/time -f "%M %e" -o "$CORPUS/time.txt" "$@" | cat >/dev/null || true
   local kib secs
   read -r kib secs <"$CORPUS/time.txt"
   say "| $label | $((kib / 1024)) MiB | $secs s |"
