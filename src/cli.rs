@@ -791,6 +791,10 @@ pub fn command() -> clap::Command {
 /// grep's `-L` (files without match) and `-0` (NUL after names) instead of the walk's `-L`
 /// (--follow) and `-0` (the --files-from separator, there --files-null).
 fn grep_letters(grep: clap::Command) -> clap::Command {
+    // Operator options grep does not use (no retries, no progress bar): not offered.
+    let grep = ["retries", "retry_delay", "progress"]
+        .into_iter()
+        .fold(grep, |grep, id| grep.mut_arg(id, |arg| arg.hide(true)));
     grep.mut_arg("follow", |arg| arg.short(None))
         .mut_arg("null", |arg| arg.short(None).long("files-null"))
         .mut_arg("files_without_match", |arg| arg.short('L'))

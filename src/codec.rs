@@ -183,6 +183,21 @@ impl Format {
         })
     }
 
+    /// Whether more bytes could still make `head` one of the formats' magic bytes: a stream's
+    /// start is read no further than that, so a pipe that pauses after `foo\n` is searched (or
+    /// converted) at once instead of after its next write.
+    pub fn may_become_magic(head: &[u8]) -> bool {
+        ALL_FORMATS.into_iter().any(|format| {
+            format.signatures().iter().any(|signature| {
+                head.len() < signature.len()
+                    && head
+                        .iter()
+                        .zip(signature.iter())
+                        .all(|(byte, range)| range.contains(byte))
+            })
+        })
+    }
+
     /// The format whose magic bytes start `prefix`, if any (brotli has none).
     pub fn sniff(prefix: &[u8]) -> Option<Format> {
         ALL_FORMATS
@@ -699,6 +714,8 @@ mod tests {
             Some(Format::Bzip2)
         );
         assert_eq!(Format::sniff(b"BZh9"), None);
+        assert!(Format::may_become_magic(&[0x1f]) && Format::may_become_magic(b"BZh9"));
+        assert!(!Format::may_become_magic(b"foo\n") && !Format::may_become_magic(&[0x1f, 0x8b]));
         assert_eq!(Format::sniff(b"BZh0"), None);
         assert_eq!(
             Format::sniff(&[0x50, 0x2a, 0x4d, 0x18, 4, 0, 0, 0]),

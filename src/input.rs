@@ -252,6 +252,9 @@ pub async fn peek_magic(
         let take = chunk.len().min(codec::MAGIC_LEN - prefix.len());
         prefix.extend_from_slice(&chunk[..take]);
         raw.consume(take);
+        if !codec::Format::may_become_magic(&prefix) {
+            break;
+        }
     }
     let again = std::io::Cursor::new(prefix.clone());
     Ok(Some((

@@ -64,7 +64,13 @@ use report::{ExitCode, ReportOptions};
 /// writing standard output failed (then at least 1).
 pub fn run(cli: Cli) -> ExitCode {
     init_tracing(cli.is_quiet(), cli.verbosity());
-    stdout::exit_code(run_command(cli))
+    let grep = matches!(cli.command, Command::Grep(_));
+    let code = stdout::exit_code(run_command(cli));
+    // For grep, 1 means "no line selected": a write error is an error, 2, as GNU grep says.
+    if grep && stdout::has_failed() {
+        return ExitCode::Fatal;
+    }
+    code
 }
 
 fn run_command(cli: Cli) -> ExitCode {

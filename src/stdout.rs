@@ -50,6 +50,11 @@ fn failed(error: &io::Error) {
     }
 }
 
+/// Whether writing standard output failed (not: its reader went away).
+pub fn has_failed() -> bool {
+    STATE.load(Ordering::Relaxed) == FAILED
+}
+
 /// The run's exit code once stdout has had its say: a write error turns success into failure.
 pub fn exit_code(code: ExitCode) -> ExitCode {
     match code {

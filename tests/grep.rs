@@ -147,6 +147,24 @@ fn options_give_what_system_grep_gives_on_the_decoded_copy() {
         &["-C", "1", "-c", "needle", "x.log"],
         &["-l", "-v", "needle", "x.log", "y.log"],
         &["-H", "-c", "needle", "x.log"],
+        // Found in review: GNU grep's -L exit code, -o with context, -m's context uncoloured.
+        &["-L", "foo", "x.log"],
+        &["-L", "zzz", "x.log"],
+        &["-o", "-A", "1", "foo", "x.log"],
+        &["-o", "-B", "1", "-n", "foo", "x.log"],
+        &["-o", "-C", "1", "needle", "x.log"],
+        &[
+            "--color=always",
+            "-n",
+            "-H",
+            "-m",
+            "1",
+            "-A",
+            "2",
+            "foo",
+            "x.log",
+        ],
+        &["-c", "-m", "0", "foo", "x.log"],
     ];
     for args in table {
         let (code, expected) = system_grep(&env.path("plain"), args);
@@ -193,8 +211,9 @@ fn smart_case_patterns_files_and_null_names() {
         .assert_stdout(b"a.log\0");
     // -L is grep's here; the walk's --follow keeps its long name, -0's --files-from
     // separator is --files-null.
+    // (Exit 1: no line was selected, as GNU grep 3.8 says with -L.)
     env.run(&["grep", "-L", "zzz", "--follow", "a.log"])
-        .assert_code(0)
+        .assert_code(1)
         .assert_stdout(b"a.log\n");
     env.write("list", "a.log\0");
     env.run(&[
@@ -582,6 +601,26 @@ fn verbosity_flags_work_before_and_after_the_command_name() {
     ] {
         env.run(args).assert_code(0).assert_stderr(&[]);
     }
+    // convert prints a summary line: -q, before or after the command name, takes it away.
+    let summary = env.run(&["convert", "a.log", "b.log"]);
+    assert!(
+        summary.stderr.starts_with("convert: 1 done"),
+        "{}",
+        summary.stderr
+    );
+    for args in [
+        &["-q", "convert", "a.log", "c.log"][..],
+        &["convert", "-q", "a.log", "d.log"],
+    ] {
+        env.run(args).assert_code(0).assert_stderr(&[]);
+    }
+    // -v, after the name too, adds a line per file.
+    let verbose = env.run(&["convert", "-v", "a.log", "e.log"]);
+    assert!(
+        verbose.stderr.starts_with("a.log -> e.log"),
+        "{}",
+        verbose.stderr
+    );
     let mut child = env
         .command(&["grep", "-v", "y", "-"])
         .stdin(Stdio::piped())
@@ -638,4 +677,92 @@ fn a_tree_gives_the_lines_grep_r_gives_on_its_decoded_twin() {
         };
         assert_eq!(sorted(&run.stdout), sorted(&expected), "{args:?}");
     }
+}
+
+#[test]
+fn a_write_error_exits_2_and_a_failed_file_keeps_the_lines_before_its_failure() {
+    let env = TestEnv::new();
+    let text: String = (0..60_000).map(|i| format!("line {i} needle\n")).collect();
+    let whole = gzip(text.as_bytes());
+    env.write("cut.log.gz", &whole[..whole.len() / 2]);
+    let expected = common::Run::from_output(
+        Command::new("sh")
+            .args(["-c", "gzip -dc cut.log.gz 2>/dev/null | grep -c needle"])
+            .current_dir(env.root())
+            .output()
+            .unwrap(),
+    );
+    let count: usize = String::from_utf8_lossy(&expected.stdout)
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(count > 1000, "{count}");
+    for sort in [false, true] {
+        let mut args = vec!["-N", "needle", "cut.log.gz"];
+        if sort {
+            args.insert(0, "--sort=path");
+        }
+        let run = ours(&env, ".", &args);
+        run.assert_code(2)
+            .assert_stderr(&["asyncfiles: cut.log.gz: truncated gzip stream"]);
+        let printed = String::from_utf8(run.stdout.clone()).unwrap();
+        assert_eq!(printed.lines().count(), count, "--sort {sort}");
+        assert!(text.starts_with(&printed), "whole lines, in order");
+    }
+    // stdout full: an error, not "no line selected".
+    env.write("a.log", "foo\n");
+    let full = std::fs::File::create("/dev/full").expect("/dev/full");
+    let mut command = env.command(&["grep", "foo", "a.log"]);
+    let run = common::Run::from_output(command.stdout(full).output().unwrap());
+    run.assert_code(2)
+        .assert_stderr(&["asyncfiles: write error: No space left on device"]);
+}
+
+#[test]
+fn standard_input_is_searched_as_it_comes() {
+    let env = TestEnv::new();
+    let mut child = env.spawn_piped(&["grep", "ERROR", "-"]);
+    let mut stdin = child.stdin.take().unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    // One line, and the input stays open: the line must come out before the input ends.
+    stdin.write_all(b"ok\nERROR disk full\n").unwrap();
+    stdin.flush().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = Vec::new();
+        let mut byte = [0u8; 1];
+        while stdout.read(&mut byte).unwrap_or(0) == 1 {
+            line.push(byte[0]);
+            if byte[0] == b'\n' {
+                break;
+            }
+        }
+        let _ = tx.send(line);
+    });
+    // A generous bound: only a run that holds the line until the end of input misses it.
+    let line = rx
+        .recv_timeout(std::time::Duration::from_secs(30))
+        .expect("the line was held back until the end of input");
+    assert_eq!(line, b"ERROR disk full\n");
+    drop(stdin);
+    assert!(child.wait().unwrap().success());
+}
+
+#[test]
+fn json_messages_start_with_their_type_as_rg_writes_them() {
+    let env = TestEnv::new();
+    env.write("a.log", "one foo\n");
+    let run = ours(&env, ".", &["--json", "foo", "a.log"]);
+    run.assert_code(0);
+    let kinds: Vec<String> = String::from_utf8(run.stdout)
+        .unwrap()
+        .lines()
+        .map(|line| line.split('"').nth(3).unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(kinds, ["begin", "match", "end", "summary"]);
+    let first = String::from_utf8(ours(&env, ".", &["--json", "foo", "a.log"]).stdout).unwrap();
+    assert!(
+        first.starts_with("{\"type\":\"begin\",\"data\":{"),
+        "{first}"
+    );
 }

@@ -51,8 +51,6 @@ const CHUNKS_AHEAD: usize = 4;
 const FILES_AHEAD_PER_LANE: usize = 4;
 /// `--sort path`: output chunks (of up to `writer::STREAM_CHUNK`) a file holds before it waits.
 const CHUNKS_PER_FILE: usize = 4;
-/// A lane keeps at most this much buffer capacity from one file to the next.
-const KEPT_CAPACITY: usize = 8 << 20;
 
 /// How one file ended.
 #[derive(Debug)]
@@ -119,8 +117,34 @@ impl Searcher {
         let config = &*self.config;
         let shown = shown_path(path, config.default_root);
         let permit = LanePermit::default();
-        let sink = writer::Sink::new(out, ordered, separator(config), Some(permit.clone()));
+        let mut sink = writer::Sink::new(out, ordered, separator(config), Some(permit.clone()));
+        if self.is_stream(path) {
+            sink.set_eager();
+        }
         let mut search = search::FileSearch::new(config, &shown, sink, carry);
+        match self.read_and_search(path, cancel, lane, &mut search, &permit) {
+            Ok(()) => {}
+            Err(Failure::Failed(error)) => {
+                search.abandon();
+                return Err(Failure::Failed(error));
+            }
+            Err(failure) => return Err(failure),
+        }
+        let found = search.finish()?;
+        permit.release();
+        Ok(found)
+    }
+
+    /// Opens `path`, decodes it and feeds `search`, on the lane or with a decoder ahead.
+    fn read_and_search(
+        &self,
+        path: &Path,
+        cancel: &CancellationToken,
+        lane: &dyn LaneHandle,
+        search: &mut search::FileSearch<'_>,
+        permit: &LanePermit,
+    ) -> Result<(), Failure> {
+        let config = &*self.config;
         if self.is_stream(path) {
             let Some(stream) = crate::input::open_stream(path, cancel)? else {
                 return Err(Failure::Cancelled);
@@ -133,7 +157,7 @@ impl Searcher {
                 return Err(Failure::Cancelled);
             };
             let format = config.walk.codec.detect(&prefix, None);
-            ahead(raw, format, None, &mut search, &permit, cancel)?;
+            ahead(raw, format, None, search, permit, cancel)?;
         } else {
             let (file, meta) = open_source(path)?;
             let opened = Opened::read_first_chunk(file, meta.len)?;
@@ -150,8 +174,8 @@ impl Searcher {
                         Box::new(Cursor::new(chunk)),
                         format,
                         size,
-                        &mut search,
-                        &permit,
+                        search,
+                        permit,
                         cancel,
                     )?;
                 }
@@ -161,14 +185,12 @@ impl Searcher {
                     let rest = Prefetch::new(file, buffer_size(size), limit);
                     let raw: Reader =
                         Box::new(tokio::io::AsyncReadExt::chain(Cursor::new(chunk), rest));
-                    ahead(raw, format, size, &mut search, &permit, cancel)?;
+                    ahead(raw, format, size, search, permit, cancel)?;
                 }
                 Opened::Stream(_) => unreachable!("streams are read above"),
             }
         }
-        let found = search.finish()?;
-        permit.release();
-        Ok(found)
+        Ok(())
     }
 }
 
@@ -401,7 +423,8 @@ impl Work for Searcher {
         let searched = SCRATCH.with_borrow_mut(|scratch| {
             let searched = self.search(&path, deadline.token(), scratch, lane, output);
             for buffer in [&mut scratch.0, &mut scratch.1] {
-                if buffer.capacity() > KEPT_CAPACITY {
+                // A lane keeps at most its share of the output budget from file to file.
+                if buffer.capacity() > writer::hold_limit() + writer::STREAM_CHUNK {
                     *buffer = Vec::new();
                 }
             }
@@ -490,13 +513,10 @@ impl Tally {
         }
     }
 
-    /// grep's exit code: 0 a line selected (for -L: a file listed), 1 none, 2 an error (unless
-    /// -q found its line).
+    /// grep's exit code: 0 a line selected (with -L too, as GNU grep 3.8: not "a file listed",
+    /// which is rg's rule), 1 none, 2 an error (unless -q found its line).
     fn exit_code(&self, mode: GrepMode) -> ExitCode {
-        let success = match mode {
-            GrepMode::FilesWithoutMatch => self.listed > 0,
-            _ => self.matched > 0,
-        };
+        let success = self.matched > 0;
         match () {
             () if mode == GrepMode::Quiet && success => ExitCode::Success,
             () if self.failed > 0 => ExitCode::Fatal,
@@ -524,6 +544,7 @@ pub async fn run(mut config: GrepConfig, interrupt: &Interrupt) -> ExitCode {
     });
     let stop = interrupt.token().child_token();
     let jobs = config.walk.jobs;
+    writer::set_lanes(jobs);
     // --sort path: a bounded window of files ahead of the one being written, each holding a few
     // chunks (see `crate::ordered`).
     let (ordered, in_order) = match config.sort {
@@ -576,12 +597,11 @@ pub async fn run(mut config: GrepConfig, interrupt: &Interrupt) -> ExitCode {
 
 /// rg's `summary` message.
 fn summary(tally: &Tally, elapsed: Duration) -> Vec<u8> {
-    let message = serde_json::json!({
-        "type": "summary",
-        "data": {
-            "elapsed_total": printer::elapsed_json(elapsed),
-            "stats": tally.stats.json(elapsed),
-        }
+    let data = serde_json::json!({
+        "elapsed_total": printer::elapsed_json(elapsed),
+        "stats": tally.stats.json(elapsed),
     });
-    format!("{message}\n").into_bytes()
+    let mut message = Vec::new();
+    printer::push_json(&mut message, "summary", &data);
+    message
 }

@@ -171,8 +171,7 @@ impl<'a> Printer<'a> {
 
     /// rg's `begin` message.
     pub(super) fn begin(&self, out: &mut Vec<u8>) {
-        let message = json!({"type": "begin", "data": {"path": data(self.path)}});
-        push_json(out, &message);
+        push_json(out, "begin", &json!({"path": data(self.path)}));
     }
 
     /// rg's `end` message.
@@ -183,12 +182,12 @@ impl<'a> Printer<'a> {
         stats: &Stats,
         elapsed: Duration,
     ) {
-        let message = json!({"type": "end", "data": {
+        let data = json!({
             "path": data(self.path),
             "binary_offset": binary_offset,
             "stats": stats.json(elapsed),
-        }});
-        push_json(out, &message);
+        });
+        push_json(out, "end", &data);
     }
 
     /// One line (`line` with its newline, if it has one), number `number`, at decoded byte
@@ -204,14 +203,15 @@ impl<'a> Printer<'a> {
     ) -> u64 {
         let content = line.strip_suffix(b"\n").unwrap_or(line);
         self.spans.clear();
-        // Matches are shown in selected lines, and coloured in context lines too (there only -v,
-        // or -m's trailing context, has any), as GNU grep colours them.
+        // Matches are shown in selected lines; colour marks them there, and in context lines
+        // only with -v (where the context lines are the ones that match), as GNU grep does.
         let shown = kind == Kind::Match && !self.config.invert;
-        if (shown && (self.config.only_matching || self.config.json)) || self.config.color {
+        let coloured = self.config.color && ((kind == Kind::Match) != self.config.invert);
+        if (shown && (self.config.only_matching || self.config.json)) || coloured {
             let spans = &mut self.spans;
             matcher.each(content, |start, end| spans.push((start, end)));
         }
-        if !shown && !self.config.color {
+        if !shown && !coloured {
             self.spans.clear();
         }
         if self.config.json {
@@ -260,24 +260,31 @@ impl<'a> Printer<'a> {
             .iter()
             .map(|&(start, end)| json!({"match": data(&line[start..end]), "start": start, "end": end}))
             .collect();
-        let message = json!({
-            "type": if kind == Kind::Match { "match" } else { "context" },
-            "data": {
-                "path": data(self.path),
-                "lines": data(line),
-                "line_number": number,
-                "absolute_offset": offset,
-                "submatches": submatches,
-            }
+        let data = json!({
+            "path": data(self.path),
+            "lines": data(line),
+            "line_number": number,
+            "absolute_offset": offset,
+            "submatches": submatches,
         });
-        push_json(out, &message);
+        let kind = if kind == Kind::Match {
+            "match"
+        } else {
+            "context"
+        };
+        push_json(out, kind, &data);
     }
 }
 
-fn push_json(out: &mut Vec<u8>, message: &Value) {
+/// One message, `type` first as rg writes it (`{"type":"match","data":{…}}`): tools that look
+/// for `"type":"match"` at the start of a line see it there.
+pub(super) fn push_json(out: &mut Vec<u8>, kind: &str, data: &Value) {
+    out.extend_from_slice(b"{\"type\":");
     // Writing into a Vec cannot fail.
-    let _ = serde_json::to_writer(&mut *out, message);
-    out.push(b'\n');
+    let _ = serde_json::to_writer(&mut *out, kind);
+    out.extend_from_slice(b",\"data\":");
+    let _ = serde_json::to_writer(&mut *out, data);
+    out.extend_from_slice(b"}\n");
 }
 
 #[cfg(test)]

@@ -146,6 +146,12 @@ impl<'a> FileSearch<'a> {
 
     /// The end of the file: the last line, if it has no newline, and the per-file lines of
     /// `-c`, `-l`, `-L` and `--json`.
+    /// The file failed (a decode error, a line too long): the lines found before the failure
+    /// are still written, whole and in place, as zgrep and `cat` show what came before a cut.
+    pub(super) fn abandon(self) {
+        let _ = self.sink.finish();
+    }
+
     pub(super) fn finish(mut self) -> Result<Found> {
         if !self.done && !self.carry.is_empty() {
             let last = std::mem::take(self.carry);
@@ -155,7 +161,10 @@ impl<'a> FileSearch<'a> {
         }
         let out = self.sink.buffer();
         match self.config.mode {
-            GrepMode::Count => self.printer.count(out, self.selected),
+            // -m 0 reads nothing, and GNU grep prints no count for it.
+            GrepMode::Count if self.config.max_count != Some(0) => {
+                self.printer.count(out, self.selected)
+            }
             GrepMode::FilesWithMatches if self.selected > 0 => self.printer.name(out),
             GrepMode::FilesWithoutMatch if self.selected == 0 => self.printer.name(out),
             _ => {}
@@ -323,7 +332,14 @@ impl<'a> FileSearch<'a> {
     }
 
     fn print(&mut self, kind: Kind, number: u64, offset: u64, line: &[u8]) {
+        // -o shows no context line, but the context still joins groups (no `--` between
+        // matches that a context line links), as GNU grep does.
         if kind == Kind::Context && self.config.only_matching {
+            let gap = self.last_printed.is_some_and(|last| number > last + 1);
+            if self.config.context && gap && !self.config.json {
+                self.printer.group_separator(self.sink.buffer());
+            }
+            self.last_printed = Some(number);
             return;
         }
         let context = self.config.context;

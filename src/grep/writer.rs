@@ -1,20 +1,35 @@
 //! Standard output of `grep`: each file's output contiguous. A lane collects a file's lines in
 //! its buffer and writes them whole when the file is done, holding the writer's turn (a lock)
-//! for that write only. A file whose output passes [`HOLD_LIMIT`] takes the turn early and keeps
+//! for that write only. A file whose output passes [`hold_limit`] takes the turn early and keeps
 //! it to its end, streaming its lines as they come (the other lanes wait for the turn with what
 //! they hold, so memory stays bounded by lanes × the limit). With `--sort path` each file's
 //! output goes to its stream of an [`crate::ordered`] output instead, in chunks, and one writer
 //! thread takes the streams in path order ([`write_in_order`]).
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use crate::hash::budget::LanePermit;
 use crate::ordered::{Event, FileOutput, OrderedReader};
 
-/// The most output a file holds before it streams.
-pub(super) const HOLD_LIMIT: usize = 4 << 20;
+/// The output all lanes together hold before they stream: each lane's share of it is
+/// [`hold_limit`], so memory does not grow with `--jobs`.
+const HOLD_BUDGET: usize = 16 << 20;
+/// The most output one file holds before it streams (see [`set_lanes`]).
+static HOLD_LIMIT: AtomicUsize = AtomicUsize::new(4 << 20);
+
+/// Shares [`HOLD_BUDGET`] among `lanes` (from 256 KiB to 4 MiB each). Call before the run.
+pub(super) fn set_lanes(lanes: usize) {
+    let share = (HOLD_BUDGET / lanes.max(1)).clamp(STREAM_CHUNK, 4 << 20);
+    HOLD_LIMIT.store(share, Ordering::Relaxed);
+}
+
+/// The most output one file holds before it streams.
+pub(super) fn hold_limit() -> usize {
+    HOLD_LIMIT.load(Ordering::Relaxed)
+}
 /// While a file streams, how much it collects between writes.
-const STREAM_CHUNK: usize = 256 << 10;
+pub(super) const STREAM_CHUNK: usize = 256 << 10;
 
 /// What the writer's turn guards.
 #[derive(Default)]
@@ -62,6 +77,9 @@ pub(super) struct Sink<'a> {
     /// that holds the turn).
     permit: Option<LanePermit>,
     closed: bool,
+    /// A stream (stdin, a pipe): lines go out as each chunk is searched, as
+    /// `grep --line-buffered` and rg write them (`tail -f log | asyncfiles grep ERROR -`).
+    eager: bool,
 }
 
 impl<'a> Sink<'a> {
@@ -79,7 +97,13 @@ impl<'a> Sink<'a> {
             turn: None,
             permit,
             closed: false,
+            eager: false,
         }
+    }
+
+    /// Writes lines as they are found (for a stream), holding the writer's turn to the end.
+    pub(super) fn set_eager(&mut self) {
+        self.eager = true;
     }
 
     /// The buffer to print into.
@@ -103,10 +127,10 @@ impl<'a> Sink<'a> {
             }
             return;
         }
-        let due = if self.turn.is_some() {
-            STREAM_CHUNK
-        } else {
-            HOLD_LIMIT
+        let due = match (self.eager, self.turn.is_some()) {
+            (true, _) => 1,
+            (false, true) => STREAM_CHUNK,
+            (false, false) => hold_limit(),
         };
         if self.out.len() < due {
             return;
