@@ -10,7 +10,7 @@
 use std::io::{Cursor, Write as _};
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 
 use anyhow::{Context as _, anyhow};
 use tokio::io::AsyncBufReadExt as _;
@@ -21,7 +21,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::codec::{self, CodecConfig, Format, Reader};
 use crate::config::{CatConfig, LineTransforms};
-use crate::input::{CountingReader, Opened, Prefetch, buffer_size, open_source};
+use crate::input::{Opened, Prefetch, buffer_size, open_source};
 use crate::interrupt::Interrupt;
 use crate::ordered::{Event, FileOutput, Ordered, OrderedReader, ordered};
 use crate::pipeline::{LaneHandle, Work};
@@ -273,15 +273,7 @@ impl Catter {
         size: Option<u64>,
         out: &FileOutput<FileEnd>,
     ) -> Result<(), Stop> {
-        let consumed = Arc::new(AtomicU64::new(0));
-        let raw: Reader = Box::new(CountingReader {
-            inner: raw,
-            count: consumed.clone(),
-        });
-        let mut reader = match format {
-            Some(format) => codec::decoder(format, raw, size),
-            None => raw,
-        };
+        let (mut reader, consumed) = crate::input::counted_decoder(raw, format, size);
         let mut chain = self.chain();
         let mut decoded = 0u64;
         loop {

@@ -195,6 +195,25 @@ pub fn buffer_size(len: Option<u64>) -> usize {
     .clamp(MIN_BUFFER, MAX_BUFFER)
 }
 
+/// `raw` decoded as `format` (read as it is for `None`), and the count of raw bytes it has
+/// handed out (what a summary reports as bytes in, whatever the decoder makes of them).
+pub fn counted_decoder(
+    raw: Reader,
+    format: Option<codec::Format>,
+    size: Option<u64>,
+) -> (Reader, Arc<AtomicU64>) {
+    let count = Arc::new(AtomicU64::new(0));
+    let raw: Reader = Box::new(CountingReader {
+        inner: raw,
+        count: count.clone(),
+    });
+    let reader = match format {
+        Some(format) => codec::decoder(format, raw, size),
+        None => raw,
+    };
+    (reader, count)
+}
+
 /// Counts the raw bytes a reader hands out (what the summary reports as bytes in, whatever
 /// the decoder makes of them).
 pub struct CountingReader {

@@ -38,7 +38,7 @@ use crate::codec::{self, Format, Reader};
 use crate::config::{GrepConfig, GrepMode};
 use crate::deadline::FileDeadline;
 use crate::hash::budget::{LanePermit, PermitReader};
-use crate::input::{CountingReader, Opened, Prefetch, buffer_size, open_source};
+use crate::input::{Opened, Prefetch, buffer_size, open_source};
 use crate::interrupt::Interrupt;
 use crate::ordered::{FileOutput, Ordered, ordered};
 use crate::pipeline::{self, LaneHandle, Work};
@@ -223,12 +223,8 @@ fn inline(
     permit: &LanePermit,
     cancel: &CancellationToken,
 ) -> Result<(), Failure> {
-    let consumed = Arc::new(AtomicU64::new(0));
-    let raw: Reader = Box::new(CountingReader {
-        inner: Box::new(PermitReader::new(raw, permit.clone())),
-        count: consumed.clone(),
-    });
-    let mut reader = codec::decoder(format, raw, size);
+    let raw: Reader = Box::new(PermitReader::new(raw, permit.clone()));
+    let (mut reader, consumed) = crate::input::counted_decoder(raw, Some(format), size);
     let mut decoded = 0;
     while !search.is_done() {
         if cancel.is_cancelled() {
@@ -326,15 +322,8 @@ fn decode_ahead(
     cancel: &CancellationToken,
 ) {
     let permit = LanePermit::default();
-    let consumed = Arc::new(AtomicU64::new(0));
-    let raw: Reader = Box::new(CountingReader {
-        inner: Box::new(PermitReader::new(raw, permit.clone())),
-        count: consumed.clone(),
-    });
-    let mut reader = match format {
-        Some(format) => codec::decoder(format, raw, size),
-        None => raw,
-    };
+    let raw: Reader = Box::new(PermitReader::new(raw, permit.clone()));
+    let (mut reader, consumed) = crate::input::counted_decoder(raw, format, size);
     let mut decoded = 0;
     loop {
         let filled = Handle::current().block_on(async {

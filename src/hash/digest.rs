@@ -6,7 +6,7 @@
 use std::io::{self, Cursor};
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 
 use anyhow::{Context as _, Result, anyhow};
 use tokio::io::AsyncBufReadExt;
@@ -16,7 +16,7 @@ use tokio_util::sync::CancellationToken;
 use crate::codec::{self, CodecConfig, Format, Reader};
 use crate::config::{DigestConfig, DigestKind};
 use crate::deadline::FileDeadline;
-use crate::input::{CountingReader, Opened, Prefetch, buffer_size, open_source, throttle};
+use crate::input::{Opened, Prefetch, buffer_size, open_source, throttle};
 use crate::pipeline::{LaneHandle, Work};
 use crate::walk::Entry;
 
@@ -272,16 +272,9 @@ impl Digester {
         format: Option<Format>,
         size: Option<u64>,
     ) -> Result<Digest, Failure> {
-        let consumed = Arc::new(AtomicU64::new(0));
         let permit = LanePermit::default();
-        let raw: Reader = Box::new(CountingReader {
-            inner: Box::new(PermitReader::new(raw, permit.clone())),
-            count: consumed.clone(),
-        });
-        let mut reader = match format {
-            Some(format) => codec::decoder(format, raw, size),
-            None => raw,
-        };
+        let raw: Reader = Box::new(PermitReader::new(raw, permit.clone()));
+        let (mut reader, consumed) = crate::input::counted_decoder(raw, format, size);
         let mut sum = Summer::new(self.kind);
         let mut decoded = 0;
         loop {
