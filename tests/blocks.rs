@@ -808,14 +808,16 @@ fn six_lanes_of_large_files_keep_at_most_threads_plus_two_busy() {
     let env = TestEnv::new();
     common::generated_tree(&env.path("in"), 6, 16 << 20);
     let capped = most_busy(&env, "2");
+    // 2 permits, plus what does work without one (a lane's read, the writer), plus one a
+    // sample straddles: 4 is what is seen, 5 now and then; 9 to 11 without the budget (below).
     assert!(
-        capped <= 2 + 2,
+        capped <= 2 + 3,
         "{capped} threads busy at once at --threads 2"
     );
     // The sampling does see more when the budget allows it.
     fs::remove_dir_all(env.path("out")).unwrap();
     let wide = most_busy(&env, "6");
-    assert!(wide > 4, "only {wide} threads busy at once at --threads 6");
+    assert!(wide > 6, "only {wide} threads busy at once at --threads 6");
     eprintln!("threads busy at once: {capped} at --threads 2, {wide} at --threads 6");
 }
 
