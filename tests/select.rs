@@ -7,7 +7,7 @@ mod common;
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, SystemTime};
 
 use common::TestEnv;
@@ -568,23 +568,6 @@ fn bad_selection_options_are_usage_errors() {
     assert!(!env.path("out").exists());
 }
 
-/// The paths the binary touched (strace's file calls).
-fn traced_paths(env: &TestEnv, args: &[&str]) -> String {
-    let trace = env.path("trace.txt");
-    let status = Command::new("strace")
-        .args(["-f", "-qq", "-e", "trace=%file", "-o"])
-        .arg(&trace)
-        .arg(env!("CARGO_BIN_EXE_asyncfiles"))
-        .args(args)
-        .current_dir(env.root())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .unwrap_or_else(|e| panic!("strace is needed for this test (.ci/run installs it): {e}"));
-    assert!(status.success(), "{args:?}");
-    fs::read_to_string(trace).unwrap()
-}
-
 #[test]
 fn size_and_age_tests_stat_only_this_shards_files() {
     let env = TestEnv::new();
@@ -610,7 +593,7 @@ fn size_and_age_tests_stat_only_this_shards_files() {
             .map(|line| line[66..].rsplit('/').next().unwrap().to_owned())
             .collect();
         assert!((5..25).contains(&ours.len()), "{ours:?}");
-        let trace = traced_paths(&env, &args);
+        let trace = common::traced_paths(&env, &args);
         for i in 0..30 {
             let name = format!("file-{i}.log");
             let seen = trace.contains(&format!("/{name}\""));

@@ -566,23 +566,6 @@ fn an_incremental_rerun_of_a_shard_redoes_only_its_unfinished_files() {
     );
 }
 
-/// The files `strace` saw the run examine or open, by name.
-fn traced_paths(env: &TestEnv, args: &[&str]) -> String {
-    let trace = env.path("trace.txt");
-    let status = Command::new("strace")
-        .args(["-f", "-qq", "-e", "trace=%file", "-o"])
-        .arg(&trace)
-        .arg(env!("CARGO_BIN_EXE_asyncfiles"))
-        .args(args)
-        .current_dir(env.root())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .unwrap_or_else(|e| panic!("strace is needed for this test (.ci/run installs it): {e}"));
-    assert!(status.success(), "{args:?}");
-    fs::read_to_string(trace).unwrap()
-}
-
 #[test]
 fn a_shard_never_opens_or_stats_another_shards_files() {
     let env = TestEnv::new();
@@ -606,7 +589,7 @@ fn a_shard_never_opens_or_stats_another_shards_files() {
                 .map(|o| o["path"].as_str().unwrap().to_owned())
                 .collect();
             assert!(!ours.is_empty(), "{key_of}");
-            let trace = traced_paths(&env, &args);
+            let trace = common::traced_paths(&env, &args);
             let everything = common::tree(&env.path("in"));
             let mut checked = 0;
             for rel in everything.keys() {

@@ -278,6 +278,24 @@ pub fn b3sum_line(content: &[u8], name: &str) -> String {
     }
 }
 
+/// What `strace -f -e trace=%file` saw the binary (run with `args` in the scratch directory)
+/// examine or open: the trace's text, file names in quotes.
+pub fn traced_paths(env: &TestEnv, args: &[&str]) -> String {
+    let trace = env.path("trace.txt");
+    let status = Command::new("strace")
+        .args(["-f", "-qq", "-e", "trace=%file", "-o"])
+        .arg(&trace)
+        .arg(env!("CARGO_BIN_EXE_asyncfiles"))
+        .args(args)
+        .current_dir(env.root())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .unwrap_or_else(|e| panic!("strace is needed for this test (.ci/run installs it): {e}"));
+    assert!(status.success(), "{args:?}");
+    fs::read_to_string(trace).unwrap()
+}
+
 /// The committed sample tree.
 pub fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/logs")
