@@ -779,11 +779,7 @@ impl DigestConfig {
                     files_from: list.take(),
                     ..walk.clone()
                 };
-                let mut config = WalkConfig::from_args(args, path, None, codec)?;
-                match &filter {
-                    Some(first) => config.filter = first.clone(),
-                    None => filter = Some(config.filter.clone()),
-                }
+                let mut config = WalkConfig::sharing(args, path, None, codec, &mut filter)?;
                 config.shard = shard.map(|shard| ShardFilter {
                     shard,
                     key: ShardKey::Printed,
@@ -849,11 +845,9 @@ fn roots(
         match source {
             Source::Dir(root) => {
                 let (walk_args, output_root) = (args.walk.clone(), output_root.clone());
-                let mut walk = WalkConfig::from_args(walk_args, root.clone(), output_root, codec)?;
-                match &filter {
-                    Some(first) => walk.filter = first.clone(),
-                    None => filter = Some(walk.filter.clone()),
-                }
+                let root_path = root.clone();
+                let mut walk =
+                    WalkConfig::sharing(walk_args, root_path, output_root, codec, &mut filter)?;
                 if prefixed {
                     walk.prefix = PathBuf::from(source_name(&root)?);
                 }

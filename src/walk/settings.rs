@@ -172,7 +172,24 @@ impl WalkConfig {
         output_root: Option<PathBuf>,
         codec: CodecConfig,
     ) -> Result<Self> {
-        let (filter, meta) = (PathFilter::from_args(&args)?, MetaFilter::from_args(&args));
+        Self::sharing(args, root, output_root, codec, &mut None)
+    }
+
+    /// As [`WalkConfig::from_args`], for one of several trees of a run: they share one
+    /// [`PathFilter`] (`shared`: compiled by the first, its pattern files read once), so that a
+    /// pattern that matched in any tree is not warned about as unmatched.
+    pub fn sharing(
+        args: WalkArgs,
+        root: PathBuf,
+        output_root: Option<PathBuf>,
+        codec: CodecConfig,
+        shared: &mut Option<PathFilter>,
+    ) -> Result<Self> {
+        let filter = match shared {
+            Some(filter) => filter.clone(),
+            None => shared.insert(PathFilter::from_args(&args)?).clone(),
+        };
+        let meta = MetaFilter::from_args(&args);
         let list = match args.files_from {
             None => None,
             // IN is a directory here, so standard input is free for the list.
