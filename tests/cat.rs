@@ -157,20 +157,7 @@ fn a_closed_stdout_ends_the_run_quietly() {
     for i in 0..50 {
         env.write(&format!("t/{i:02}.log"), "some log line\n".repeat(20_000));
     }
-    let mut child = env
-        .command(&["cat", "t"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdout = child.stdout.take().unwrap();
-    let mut first = [0u8; 14];
-    std::io::Read::read_exact(&mut stdout, &mut first).unwrap();
-    assert_eq!(&first, b"some log line\n");
-    drop(stdout); // like `| head -1`
-    let output = child.wait_with_output().unwrap();
-    assert_eq!(output.status.code(), Some(0));
-    assert_eq!(String::from_utf8_lossy(&output.stderr), "");
+    common::assert_quiet_after_hang_up(env.command(&["cat", "t"]), b"some log line\n");
 }
 
 /// The budget of resident memory for `cat` of one large file.

@@ -296,6 +296,24 @@ pub fn traced_paths(env: &TestEnv, args: &[&str]) -> String {
     fs::read_to_string(trace).unwrap()
 }
 
+/// Runs `command`, reads `first` from its stdout, then hangs up, as `| head -1` does: the run
+/// must end at once with exit 0 and nothing on stderr.
+pub fn assert_quiet_after_hang_up(mut command: Command, first: &[u8]) {
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut read = vec![0u8; first.len()];
+    std::io::Read::read_exact(&mut stdout, &mut read).unwrap();
+    assert_eq!(read, first);
+    drop(stdout);
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&output.stderr), "");
+}
+
 /// The committed sample tree.
 pub fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/logs")
