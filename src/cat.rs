@@ -26,7 +26,6 @@ use crate::interrupt::Interrupt;
 use crate::ordered::{Event, FileOutput, Ordered, OrderedReader, ordered};
 use crate::pipeline::{LaneHandle, Work};
 use crate::report::{ExitCode, error_chain, escape_path};
-use crate::transform::lines::LineStage;
 use crate::transform::{Chain, Eol};
 use crate::walk::{Entry, EntryStream};
 
@@ -253,14 +252,7 @@ impl Catter {
 
     /// The stages of a file: line transforms, then line endings (as `convert` chains them).
     fn chain(&self) -> Chain {
-        let mut chain = Chain::default();
-        if let Some(lines) = &self.lines {
-            chain.push(Box::new(LineStage::new(lines.ops.clone(), lines.max_line)));
-        }
-        if let Some(stage) = self.eol.stage() {
-            chain.push(stage);
-        }
-        chain
+        Chain::of(self.lines.as_ref(), self.eol, 0)
     }
 
     /// Streams `raw`, decoded as `format` (if any), through the chain to `out`. Decoding and

@@ -43,7 +43,7 @@ use crate::report::{
     ExitCode, FileReport, FileStats, Outcome, ReportOptions, Reporter, error_chain,
 };
 use crate::transform::Chain;
-use crate::transform::lines::{LineCounts, LineStage};
+use crate::transform::lines::LineCounts;
 use crate::walk::{self, Entry, Input, SkipReason};
 
 mod manifest;
@@ -508,15 +508,7 @@ fn output_for(dest: &Dest, input: &Path, rel: Option<&Path>) -> Output {
 /// transforms first, then line endings (so that transforms see the terminators as they came,
 /// and `--eol` writes every terminator that is left).
 fn chain_for(config: &ConvertConfig, first_line: u64) -> Chain {
-    let mut chain = Chain::default();
-    if let Some(lines) = &config.lines {
-        let stage = LineStage::new(lines.ops.clone(), lines.max_line).starting_after(first_line);
-        chain.push(Box::new(stage));
-    }
-    if let Some(stage) = config.eol.stage() {
-        chain.push(stage);
-    }
-    chain
+    Chain::of(config.lines.as_ref(), config.eol, first_line)
 }
 
 /// What a file cut into blocks goes through: its output's block form (none for plain output)

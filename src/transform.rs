@@ -36,6 +36,20 @@ pub struct Chain {
 }
 
 impl Chain {
+    /// The stages of `convert` and `cat`: the line transforms (numbering lines after
+    /// `first_line`, for a block that starts mid-file), then the line endings.
+    pub fn of(lines: Option<&crate::config::LineTransforms>, eol: Eol, first_line: u64) -> Self {
+        let mut chain = Self::default();
+        if let Some(lines) = lines {
+            let stage = lines::LineStage::new(lines.ops.clone(), lines.max_line);
+            chain.push(Box::new(stage.starting_after(first_line)));
+        }
+        if let Some(stage) = eol.stage() {
+            chain.push(stage);
+        }
+        chain
+    }
+
     /// Appends a stage at the end of the chain.
     pub fn push(&mut self, stage: Box<dyn Stage>) {
         self.stages.push(stage);
